@@ -1,0 +1,96 @@
+# zkelectd: a ZooKeeper leader-election sidecar.
+#
+#   make            build build/zkelectd and build/zkelectctl
+#   make check      install missing packages, build, run every test suite
+#   make demo       install missing packages, build, show an election and a failover
+#   make install    PREFIX=/usr/local DESTDIR= (binaries, units, hooks, man pages, config)
+
+PREFIX  ?= /usr/local
+DESTDIR ?=
+SYSCONFDIR ?= /etc
+UNITDIR ?= $(PREFIX)/lib/systemd/system
+BUILD   ?= build
+VERSION ?= 0.1.0
+
+CC      ?= cc
+WARN     = -Wall -Wextra -Wstrict-prototypes -Wmissing-prototypes -Wshadow \
+           -Wpointer-arith -Wcast-qual -Wformat=2 -Wno-format-nonliteral
+ifdef WERROR
+WARN    += -Werror
+endif
+CFLAGS  ?= -O2 -g
+XCFLAGS  = $(CFLAGS) -std=c11 -D_GNU_SOURCE -DVERSION='"$(VERSION)"' $(WARN) -MMD -MP
+PKGS     = libevent_core libevent_extra libevent_pthreads inih libsystemd
+CPPFLAGS += $(shell pkg-config --cflags $(PKGS) 2>/dev/null) -DTHREADED
+LDLIBS  += $(shell pkg-config --libs $(PKGS) 2>/dev/null) -lzookeeper_mt -lpthread
+
+# The modules, in the order data flows through them (see README "Inside").
+COMMON  = log xmalloc config znode state
+DAEMON  = $(COMMON) zk election role hook notify
+CTL     = $(COMMON) zkquery
+
+DAEMON_OBJ = $(DAEMON:%=$(BUILD)/%.o) $(BUILD)/zkelectd.o
+CTL_OBJ    = $(CTL:%=$(BUILD)/%.o) $(BUILD)/zkelectctl.o
+
+UNIT_TESTS = test_config test_znode test_state test_hook
+UNIT_BIN   = $(UNIT_TESTS:%=$(BUILD)/%)
+
+all: $(BUILD)/zkelectd $(BUILD)/zkelectctl
+
+$(BUILD)/zkelectd: $(DAEMON_OBJ)
+	$(CC) $(XCFLAGS) $(LDFLAGS) -o $@ $^ $(LDLIBS)
+
+$(BUILD)/zkelectctl: $(CTL_OBJ)
+	$(CC) $(XCFLAGS) $(LDFLAGS) -o $@ $^ $(LDLIBS)
+
+$(BUILD)/%.o: src/%.c | $(BUILD)
+	$(CC) $(CPPFLAGS) $(XCFLAGS) -Isrc -c -o $@ $<
+
+$(BUILD)/test_%.o: test/unit/test_%.c | $(BUILD)
+	$(CC) $(CPPFLAGS) $(XCFLAGS) -Isrc -c -o $@ $<
+
+$(BUILD)/test_%: $(BUILD)/test_%.o $(COMMON:%=$(BUILD)/%.o) $(BUILD)/hook.o
+	$(CC) $(XCFLAGS) $(LDFLAGS) -o $@ $^ $(LDLIBS) -lcmocka
+
+$(BUILD):
+	mkdir -p $(BUILD)
+
+unit: $(UNIT_BIN)
+
+deps:
+	./scripts/install-deps.sh
+
+# One binary set for the plain run and one under AddressSanitizer + UBSan.
+check: deps
+	$(MAKE) WERROR=1 all unit
+	$(MAKE) WERROR=1 BUILD=build/asan \
+	    CFLAGS="-O1 -g -fno-omit-frame-pointer -fsanitize=address,undefined -fno-sanitize-recover=undefined" \
+	    all unit
+	./test/run.sh
+
+demo: deps all
+	./scripts/demo.sh
+
+install: all
+	install -d $(DESTDIR)$(PREFIX)/sbin $(DESTDIR)$(PREFIX)/bin
+	install -m 755 $(BUILD)/zkelectd $(DESTDIR)$(PREFIX)/sbin/zkelectd
+	install -m 755 $(BUILD)/zkelectctl $(DESTDIR)$(PREFIX)/bin/zkelectctl
+	install -d $(DESTDIR)$(UNITDIR)
+	sed 's|@SBINDIR@|$(PREFIX)/sbin|g' systemd/zkelectd.service > $(DESTDIR)$(UNITDIR)/zkelectd.service
+	sed 's|@SBINDIR@|$(PREFIX)/sbin|g' systemd/zkelectd@.service > $(DESTDIR)$(UNITDIR)/zkelectd@.service
+	install -d $(DESTDIR)$(PREFIX)/share/zkelectd/hooks
+	install -m 755 scripts/hooks/* $(DESTDIR)$(PREFIX)/share/zkelectd/hooks/
+	install -d $(DESTDIR)$(PREFIX)/share/man/man1 $(DESTDIR)$(PREFIX)/share/man/man5 $(DESTDIR)$(PREFIX)/share/man/man8
+	install -m 644 man/zkelectctl.1 $(DESTDIR)$(PREFIX)/share/man/man1/
+	install -m 644 man/zkelectd.conf.5 $(DESTDIR)$(PREFIX)/share/man/man5/
+	install -m 644 man/zkelectd.8 $(DESTDIR)$(PREFIX)/share/man/man8/
+	install -d $(DESTDIR)$(SYSCONFDIR)/zkelectd/hooks
+	[ -e $(DESTDIR)$(SYSCONFDIR)/zkelectd/zkelectd.conf ] || \
+	    install -m 640 conf/zkelectd.conf $(DESTDIR)$(SYSCONFDIR)/zkelectd/zkelectd.conf
+
+clean:
+	rm -rf build
+
+.PHONY: all unit deps check demo install clean
+
+-include $(wildcard $(BUILD)/*.d)

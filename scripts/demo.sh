@@ -1,0 +1,294 @@
+#!/bin/bash
+# scripts/demo.sh: a one-minute tour of zkelectd (run by `make demo`).
+#
+# Starts a private ZooKeeper and three daemons (db1, db2, db3) on this machine,
+# shows who leads, stops the leader cleanly (a planned handover), then kills the
+# new leader outright (a crash: failover after the session timeout), and cleans
+# everything up. Exits non-zero when a step did not happen in time.
+set -u
+
+ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+BUILD=${BUILD:-build}
+[[ $BUILD == /* ]] || BUILD=$ROOT/$BUILD
+ZKELECTD=$BUILD/zkelectd
+ZKELECTCTL=$BUILD/zkelectctl
+NODES="db1 db2 db3"
+SESSION_TIMEOUT=3
+D=""
+SHOWN=0
+declare -A PIDS=()
+
+if [ -t 1 ]; then
+	BOLD=$'\e[1m' DIM=$'\e[2m' OFF=$'\e[0m'
+else
+	BOLD="" DIM="" OFF=""
+fi
+
+# Microseconds since the epoch, without a fork.
+now_us() {
+	local t=$EPOCHREALTIME
+	echo "${t/./}"
+}
+
+START_US=$(now_us)
+
+# A step's heading and a few words on what is about to happen.
+step() {
+	printf '\n%s== %s%s\n' "$BOLD" "$1" "$OFF"
+	shift
+	[ $# -eq 0 ] || printf '   %s\n' "$@"
+}
+
+# Print a command, then run it with its output indented.
+show() {
+	printf '%s   $ %s%s\n' "$DIM" "$*" "$OFF"
+	"$@" 2>&1 | sed 's/^/     /'
+	return "${PIPESTATUS[0]}"
+}
+
+# Say what went wrong, show the ends of the daemon logs, and exit 1.
+die() {
+	local f
+	printf '\n%sdemo failed: %s%s\n' "$BOLD" "$*" "$OFF" >&2
+	for f in "$D"/*.log; do
+		[ -e "$f" ] || continue
+		echo "----- last lines of $f" >&2
+		tail -n 15 "$f" >&2
+	done
+	exit 1
+}
+
+# Seconds (with two decimals) from microsecond time A to B.
+secs() {
+	awk -v a="$1" -v b="$2" 'BEGIN { printf "%.2f", (b - a) / 1e6 }'
+}
+
+# Poll CMD every 50 ms until it succeeds; die after SECS seconds.
+wait_until() {
+	local desc=$1 secs=$2 deadline
+	shift 2
+	deadline=$(($(now_us) + secs * 1000000))
+	until "$@"; do
+		[ "$(now_us)" -lt "$deadline" ] || die "no $desc within ${secs}s"
+		sleep 0.05
+	done
+}
+
+# The hook every node runs: it records each event in $D/events.
+write_hook() {
+	cat >"$D/hook" <<EOF
+#!/bin/bash
+# demo hook: one line per run: time id event epoch reason leader
+t=\$EPOCHREALTIME
+printf '%s %s %s %s %s %s\n' "\${t/./}" "\$ZKELECT_ID" "\${ZKELECT_EVENT:-\${!#}}" \\
+	"\${ZKELECT_EPOCH:--}" "\${ZKELECT_REASON:--}" "\${ZKELECT_LEADER_ID:--}" >>"$D/events"
+EOF
+	chmod 755 "$D/hook"
+}
+
+# Write the configuration of node NAME.
+write_conf() {
+	mkdir -p "$D/$1"
+	cat >"$D/$1.conf" <<EOF
+[zookeeper]
+hosts = $(cat "$D/zk/connect")
+session_timeout = ${SESSION_TIMEOUT}s
+
+[election]
+path = /zkelectd/demo
+id = $1
+data = host=$1.example port=5432
+
+[hooks]
+promote = $D/hook
+demote = $D/hook
+follow = $D/hook
+timeout = 10s
+
+[daemon]
+pid_file = $D/$1/zkelectd.pid
+state_file = $D/$1/zkelectd.state
+EOF
+}
+
+# Print the hook events recorded since the last call, one readable line each.
+show_events() {
+	[ -e "$D/events" ] || return 0
+	awk -v skip="$SHOWN" -v t0="$START_US" 'NR > skip {
+		what = toupper($3)
+		if ($3 == "follow")
+			what = what " " $6
+		extra = ($4 == "-") ? "" : "epoch " $4 ", "
+		printf "     +%6.2fs  [%s] %s (%sreason %s)\n", ($1 - t0) / 1e6, $2, what, extra, $5
+	}' "$D/events"
+	SHOWN=$(wc -l <"$D/events")
+}
+
+# The microsecond time of the first EVENT hook run by ID after time AFTER, if any.
+event_time() {
+	[ -e "$D/events" ] || return 1
+	awk -v id="$1" -v ev="$2" -v after="$3" \
+	    '$2 == id && $3 == ev && $1 >= after { print $1; found = 1; exit }
+	     END { exit !found }' "$D/events"
+}
+
+# The value of KEY in NAME's state file.
+state_of() {
+	# shellcheck disable=SC1090
+	(set +u; . "$D/$1/zkelectd.state" 2>/dev/null && eval "printf '%s' \"\${$2-}\"")
+}
+
+# The running node whose state says leader (exactly one), printed.
+the_leader() {
+	local n found=""
+	for n in "${!PIDS[@]}"; do
+		kill -0 "${PIDS[$n]}" 2>/dev/null || continue
+		if [ "$(state_of "$n" ROLE)" = leader ]; then
+			[ -z "$found" ] || return 1
+			found=$n
+		fi
+	done
+	[ -n "$found" ] && echo "$found"
+}
+
+# True when a leader other than OLD runs and has run its promote hook after time AFTER.
+new_leader() {
+	local l
+	l=$(the_leader) && [ "$l" != "$1" ] && event_time "$l" promote "$2" >/dev/null
+}
+
+# True when every running node other than the leader says follower.
+all_follow() {
+	local n l
+	l=$(the_leader) || return 1
+	event_time "$l" promote 0 >/dev/null || return 1
+	for n in "${!PIDS[@]}"; do
+		[ "$n" = "$l" ] && continue
+		kill -0 "${PIDS[$n]}" 2>/dev/null || continue
+		[ "$(state_of "$n" ROLE)" = follower ] || return 1
+	done
+}
+
+# Stop what is still running (daemons by PID, then ZooKeeper) and remove $D.
+cleanup() {
+	local rc=$? n pid i
+	# A child forked for "cmd &" runs our traps until it execs: leave it alone.
+	[ "$BASHPID" = "$$" ] || exit "$rc"
+	for n in "${!PIDS[@]}"; do
+		kill -s TERM "${PIDS[$n]}" 2>/dev/null
+	done
+	for n in "${!PIDS[@]}"; do
+		pid=${PIDS[$n]}
+		for ((i = 0; i < 200; i++)); do
+			kill -0 "$pid" 2>/dev/null || break
+			[[ $(sed 's/.*) //' "/proc/$pid/stat" 2>/dev/null) == Z* ]] && break
+			sleep 0.05
+		done
+		kill -s KILL "$pid" 2>/dev/null
+		wait "$pid" 2>/dev/null
+	done
+	[ -z "$D" ] || "$ROOT/scripts/zk-local.sh" stop "$D/zk" >/dev/null 2>&1
+	[ -z "$D" ] || [ "${KEEP:-0}" = 1 ] || rm -rf "$D"
+	exit "$rc"
+}
+
+# Start a private ZooKeeper.
+start_zookeeper() {
+	local t0
+	step "1. A private ZooKeeper" \
+	    "zkelectd needs a ZooKeeper ensemble; for this demo one server runs in $D/zk."
+	t0=$(now_us)
+	"$ROOT/scripts/zk-local.sh" start "$D/zk" >/dev/null || die "ZooKeeper did not start"
+	echo "   ZooKeeper serves at $(cat "$D/zk/connect") (started in $(secs "$t0" "$(now_us)")s)"
+}
+
+# Start the three daemons and wait for an elected leader.
+start_daemons() {
+	local n
+	step "2. Three daemons: db1, db2, db3" \
+	    "Each runs beside its database and contends in the election /zkelectd/demo." \
+	    "Their hooks print what they do. At start each one demotes its database (reason" \
+	    "startup), in case it was left primary by a crash; then one is elected."
+	write_hook
+	for n in $NODES; do
+		write_conf "$n"
+		"$ZKELECTD" -c "$D/$n.conf" </dev/null >"$D/$n.log" 2>&1 &
+		PIDS[$n]=$!
+	done
+	wait_until "elected leader with two followers" 20 all_follow
+	show_events
+	LEADER=$(the_leader)
+	echo "   Leader: $LEADER"
+}
+
+# Show what zkelectctl says.
+show_ctl() {
+	local n
+	step "3. Asking zkelectctl" \
+	    "'list' asks ZooKeeper for the contenders in election order (position 1 leads):"
+	show "$ZKELECTCTL" -c "$D/db1.conf" list || die "zkelectctl list failed"
+	echo "   'status' reads each local daemon's state file:"
+	for n in $NODES; do
+		printf '%s   $ zkelectctl -c %s.conf status%s\n' "$DIM" "$n" "$OFF"
+		"$ZKELECTCTL" -c "$D/$n.conf" status | grep -E 'running|role:|leader:' |
+			sed 's/^ */     /'
+	done
+}
+
+# SIGTERM the leader and show the ordered handover.
+handover() {
+	local t0 tp td old=$LEADER
+	step "4. Planned handover: SIGTERM to the leader $old" \
+	    "It runs its demote hook to completion, then leaves the election; only then" \
+	    "can the next node in line promote."
+	t0=$(now_us)
+	kill -s TERM "${PIDS[$old]}"
+	wait_until "new leader after stopping $old" 20 new_leader "$old" "$t0"
+	wait "${PIDS[$old]}" 2>/dev/null
+	unset "PIDS[$old]"
+	LEADER=$(the_leader)
+	show_events
+	td=$(event_time "$old" demote "$t0") || die "$old did not run its demote hook"
+	tp=$(event_time "$LEADER" promote "$t0")
+	[ "$td" -le "$tp" ] || die "$LEADER promoted before $old demoted"
+	echo "   $old demoted at +$(secs "$t0" "$td")s, $LEADER promoted at +$(secs "$t0" "$tp")s after the signal."
+}
+
+# SIGKILL the leader and show the failover after the session timeout.
+failover() {
+	local t0 tp old=$LEADER
+	step "5. Crash: SIGKILL to the leader $old" \
+	    "Nothing runs on $old now. Its ZooKeeper session expires after the session" \
+	    "timeout (${SESSION_TIMEOUT}s); then its znode goes and the next node takes over."
+	t0=$(now_us)
+	kill -s KILL "${PIDS[$old]}"
+	wait "${PIDS[$old]}" 2>/dev/null
+	unset "PIDS[$old]"
+	wait_until "new leader after killing $old" $((SESSION_TIMEOUT + 15)) new_leader "$old" "$t0"
+	LEADER=$(the_leader)
+	show_events
+	tp=$(event_time "$LEADER" promote "$t0")
+	echo "   $LEADER promoted $(secs "$t0" "$tp")s after the kill (session timeout ${SESSION_TIMEOUT}s)."
+	show "$ZKELECTCTL" -c "$D/$LEADER.conf" leader || die "zkelectctl leader failed"
+}
+
+# Run the tour.
+main() {
+	local n
+	for n in "$ZKELECTD" "$ZKELECTCTL"; do
+		[ -x "$n" ] || { echo "demo: $n is missing: run make first" >&2; exit 1; }
+	done
+	D=$(mktemp -d "${TMPDIR:-/tmp}/zkelectd-demo.XXXXXX")
+	trap cleanup EXIT
+	trap 'exit 130' INT
+	trap 'exit 143' TERM
+	start_zookeeper
+	start_daemons
+	show_ctl
+	handover
+	failover
+	step "Done in $(secs "$START_US" "$(now_us)")s." \
+	    "Stopping the last daemon and ZooKeeper, removing $D."
+}
+
+main "$@"

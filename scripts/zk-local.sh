@@ -1,0 +1,314 @@
+#!/bin/bash
+# zk-local.sh: run a private ZooKeeper (one standalone server or an N-member
+# ensemble) on free loopback ports in a directory of its own, for tests and the
+# demo. See /work/shared/ZOOKEEPER-LOCAL.md for the facts it relies on.
+#
+#   zk-local.sh start DIR [N]        start N members (default 1: standalone) in DIR,
+#                                    wait until each serves, print the connect string
+#                                    (also written to DIR/connect)
+#   zk-local.sh stop DIR [K]         stop every member (or member K): TERM, KILL after 5 s
+#   zk-local.sh start-member DIR K   start member K again, on its old ports and data
+#   zk-local.sh cli DIR CMD [K]      send a four-letter command (srvr, mntr, ruok, ...)
+#                                    to member K (default: the first that answers)
+#
+# Files in DIR: zkK.cfg, zkK.pid, zkK.log, dataK/ for each member K, connect.
+# Environment: ZK_START_TIMEOUT (seconds, default 20), JAVA (default java).
+# Several instances may run at once, each with its own DIR.
+set -eu
+
+readonly JARDIR=/usr/share/java
+readonly JARS="zookeeper zookeeper-jute slf4j-api slf4j-simple netty-handler
+netty-transport netty-common netty-buffer netty-codec netty-resolver
+netty-transport-native-epoll netty-transport-native-unix-common"
+START_TIMEOUT=${ZK_START_TIMEOUT:-20}
+JAVA=${JAVA:-java}
+
+# Print a message on stderr and exit 1.
+die() {
+	echo "zk-local.sh: $*" >&2
+	exit 1
+}
+
+# Print the usage on stderr and exit 2.
+usage() {
+	sed -n '/^#   zk-local.sh/,/^#  *to member K/s/^# \{0,1\}//p' "$0" >&2
+	exit 2
+}
+
+# The Java classpath built from the jars ZOOKEEPER-LOCAL.md names.
+classpath() {
+	local cp="" j
+	for j in $JARS; do
+		[ -r "$JARDIR/$j.jar" ] || die "missing $JARDIR/$j.jar (apt-get install zookeeper)"
+		cp="${cp:+$cp:}$JARDIR/$j.jar"
+	done
+	printf '%s' "$cp"
+}
+
+# Print COUNT distinct free TCP ports on 127.0.0.1, outside the ephemeral range
+# (so that no client connection takes one between this check and the bind).
+free_ports() {
+	python3 - "$1" <<'EOF'
+import random, socket, sys
+want = int(sys.argv[1])
+held, ports = [], []
+while len(ports) < want:
+    p = random.randint(20000, 32000)
+    if p in ports:
+        continue
+    s = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    try:
+        s.bind(("127.0.0.1", p))
+    except OSError:
+        s.close()
+        continue
+    held.append(s)
+    ports.append(p)
+print(" ".join(map(str, ports)))
+EOF
+}
+
+# The number of members configured in DIR.
+members() {
+	local n=0
+	while [ -e "$1/zk$((n + 1)).cfg" ]; do
+		n=$((n + 1))
+	done
+	echo "$n"
+}
+
+# The value of KEY in member K's config file in DIR.
+cfg_get() {
+	sed -n "s/^$3=//p" "$1/zk$2.cfg"
+}
+
+# Write member K's config in DIR for an ensemble of N: client port, then the
+# peer and election ports of every member (PORTS holds 3 per member).
+write_cfg() {
+	local dir=$1 k=$2 n=$3 ports i
+	read -r -a ports <<<"$4"
+	mkdir -p "$dir/data$k"
+	{
+		echo "tickTime=200"
+		echo "initLimit=10"
+		echo "syncLimit=5"
+		echo "minSessionTimeout=400"
+		echo "maxSessionTimeout=60000"
+		echo "dataDir=$dir/data$k"
+		echo "clientPort=${ports[(k - 1) * 3]}"
+		echo "clientPortAddress=127.0.0.1"
+		echo "admin.enableServer=false"
+		echo "4lw.commands.whitelist=*"
+		if [ "$n" -gt 1 ]; then
+			for ((i = 1; i <= n; i++)); do
+				echo "server.$i=127.0.0.1:${ports[(i - 1) * 3 + 1]}:${ports[(i - 1) * 3 + 2]}"
+			done
+		fi
+	} >"$dir/zk$k.cfg"
+	if [ "$n" -gt 1 ]; then
+		echo "$k" >"$dir/data$k/myid"
+	fi
+}
+
+# Start member K of DIR in the background (java directly, a child of this shell).
+launch() {
+	local dir=$1 k=$2 main=org.apache.zookeeper.server.ZooKeeperServerMain cp
+	cp=$(classpath) || exit 1
+	if [ "$(members "$dir")" -gt 1 ]; then
+		main=org.apache.zookeeper.server.quorum.QuorumPeerMain
+	fi
+	"$JAVA" -Xmx128m -XX:+UseSerialGC -Xshare:auto -XX:TieredStopAtLevel=1 \
+		-XX:-UsePerfData -Djava.net.preferIPv4Stack=true \
+		-Dzookeeper.admin.enableServer=false \
+		-Dorg.slf4j.simpleLogger.showDateTime=true \
+		-cp "$cp" "$main" "$dir/zk$k.cfg" \
+		</dev/null >>"$dir/zk$k.log" 2>&1 &
+	echo $! >"$dir/zk$k.pid"
+}
+
+# True when PID is a live (not zombie) process started for member config CFG.
+ours_alive() {
+	local pid=$1 cfg=$2 st
+	[ -n "$pid" ] && [ -r "/proc/$pid/stat" ] || return 1
+	st=$(sed 's/.*) //' "/proc/$pid/stat" 2>/dev/null | cut -c1) || return 1
+	[ "$st" != Z ] || return 1
+	tr '\0' ' ' <"/proc/$pid/cmdline" 2>/dev/null | grep -qF -- " $cfg"
+}
+
+# The PID of member K of DIR if it runs, else nothing (status 1).
+member_pid() {
+	local pid
+	pid=$(cat "$1/zk$2.pid" 2>/dev/null) || return 1
+	ours_alive "$pid" "$1/zk$2.cfg" || return 1
+	echo "$pid"
+}
+
+# Send the four-letter word CMD to 127.0.0.1:PORT and print the answer.
+fourlw() {
+	# shellcheck disable=SC2016 # expanded by the inner bash
+	timeout 2 bash -c '
+		exec 3<>"/dev/tcp/127.0.0.1/$1" || exit 1
+		printf "%s" "$2" >&3
+		cat <&3' fourlw "$1" "$2" 2>/dev/null
+}
+
+# True when member K of DIR serves requests (srvr shows a Mode).
+serving() {
+	fourlw "$(cfg_get "$1" "$2" clientPort)" srvr | grep -q '^Mode:'
+}
+
+# True when member K's log shows it could not bind a port.
+bind_failed() {
+	grep -q 'Address already in use\|BindException' "$1/zk$2.log" 2>/dev/null
+}
+
+# Wait until every member in the list serves; 0 on success, 1 on a bind
+# failure (ports taken: the caller may retry), 2 when a member died or the
+# deadline passed (messages on stderr).
+wait_serving() {
+	local dir=$1 k deadline=$((SECONDS + START_TIMEOUT)) pending
+	shift
+	pending=" $* "
+	while :; do
+		for k in $pending; do
+			if serving "$dir" "$k"; then
+				pending=${pending/ $k / }
+			elif ! member_pid "$dir" "$k" >/dev/null; then
+				bind_failed "$dir" "$k" && return 1
+				echo "zk-local.sh: member $k exited; see $dir/zk$k.log:" >&2
+				tail -n 20 "$dir/zk$k.log" >&2
+				return 2
+			fi
+		done
+		[ -n "${pending// /}" ] || return 0
+		if [ "$SECONDS" -ge "$deadline" ]; then
+			echo "zk-local.sh: member(s)$pending not serving after ${START_TIMEOUT}s; see $dir/zk*.log" >&2
+			return 2
+		fi
+		sleep 0.05
+	done
+}
+
+# Stop member K of DIR: TERM, KILL after 5 s, and wait until it is gone.
+stop_member() {
+	local dir=$1 k=$2 pid i
+	pid=$(member_pid "$dir" "$k") || {
+		rm -f "$dir/zk$k.pid"
+		return 0
+	}
+	kill -TERM "$pid" 2>/dev/null || true
+	for ((i = 0; i < 100; i++)); do
+		ours_alive "$pid" "$dir/zk$k.cfg" || break
+		sleep 0.05
+	done
+	if ours_alive "$pid" "$dir/zk$k.cfg"; then
+		kill -KILL "$pid" 2>/dev/null || true
+		while ours_alive "$pid" "$dir/zk$k.cfg"; do
+			sleep 0.05
+		done
+	fi
+	rm -f "$dir/zk$k.pid"
+}
+
+# The connect string of DIR: 127.0.0.1:PORT for each member.
+connect_string() {
+	local dir=$1 k s=""
+	for ((k = 1; k <= $(members "$dir"); k++)); do
+		s="${s:+$s,}127.0.0.1:$(cfg_get "$dir" "$k" clientPort)"
+	done
+	printf '%s\n' "$s"
+}
+
+# zk-local.sh start DIR [N]
+cmd_start() {
+	local dir=$1 n=${2:-1} k attempt ports rc t0=$SECONDS
+	[[ "$n" =~ ^[1-9][0-9]*$ ]] || die "bad member count: $n"
+	mkdir -p "$dir"
+	dir=$(cd "$dir" && pwd)
+	[ "$(members "$dir")" -eq 0 ] || die "$dir already holds a ZooKeeper (stop it, or use start-member)"
+	for attempt in 1 2 3; do
+		ports=$(free_ports $((3 * n)))
+		for ((k = 1; k <= n; k++)); do
+			write_cfg "$dir" "$k" "$n" "$ports"
+		done
+		for ((k = 1; k <= n; k++)); do
+			launch "$dir" "$k"
+		done
+		rc=0
+		wait_serving "$dir" $(seq 1 "$n") || rc=$?
+		[ "$rc" -eq 0 ] && break
+		for ((k = 1; k <= n; k++)); do
+			stop_member "$dir" "$k"
+		done
+		if [ "$rc" -ne 1 ] || [ "$attempt" -eq 3 ]; then
+			die "could not start ZooKeeper in $dir"
+		fi
+		echo "zk-local.sh: a port was taken, trying other ports" >&2
+		rm -f "$dir"/zk*.cfg
+	done
+	connect_string "$dir" >"$dir/connect"
+	echo "zk-local.sh: $n member(s) serving in $((SECONDS - t0))s" >"$dir/started"
+	cat "$dir/connect"
+}
+
+# zk-local.sh stop DIR [K]
+cmd_stop() {
+	local dir=$1 k
+	[ -d "$dir" ] || return 0
+	if [ $# -ge 2 ]; then
+		[ -e "$dir/zk$2.cfg" ] || die "no member $2 in $dir"
+		stop_member "$dir" "$2"
+		return 0
+	fi
+	for ((k = 1; k <= $(members "$dir"); k++)); do
+		stop_member "$dir" "$k"
+	done
+}
+
+# zk-local.sh start-member DIR K: wait until it serves when a quorum can exist.
+cmd_start_member() {
+	local dir=$1 k=$2 n i live=0 rc=0
+	[ -e "$dir/zk$k.cfg" ] || die "no member $k in $dir"
+	member_pid "$dir" "$k" >/dev/null && die "member $k already runs"
+	n=$(members "$dir")
+	launch "$dir" "$k"
+	for ((i = 1; i <= n; i++)); do
+		member_pid "$dir" "$i" >/dev/null && live=$((live + 1))
+	done
+	if [ "$live" -gt $((n / 2)) ]; then
+		wait_serving "$dir" "$k" || rc=$?
+		[ "$rc" -eq 0 ] || die "member $k did not start"
+	fi
+}
+
+# zk-local.sh cli DIR CMD [K]
+cmd_cli() {
+	local dir=$1 cmd=$2 k out
+	if [ $# -ge 3 ]; then
+		fourlw "$(cfg_get "$dir" "$3" clientPort)" "$cmd" || die "member $3 does not answer"
+		return 0
+	fi
+	for ((k = 1; k <= $(members "$dir"); k++)); do
+		if out=$(fourlw "$(cfg_get "$dir" "$k" clientPort)" "$cmd") && [ -n "$out" ]; then
+			printf '%s\n' "$out"
+			return 0
+		fi
+	done
+	die "no member in $dir answers"
+}
+
+# Dispatch the command line.
+main() {
+	[ $# -ge 2 ] || usage
+	local cmd=$1
+	shift
+	case $cmd in
+	start) [ $# -le 2 ] || usage; cmd_start "$@" ;;
+	stop) [ $# -le 2 ] || usage; cmd_stop "$@" ;;
+	start-member) [ $# -eq 2 ] || usage; cmd_start_member "$@" ;;
+	cli) [ $# -ge 2 ] || usage; [ $# -le 3 ] || usage; cmd_cli "$@" ;;
+	*) usage ;;
+	esac
+}
+
+main "$@"

@@ -1,0 +1,100 @@
+/* config: read, validate and hold zkelectd.conf (INI, parsed with the system inih). */
+#ifndef ZKELECT_CONFIG_H
+#define ZKELECT_CONFIG_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#define CONFIG_DEFAULT_FILE "/etc/zkelectd/zkelectd.conf"
+#define CONFIG_ID_MAX 128
+/* Debian's inih reads at most 200 bytes a line, newline and NUL included. */
+#define CONFIG_LINE_MAX 198
+
+enum election_mode { MODE_CANDIDATE, MODE_OBSERVER };
+enum promote_failure { PROMOTE_FAILURE_RESIGN, PROMOTE_FAILURE_STAY };
+
+/* A command split on whitespace, run with execve: argv[0] is an absolute path. */
+struct command {
+	char **argv;		/* NULL-terminated; NULL when not configured */
+	int argc;
+	int line;		/* where it was configured, for messages */
+};
+
+struct config {
+	char *file;
+
+	/* [zookeeper] */
+	char *hosts;
+	int64_t session_timeout_ms;	/* default 10 s */
+	char *auth_scheme;		/* "digest" or NULL */
+	char *auth_cred;		/* "USER:PASSWORD" or NULL; never logged */
+
+	/* [election] */
+	char *path;
+	char *id;			/* default: the host name */
+	char *data;			/* default: the id */
+	enum election_mode mode;
+	int64_t disconnect_grace_ms;	/* default 0 */
+	bool demote_on_start;		/* default yes */
+
+	/* [hooks] */
+	struct command promote, demote, follow;
+	int64_t promote_timeout_ms, demote_timeout_ms, follow_timeout_ms; /* default: timeout, 60 s */
+	enum promote_failure on_promote_failure;	/* default resign */
+	int64_t promote_backoff_ms;	/* default 5 s */
+
+	/* [health] (optional) */
+	bool health_enabled;
+	int health_line;		/* line of the [health] header */
+	struct command health;
+	int64_t health_interval_ms, health_timeout_ms;	/* default 5 s, 5 s */
+	int health_fall, health_rise;			/* default 3, 2 */
+
+	/* [daemon] */
+	char *pid_file;			/* default /run/zkelectd/zkelectd.pid */
+	char *state_file;		/* default /run/zkelectd/zkelectd.state */
+	int log_level;			/* syslog level, default LOG_INFO */
+
+	/* [status] (optional) */
+	char *status_listen;		/* "HOST:PORT" or NULL */
+	int status_line;
+};
+
+/* What config_load checks beyond syntax and values. */
+enum {
+	CONFIG_CHECK_COMMANDS = 1 << 0,	/* hook commands exist and are executable */
+};
+
+/* One problem: "FILE:LINE: message" (LINE 0 where it belongs to no line). */
+struct config_error {
+	char *text;
+	struct config_error *next;
+};
+
+/*
+ * Read and validate FILE. On success return the configuration and set *errors
+ * to NULL; otherwise return NULL and set *errors to every problem found, in
+ * file order (free them with config_errors_free). Never logs, never exits.
+ */
+struct config *config_load(const char *file, int flags, struct config_error **errors);
+void config_free(struct config *cfg);
+void config_errors_free(struct config_error *errors);
+
+/* Non-fatal remarks on a valid configuration (e.g. 2 or 4 hosts: ZOOKEEPER-2466). */
+void config_warnings(const struct config *cfg, void (*warn)(const char *msg));
+
+/* Parse a duration ("250ms", "10s", "2m", "1h"; a bare number is seconds). -1 if invalid. */
+int64_t config_parse_duration(const char *s);
+
+/* Split S on whitespace into a NULL-terminated argv (free with command_free). */
+void command_split(const char *s, struct command *cmd);
+void command_free(struct command *cmd);
+/* Deep copy of a command. */
+void command_copy(struct command *dst, const struct command *src);
+/* True when the two commands have the same words. */
+bool command_equal(const struct command *a, const struct command *b);
+
+/* Format a duration in ms for messages ("1.5s", "250ms", "2m"), into BUF. */
+const char *config_format_duration(int64_t ms, char *buf, int len);
+
+#endif

@@ -1,0 +1,840 @@
+/* election: the leader-election recipe on ZooKeeper, with the rules of ELECTION.md. */
+#include <inttypes.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <event2/event.h>
+
+#include "election.h"
+#include "log.h"
+#include "xmalloc.h"
+#include "znode.h"
+
+#define RETRY_MS 1000		/* back-off after an unexpected error */
+
+enum estate {
+	E_OUT,		/* no znode */
+	E_CREATING,	/* a create is in flight (or its reply was lost) */
+	E_QUEUED,	/* our znode is in the queue */
+	E_LEAVING,	/* deleting our znode */
+};
+
+struct election {
+	struct zk *zk;
+	struct election_callbacks cb;
+	void *arg;
+	struct event *ev_retry;
+
+	char *path, *id, *data;
+	char *announce_path;
+	bool observer;
+	char guid[ZNODE_GUID_LEN + 1];
+	char *prefix;		/* n_GUID_ID- */
+
+	bool want;		/* the role layer wants us in the queue */
+	enum estate st;
+	uint64_t attempt;	/* tags every call of one join; bumped to forget them */
+	bool create_uncertain;	/* a create ended in connection loss: rule 1 */
+	char *own;		/* full path of our znode */
+	int64_t own_czxid;
+	char *pred;		/* full path of the predecessor we watch */
+	bool leader;		/* elected and not lost since */
+	int32_t lowest_seq;	/* lowest sequence in our last listing (-1: none) */
+	bool have_lowest;
+	int64_t known_epoch;	/* the leader last reported upward (-1: none) */
+	bool announce_watched;	/* a data watch on the announcement is set this session */
+	char *parent_todo;	/* ensure_parent: the path still to create */
+	int recover_pending;	/* ownership checks in flight after a lost create */
+
+	void (*leave_done)(void *arg);
+	void *leave_arg;
+};
+
+static void on_session(void *arg, enum zk_event ev);
+static void on_watch(void *arg, int type, const char *path);
+static void on_retry(evutil_socket_t fd, short what, void *arg);
+static void retry_later(struct election *e);
+static void create_node(struct election *e);
+static void create_done(void *arg, const struct zk_result *r);
+static void abandoned_done(void *arg, const struct zk_result *r);
+static void ensure_parent(struct election *e);
+static void parent_done(void *arg, const struct zk_result *r);
+static void list(struct election *e);
+static void list_done(void *arg, const struct zk_result *r);
+static void recover(struct election *e);
+static void recover_done(void *arg, const struct zk_result *r);
+static void recover_owner_done(void *arg, const struct zk_result *r);
+static void own_watch_done(void *arg, const struct zk_result *r);
+static void ownership_done(void *arg, const struct zk_result *r);
+static void pred_done(void *arg, const struct zk_result *r);
+static void announce(struct election *e);
+static void announce_get_done(void *arg, const struct zk_result *r);
+static void announce_write_done(void *arg, const struct zk_result *r);
+static void announce_read(struct election *e);
+static void announce_read_done(void *arg, const struct zk_result *r);
+static void announce_exists_done(void *arg, const struct zk_result *r);
+static void observe_list_done(void *arg, const struct zk_result *r);
+static void node_lost(struct election *e, enum election_loss why);
+static void leave_delete(struct election *e);
+static void leave_done(void *arg, const struct zk_result *r);
+static void finish_leave(struct election *e);
+static char *child_path(const struct election *e, const char *name);
+static const char *base_name(const char *path);
+static void forget_own(struct election *e);
+
+/* Create the election; the session is opened by election_start. */
+struct election *
+election_new(struct event_base *base, const struct election_settings *s,
+    const struct election_callbacks *cb, void *arg)
+{
+	struct election *e = xcalloc(1, sizeof(*e));
+
+	e->zk = zk_new(base, on_session, on_watch, e);
+	e->cb = *cb;
+	e->arg = arg;
+	e->ev_retry = evtimer_new(base, on_retry, e);
+	e->path = xstrdup(s->path);
+	e->id = xstrdup(s->id);
+	e->data = xstrdup(s->data);
+	e->observer = s->observer;
+	e->announce_path = child_path(e, ZNODE_ANNOUNCE);
+	znode_new_guid(e->guid);
+	e->prefix = znode_prefix(e->guid, e->id);
+	e->known_epoch = -1;
+	e->st = E_OUT;
+	zk_open(e->zk, &s->zk);
+	return e;
+}
+
+void
+election_start(struct election *e)
+{
+	(void)e;	/* the session was opened by election_new; kept for symmetry */
+}
+
+void
+election_free(struct election *e)
+{
+	if (e == NULL)
+		return;
+	zk_free(e->zk);
+	event_free(e->ev_retry);
+	free(e->path);
+	free(e->id);
+	free(e->data);
+	free(e->announce_path);
+	free(e->prefix);
+	free(e->own);
+	free(e->pred);
+	free(e->parent_todo);
+	free(e);
+}
+
+/* PATH/NAME, malloc'd. */
+static char *
+child_path(const struct election *e, const char *name)
+{
+	return xasprintf("%s/%s", e->path, name);
+}
+
+/* The last component of PATH. */
+static const char *
+base_name(const char *path)
+{
+	const char *s = strrchr(path, '/');
+
+	return s ? s + 1 : path;
+}
+
+/* --- joining --- */
+
+/* Take part in the election once the session is usable. */
+void
+election_join(struct election *e)
+{
+	e->want = true;
+	if (!zk_usable(e->zk) || e->st != E_OUT)
+		return;
+	if (e->observer) {
+		e->st = E_QUEUED;	/* observers hold no znode: they only watch */
+		e->attempt++;
+		zk_children(e->zk, e->path, observe_list_done, e, e->attempt);
+		return;
+	}
+	create_node(e);
+}
+
+/* Create our ephemeral-sequential znode, named with our GUID prefix (rule 1). */
+static void
+create_node(struct election *e)
+{
+	char *p = child_path(e, e->prefix);
+
+	e->st = E_CREATING;
+	e->attempt++;
+	zk_create(e->zk, p, e->data, strlen(e->data), ZOO_EPHEMERAL_SEQUENTIAL, create_done, e,
+	    e->attempt);
+	free(p);
+}
+
+/* Our create answered. */
+static void
+create_done(void *arg, const struct zk_result *r)
+{
+	struct election *e = arg;
+
+	if (r->tag != e->attempt || !e->want) {
+		/* we left while it was in flight: delete it at once (rule 12) */
+		if (r->rc == ZOK) {
+			log_info("election: deleting %s, created after we left", r->created);
+			zk_delete(e->zk, r->created, -1, abandoned_done, e, 0);
+		} else if (zk_rc_is_transient(r->rc))
+			e->create_uncertain = true;
+		return;
+	}
+	if (r->rc == ZOK) {
+		e->own = xstrdup(r->created);
+		e->own_czxid = r->stat ? r->stat->czxid : 0;
+		e->st = E_QUEUED;
+		log_info("election: joined as %s", e->own);
+		/* a watch on our own znode: an operator's delete is noticed at once */
+		zk_exists(e->zk, e->own, true, own_watch_done, e, e->attempt);
+		e->cb.joined(e->arg);
+		list(e);
+	} else if (r->rc == ZNONODE) {
+		ensure_parent(e);	/* the election path is missing: rule 13 */
+	} else if (zk_rc_is_transient(r->rc)) {
+		/* it may have been created: recognise it by our prefix later (rule 1) */
+		e->create_uncertain = true;
+		log_info("election: create of our znode unanswered (%s); will check on reconnect",
+		    zerror(r->rc));
+	} else {
+		log_errorx("election: cannot create our znode under %s: %s%s", e->path,
+		    zerror(r->rc), r->rc == ZNOAUTH ?
+		    " (the election path's ACL refuses us: check [zookeeper] auth)" : "");
+		e->st = E_OUT;
+		retry_later(e);
+	}
+}
+
+/* A node created after we left was deleted (or was already gone). */
+static void
+abandoned_done(void *arg, const struct zk_result *r)
+{
+	(void)arg;
+	if (r->rc != ZOK && r->rc != ZNONODE)
+		log_warnx("election: could not delete an abandoned znode: %s", zerror(r->rc));
+}
+
+/* Create the election path, component by component, persistent (rule 13). */
+static void
+ensure_parent(struct election *e)
+{
+	const char *next;
+	size_t done = e->parent_todo ? strlen(e->parent_todo) : 0;
+
+	next = strchr(e->path + done + 1, '/');
+	free(e->parent_todo);
+	e->parent_todo = next ? xstrndup(e->path, (size_t)(next - e->path)) : xstrdup(e->path);
+	zk_create(e->zk, e->parent_todo, "", 0, ZOO_PERSISTENT, parent_done, e, e->attempt);
+}
+
+/* One component of the election path created (or already there). */
+static void
+parent_done(void *arg, const struct zk_result *r)
+{
+	struct election *e = arg;
+
+	if (r->tag != e->attempt)
+		return;
+	if (r->rc != ZOK && r->rc != ZNODEEXISTS) {
+		log_errorx("election: cannot create %s: %s", e->parent_todo, zerror(r->rc));
+		free(e->parent_todo);
+		e->parent_todo = NULL;
+		e->st = E_OUT;
+		if (!zk_rc_is_transient(r->rc))
+			retry_later(e);
+		return;
+	}
+	if (r->rc == ZOK)
+		log_info("election: created %s", e->parent_todo);
+	if (strcmp(e->parent_todo, e->path) != 0) {
+		ensure_parent(e);
+		return;
+	}
+	free(e->parent_todo);
+	e->parent_todo = NULL;
+	if (e->observer) {
+		e->st = E_OUT;
+		election_join(e);
+	} else
+		create_node(e);
+}
+
+/* Set on our own znode: it exists and is ours. */
+static void
+own_watch_done(void *arg, const struct zk_result *r)
+{
+	struct election *e = arg;
+
+	if (r->tag != e->attempt || e->own == NULL)
+		return;
+	if (r->rc == ZNONODE)
+		node_lost(e, LOSS_DELETED);
+}
+
+/* --- the queue --- */
+
+/* List the children (no watch: we watch only our predecessor). */
+static void
+list(struct election *e)
+{
+	zk_children(e->zk, e->path, list_done, e, e->attempt);
+}
+
+/* The listing: lead if lowest (after the ownership check), else watch the predecessor. */
+static void
+list_done(void *arg, const struct zk_result *r)
+{
+	struct election *e = arg;
+	struct znode_name *names;
+	size_t n, i;
+	const char *own_name;
+
+	if (r->tag != e->attempt || e->st != E_QUEUED || e->own == NULL)
+		return;
+	if (r->rc == ZNONODE) {
+		node_lost(e, LOSS_DELETED);	/* the whole election path went */
+		return;
+	}
+	if (r->rc != ZOK) {
+		if (!zk_rc_is_transient(r->rc)) {
+			log_errorx("election: cannot list %s: %s", e->path, zerror(r->rc));
+			retry_later(e);
+		}
+		return;	/* a transient error: the reconnect lists again */
+	}
+	names = xcalloc((size_t)r->nchildren + 1, sizeof(*names));
+	n = znode_sort(r->children, (size_t)r->nchildren, names);
+	own_name = base_name(e->own);
+	for (i = 0; i < n && strcmp(names[i].name, own_name) != 0; i++)
+		;
+	e->have_lowest = n > 0;
+	e->lowest_seq = n > 0 ? names[0].seq : -1;
+	if (i == n) {
+		free(names);
+		node_lost(e, LOSS_DELETED);
+		return;
+	}
+	free(e->pred);
+	e->pred = NULL;
+	if (i == 0) {
+		/* lowest: confirm the znode exists and is our session's (rule 5) */
+		zk_exists(e->zk, e->own, true, ownership_done, e, e->attempt);
+	} else {
+		e->pred = child_path(e, names[i - 1].name);
+		log_debug("election: position %zu, watching %s", i + 1, e->pred);
+		/* get arms its watch only when the node exists (rule 3) */
+		zk_get(e->zk, e->pred, true, pred_done, e, e->attempt);
+		if (!e->announce_watched)
+			announce_read(e);
+	}
+	free(names);
+}
+
+/* The predecessor watch is set, or the predecessor is already gone. */
+static void
+pred_done(void *arg, const struct zk_result *r)
+{
+	struct election *e = arg;
+
+	if (r->tag != e->attempt || e->st != E_QUEUED)
+		return;
+	if (r->rc == ZNONODE)
+		list(e);	/* gone before the watch: list again, never assume (rules 3, 4) */
+	else if (r->rc != ZOK && !zk_rc_is_transient(r->rc))
+		retry_later(e);
+}
+
+/* Rule 5: our znode exists and its ephemeralOwner is our session: lead. */
+static void
+ownership_done(void *arg, const struct zk_result *r)
+{
+	struct election *e = arg;
+	struct leader_info self;
+
+	if (r->tag != e->attempt || e->st != E_QUEUED || e->own == NULL)
+		return;
+	if (r->rc == ZNONODE) {
+		node_lost(e, LOSS_DELETED);
+		return;
+	}
+	if (r->rc != ZOK)
+		return;	/* transient: the reconnect lists again */
+	if (r->stat->ephemeralOwner != zk_session_id(e->zk)) {
+		log_errorx("election: %s belongs to session 0x%" PRIx64 ", not ours: not leading",
+		    e->own, r->stat->ephemeralOwner);
+		node_lost(e, LOSS_DELETED);
+		return;
+	}
+	e->own_czxid = r->stat->czxid;
+	if (e->leader)
+		return;
+	e->leader = true;
+	e->known_epoch = e->own_czxid;
+	log_notice("election: elected: %s is the lowest and ours (epoch %" PRId64 ")", e->own,
+	    e->own_czxid);
+	self.id = e->id;
+	self.data = e->data;
+	self.epoch = e->own_czxid;
+	self.znode = e->own;
+	e->cb.elected(e->arg, &self);
+	announce(e);
+}
+
+/* --- the announcement (rule 20) --- */
+
+/* Leader: publish id, data and epoch, never over a greater epoch. */
+static void
+announce(struct election *e)
+{
+	zk_get(e->zk, e->announce_path, false, announce_get_done, e, e->attempt);
+}
+
+/* Leader: the current announcement read; write ours with a version check. */
+static void
+announce_get_done(void *arg, const struct zk_result *r)
+{
+	struct election *e = arg;
+	struct announce cur, mine = { e->own_czxid, NULL, e->id, e->data };
+	char *buf;
+	size_t len;
+
+	if (r->tag != e->attempt || !e->leader)
+		return;
+	mine.znode = (char *)(uintptr_t)base_name(e->own);
+	buf = announce_encode(&mine, &len);
+	if (r->rc == ZNONODE) {
+		zk_create(e->zk, e->announce_path, buf, len, ZOO_PERSISTENT, announce_write_done, e,
+		    e->attempt);
+	} else if (r->rc == ZOK) {
+		if (announce_decode(r->value, (size_t)r->value_len, &cur) &&
+		    cur.epoch > e->own_czxid) {
+			log_warnx("election: a newer leader (epoch %" PRId64 ") has announced; "
+			    "not overwriting it", cur.epoch);
+		} else if ((size_t)r->value_len != len || memcmp(r->value, buf, len) != 0) {
+			zk_set(e->zk, e->announce_path, buf, len, r->stat->version,
+			    announce_write_done, e, e->attempt);
+		}
+		announce_free(&cur);
+	}
+	free(buf);
+}
+
+/* Leader: the write raced with another: read and try again. */
+static void
+announce_write_done(void *arg, const struct zk_result *r)
+{
+	struct election *e = arg;
+
+	if (r->tag != e->attempt || !e->leader)
+		return;
+	if (r->rc == ZBADVERSION || r->rc == ZNODEEXISTS)
+		announce(e);
+	else if (r->rc != ZOK && !zk_rc_is_transient(r->rc))
+		log_warnx("election: cannot announce in %s: %s", e->announce_path, zerror(r->rc));
+}
+
+/* Follower/observer: read the announcement and keep a data watch on it. */
+static void
+announce_read(struct election *e)
+{
+	e->announce_watched = true;
+	zk_get(e->zk, e->announce_path, true, announce_read_done, e, e->attempt);
+}
+
+/* Follower/observer: a leader is announced; report it when it is new. */
+static void
+announce_read_done(void *arg, const struct zk_result *r)
+{
+	struct election *e = arg;
+	struct announce a;
+	struct znode_name zn;
+	struct leader_info li;
+	char *full;
+
+	if (r->tag != e->attempt || e->leader)
+		return;
+	if (zk_rc_is_transient(r->rc))
+		e->announce_watched = false;
+	if (r->rc == ZNONODE) {
+		/* no announcement yet: watch for its creation */
+		zk_exists(e->zk, e->announce_path, true, announce_exists_done, e, e->attempt);
+		return;
+	}
+	if (r->rc != ZOK || !announce_decode(r->value, (size_t)r->value_len, &a))
+		return;
+	if (a.epoch == e->known_epoch || a.epoch < e->known_epoch) {
+		announce_free(&a);
+		return;
+	}
+	/* a stale announcement from a leader older than the queue we saw: not a leader */
+	if (e->known_epoch < 0 && e->have_lowest && znode_parse(a.znode, &zn) &&
+	    zn.seq < e->lowest_seq) {
+		log_debug("election: announcement names %s, gone: ignored", a.znode);
+		announce_free(&a);
+		return;
+	}
+	e->known_epoch = a.epoch;
+	full = child_path(e, a.znode);
+	li.id = a.id;
+	li.data = a.data;
+	li.epoch = a.epoch;
+	li.znode = full;
+	log_info("election: leader is %s (epoch %" PRId64 ")", a.id, a.epoch);
+	e->cb.leader(e->arg, &li);
+	free(full);
+	announce_free(&a);
+}
+
+/* Follower/observer: the announcement appeared between our get and exists. */
+static void
+announce_exists_done(void *arg, const struct zk_result *r)
+{
+	struct election *e = arg;
+
+	if (r->tag == e->attempt && r->rc == ZOK)
+		announce_read(e);
+}
+
+/* Observer: one listing to tell a live announcement from a stale one, then watch it. */
+static void
+observe_list_done(void *arg, const struct zk_result *r)
+{
+	struct election *e = arg;
+	struct znode_name *names;
+	size_t n;
+
+	if (r->tag != e->attempt)
+		return;
+	if (r->rc == ZOK) {
+		names = xcalloc((size_t)r->nchildren + 1, sizeof(*names));
+		n = znode_sort(r->children, (size_t)r->nchildren, names);
+		e->have_lowest = n > 0;
+		e->lowest_seq = n > 0 ? names[0].seq : -1;
+		free(names);
+	}
+	e->cb.joined(e->arg);
+	announce_read(e);
+}
+
+/* --- losing and leaving --- */
+
+/* Our znode is gone: report, and stay out until the role layer joins again. */
+static void
+node_lost(struct election *e, enum election_loss why)
+{
+	bool was_leader = e->leader;
+
+	if (e->st == E_LEAVING) {
+		finish_leave(e);	/* we were deleting it anyway */
+		return;
+	}
+	log_warnx("election: our znode %s is gone (%s)", e->own ? e->own : "(none)",
+	    why == LOSS_EXPIRED ? "session expired" : "deleted");
+	forget_own(e);
+	e->want = false;
+	if (was_leader)
+		e->cb.unelected(e->arg, why);
+	e->cb.out(e->arg, why);
+}
+
+/* Forget our znode and every call of this join. */
+static void
+forget_own(struct election *e)
+{
+	free(e->own);
+	e->own = NULL;
+	free(e->pred);
+	e->pred = NULL;
+	e->leader = false;
+	e->st = E_OUT;
+	e->attempt++;
+	evtimer_del(e->ev_retry);
+}
+
+/* Leave the queue: delete our znode, retried until it is gone (rules 11, 12). */
+void
+election_leave(struct election *e, void (*done)(void *arg), void *arg)
+{
+	e->want = false;
+	e->leader = false;
+	e->leave_done = done;
+	e->leave_arg = arg;
+	e->attempt++;	/* a create still in flight is deleted when it completes */
+	evtimer_del(e->ev_retry);
+	if (e->own == NULL || e->observer) {
+		finish_leave(e);
+		return;
+	}
+	e->st = E_LEAVING;
+	leave_delete(e);
+}
+
+/* Send the delete of our znode. */
+static void
+leave_delete(struct election *e)
+{
+	zk_delete(e->zk, e->own, -1, leave_done, e, e->attempt);
+}
+
+/* Our znode's delete answered. */
+static void
+leave_done(void *arg, const struct zk_result *r)
+{
+	struct election *e = arg;
+
+	if (r->tag != e->attempt || e->st != E_LEAVING)
+		return;
+	if (r->rc == ZOK || r->rc == ZNONODE) {
+		log_info("election: left (deleted %s)", e->own);
+		finish_leave(e);
+	} else if (!zk_rc_is_transient(r->rc)) {
+		log_errorx("election: cannot delete %s: %s; retrying", e->own, zerror(r->rc));
+		retry_later(e);
+	}
+	/* transient: retried on reconnect; an expiry removes it anyway */
+}
+
+/* The leave is complete: report it. */
+static void
+finish_leave(struct election *e)
+{
+	void (*done)(void *) = e->leave_done;
+
+	free(e->own);
+	e->own = NULL;
+	free(e->pred);
+	e->pred = NULL;
+	e->st = E_OUT;
+	e->leave_done = NULL;
+	if (done != NULL)
+		done(e->leave_arg);
+}
+
+void
+election_close(struct election *e)
+{
+	zk_close(e->zk);
+}
+
+void
+election_set_grace(struct election *e, int64_t grace_ms)
+{
+	zk_set_grace(e->zk, grace_ms);
+}
+
+/* --- retries and recovery --- */
+
+/* Try the current step again after a back-off. */
+static void
+retry_later(struct election *e)
+{
+	struct timeval tv = { RETRY_MS / 1000, (RETRY_MS % 1000) * 1000 };
+
+	evtimer_add(e->ev_retry, &tv);
+}
+
+/* The back-off is over: redo whatever was in progress. */
+static void
+on_retry(evutil_socket_t fd, short what, void *arg)
+{
+	struct election *e = arg;
+
+	(void)fd;
+	(void)what;
+	if (!zk_usable(e->zk))
+		return;	/* the reconnect will resume */
+	if (e->st == E_LEAVING)
+		leave_delete(e);
+	else if (e->st == E_QUEUED && !e->observer)
+		list(e);
+	else if (e->st == E_OUT && e->want)
+		election_join(e);
+}
+
+/* After a lost create reply: find a znode with our prefix (rule 1). */
+static void
+recover(struct election *e)
+{
+	zk_children(e->zk, e->path, recover_done, e, e->attempt);
+}
+
+/* Recovery listing: check the owner of every znode with our prefix. */
+static void
+recover_done(void *arg, const struct zk_result *r)
+{
+	struct election *e = arg;
+	int found = 0;
+
+	if (r->tag != e->attempt)
+		return;
+	if (r->rc == ZNONODE || (r->rc == ZOK && r->nchildren == 0)) {
+		e->create_uncertain = false;
+		e->st = E_OUT;
+		if (e->want)
+			election_join(e);
+		return;
+	}
+	if (r->rc != ZOK)
+		return;
+	for (int i = 0; i < r->nchildren; i++) {
+		char *p;
+
+		if (strncmp(r->children[i], e->prefix, strlen(e->prefix)) != 0)
+			continue;
+		p = child_path(e, r->children[i]);
+		zk_exists(e->zk, p, false, recover_owner_done, e, e->attempt);
+		free(p);
+		found++;
+	}
+	e->create_uncertain = false;
+	e->recover_pending = found;
+	if (found == 0) {
+		e->st = E_OUT;
+		if (e->want)
+			election_join(e);
+	} else
+		e->st = E_CREATING;
+}
+
+/* Recovery: adopt a znode of ours from this session; delete any other (rule 1). */
+static void
+recover_owner_done(void *arg, const struct zk_result *r)
+{
+	struct election *e = arg;
+
+	if (r->tag != e->attempt)
+		return;
+	e->recover_pending--;
+	if (r->rc == ZOK && r->stat->ephemeralOwner == zk_session_id(e->zk) && e->want &&
+	    e->own == NULL) {
+		log_info("election: adopting %s, created before the connection was lost", r->path);
+		e->own = xstrdup(r->path);
+		e->own_czxid = r->stat->czxid;
+		e->st = E_QUEUED;
+		zk_exists(e->zk, e->own, true, own_watch_done, e, e->attempt);
+		e->cb.joined(e->arg);
+		list(e);
+	} else if (r->rc == ZOK) {
+		log_info("election: deleting %s (ours, but not to keep)", r->path);
+		zk_delete(e->zk, r->path, -1, abandoned_done, e, 0);
+	}
+	if (e->recover_pending == 0 && e->own == NULL) {
+		e->st = E_OUT;
+		if (e->want)
+			election_join(e);
+	}
+}
+
+/* --- what the session tells us --- */
+
+/* Session events: resume, re-check, or give up the znode. */
+static void
+on_session(void *arg, enum zk_event ev)
+{
+	struct election *e = arg;
+
+	switch (ev) {
+	case ZK_EV_CONNECTED:
+		/* a new session: nothing of the old one is ours any more */
+		e->st = E_OUT;
+		e->create_uncertain = false;
+		e->announce_watched = false;
+		if (e->want)
+			election_join(e);
+		break;
+	case ZK_EV_RECONNECTED:
+		/* same session: watches come back by themselves; list and check again (rule 8) */
+		if (e->create_uncertain)
+			recover(e);
+		else if (e->st == E_LEAVING)
+			leave_delete(e);
+		else if (e->st == E_QUEUED && !e->observer)
+			list(e);
+		else if (e->st == E_OUT && e->want)
+			election_join(e);
+		break;
+	case ZK_EV_UNSAFE:
+		if (e->leader) {
+			e->leader = false;
+			e->cb.unelected(e->arg, LOSS_CONNECTION);
+		}
+		break;
+	case ZK_EV_EXPIRED:
+		if (e->st == E_LEAVING) {
+			finish_leave(e);	/* the expiry removed it */
+		} else if (e->own != NULL || e->st == E_CREATING) {
+			node_lost(e, LOSS_EXPIRED);
+		} else if (e->observer && e->st == E_QUEUED) {
+			e->st = E_OUT;	/* observers re-watch on the new session */
+		}
+		e->create_uncertain = false;
+		break;
+	case ZK_EV_SUSPENDED:
+	case ZK_EV_AUTH_FAILED:
+		break;
+	}
+	e->cb.session(e->arg, ev);
+}
+
+/* Watch events, routed by path. */
+static void
+on_watch(void *arg, int type, const char *path)
+{
+	struct election *e = arg;
+
+	if (e->own != NULL && strcmp(path, e->own) == 0) {
+		if (type == ZOO_DELETED_EVENT && e->st != E_LEAVING)
+			node_lost(e, LOSS_DELETED);
+	} else if (e->pred != NULL && strcmp(path, e->pred) == 0) {
+		if (e->st == E_QUEUED)
+			list(e);	/* a predecessor's deletion is not leadership (rule 4) */
+	} else if (strcmp(path, e->announce_path) == 0) {
+		e->announce_watched = false;
+		if (!e->leader && e->st == E_QUEUED)
+			announce_read(e);
+	}
+}
+
+/* --- accessors --- */
+
+const char *
+election_znode(const struct election *e)
+{
+	return e->own;
+}
+
+int64_t
+election_session_id(const struct election *e)
+{
+	return zk_session_id(e->zk);
+}
+
+const char *
+election_zk_state(const struct election *e)
+{
+	return zk_state_name(zk_state(e->zk));
+}
+
+bool
+election_joined(const struct election *e)
+{
+	return e->st == E_QUEUED;
+}
+
+const struct zk_counters *
+election_zk_counters(const struct election *e)
+{
+	return zk_counters(e->zk);
+}

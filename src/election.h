@@ -1,0 +1,79 @@
+/*
+ * election: the ZooKeeper recipe (ephemeral-sequential znodes, the lowest leads,
+ * each contender watches only its predecessor) with the rules of ELECTION.md.
+ *
+ * It decides nothing about hooks: it reports to the role layer through callbacks
+ * and is driven by it (join, leave). After it has lost its znode (deleted,
+ * session expired) it stays out until the role layer calls election_join again,
+ * so a demote hook always finishes before this node queues again (rule 11).
+ */
+#ifndef ZKELECT_ELECTION_H
+#define ZKELECT_ELECTION_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "zk.h"
+
+struct event_base;
+struct election;
+
+struct leader_info {
+	const char *id;
+	const char *data;
+	int64_t epoch;		/* czxid of the leader's znode: the fencing token */
+	const char *znode;	/* full path */
+};
+
+enum election_loss {
+	LOSS_CONNECTION,	/* no longer safe to lead; the znode may still be ours */
+	LOSS_EXPIRED,		/* the session (and so the znode) is gone */
+	LOSS_DELETED,		/* the znode (or the whole election path) was deleted */
+};
+
+struct election_callbacks {
+	/* our znode is the lowest and ours (rule 5): lead */
+	void (*elected)(void *arg, const struct leader_info *self);
+	/* leadership lost */
+	void (*unelected)(void *arg, enum election_loss why);
+	/* our znode is gone and we are out of the queue until election_join */
+	void (*out)(void *arg, enum election_loss why);
+	/* our znode is in the queue */
+	void (*joined)(void *arg);
+	/* another node leads (learned from its announcement: rule 20) */
+	void (*leader)(void *arg, const struct leader_info *leader);
+	/* the session changed state (for the state file), or was refused (AUTH_FAILED) */
+	void (*session)(void *arg, enum zk_event ev);
+};
+
+struct election_settings {
+	struct zk_settings zk;
+	const char *path;
+	const char *id;
+	const char *data;
+	bool observer;
+};
+
+struct election *election_new(struct event_base *base, const struct election_settings *s,
+    const struct election_callbacks *cb, void *arg);
+void election_free(struct election *e);
+
+/* Open the ZooKeeper session. */
+void election_start(struct election *e);
+/* Take part (candidates: create a znode; observers: watch the leader) once connected. */
+void election_join(struct election *e);
+/* Leave: delete our znode (retried until done), then call DONE(ARG). Never joins again by itself. */
+void election_leave(struct election *e, void (*done)(void *arg), void *arg);
+/* Close the session (after leaving). */
+void election_close(struct election *e);
+/* Apply a new disconnect_grace at once. */
+void election_set_grace(struct election *e, int64_t grace_ms);
+
+/* For the state file and hooks. */
+const char *election_znode(const struct election *e);	/* full path, or NULL */
+int64_t election_session_id(const struct election *e);
+const char *election_zk_state(const struct election *e);
+bool election_joined(const struct election *e);
+const struct zk_counters *election_zk_counters(const struct election *e);
+
+#endif

@@ -1,0 +1,546 @@
+/* hook: run one child command without ever blocking the event loop. */
+#include <errno.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <spawn.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <event2/event.h>
+
+#include "hook.h"
+#include "log.h"
+#include "xmalloc.h"
+
+#define HOOK_LINE_MAX	1024	/* longer output lines are logged in pieces */
+#define HOOK_KILL_MS	5000	/* SIGTERM to SIGKILL */
+#define HOOK_LINGER_MS	1000	/* how long to wait for EOF after reaping */
+
+struct hook {
+	char *name;
+	pid_t pid;		/* also the process group; -1 if never started */
+	int fd;			/* read end of the output pipe; -1 once closed */
+	struct event *ev_read;
+	struct event *ev_timeout;	/* the run's timeout, or the spawn-failure report */
+	struct event *ev_kill;	/* SIGKILL after SIGTERM */
+	struct event *ev_linger;	/* give up on EOF after reaping */
+	struct timespec start;
+	int64_t elapsed_ms;	/* set when reaped */
+	int64_t timeout_ms;
+	bool reaped;
+	bool eof;
+	bool spawn_failed;
+	bool timed_out;
+	bool stopped;
+	bool term_sent;		/* SIGTERM went to the group; SIGKILL may follow */
+	int wstatus;
+	hook_done_fn *done;
+	void *arg;
+	size_t len;
+	char line[HOOK_LINE_MAX];
+	struct hook *next;
+};
+
+static struct event_base *hook_base;
+static struct event *hook_sigchld;
+static struct hook *hook_live;	/* runs not yet finished */
+
+static int64_t hook_ms_since(const struct timespec *);
+static void hook_timer(struct event *, int64_t);
+static int hook_spawn(struct hook *, char *const [], char *const [], int);
+static void hook_start(struct hook *, char *const [], char *const []);
+static void hook_unlink(struct hook *);
+static void hook_finish(struct hook *);
+static void hook_result(struct hook *, struct hook_result *);
+static void hook_terminate(struct hook *, const char *);
+static void hook_signal_group(struct hook *, int);
+static void hook_log_line(struct hook *);
+static void hook_take(struct hook *, const char *, size_t);
+static void hook_close_output(struct hook *);
+static void hook_reaped(struct hook *, int);
+static void hook_read_cb(evutil_socket_t, short, void *);
+static void hook_sigchld_cb(evutil_socket_t, short, void *);
+static void hook_timeout_cb(evutil_socket_t, short, void *);
+static void hook_kill_cb(evutil_socket_t, short, void *);
+static void hook_linger_cb(evutil_socket_t, short, void *);
+static void hook_failed_cb(evutil_socket_t, short, void *);
+static void hook_free(struct hook *);
+
+/*
+ * Watch SIGCHLD on BASE. evsignal_new makes libevent catch the signal and run
+ * our callback from the loop, not from the signal handler, so the callback may
+ * reap, log, free and start the next hook like any other event.
+ */
+void
+hook_init(struct event_base *base)
+{
+	hook_base = base;
+	hook_sigchld = evsignal_new(base, SIGCHLD, hook_sigchld_cb, NULL);
+	if (hook_sigchld == NULL || evsignal_add(hook_sigchld, NULL) == -1)
+		fatalx("cannot watch SIGCHLD");
+}
+
+/* Stop watching SIGCHLD; a run still going is killed (it must not outlive us). */
+void
+hook_shutdown(void)
+{
+	struct hook *h;
+
+	while ((h = hook_live) != NULL) {
+		log_warnx("hook %s[%ld] still running at shutdown; killing it",
+		    h->name, (long)h->pid);
+		hook_signal_group(h, SIGKILL);
+		hook_unlink(h);
+		hook_free(h);
+	}
+	if (hook_sigchld != NULL)
+		event_free(hook_sigchld);
+	hook_sigchld = NULL;
+	hook_base = NULL;
+}
+
+/* Start a run of ARGV; DONE is always called later, from the loop. */
+struct hook *
+hook_run(const char *name, char *const argv[], char *const envp[],
+    int64_t timeout_ms, hook_done_fn *done, void *arg)
+{
+	struct hook *h;
+
+	h = xcalloc(1, sizeof(*h));
+	h->name = xstrdup(name);
+	h->pid = -1;
+	h->fd = -1;
+	h->timeout_ms = timeout_ms;
+	h->done = done;
+	h->arg = arg;
+	h->next = hook_live;
+	hook_live = h;
+	clock_gettime(CLOCK_MONOTONIC, &h->start);
+	hook_start(h, argv, envp);
+	return h;
+}
+
+/* Spawn the child and arm its events; on failure report it from a zero timer. */
+static void
+hook_start(struct hook *h, char *const argv[], char *const envp[])
+{
+	int fds[2], error;
+
+	if (pipe2(fds, O_CLOEXEC) == -1)
+		error = errno;
+	else {
+		error = hook_spawn(h, argv, envp, fds[1]);
+		close(fds[1]);
+		if (error != 0)
+			close(fds[0]);
+	}
+	if (error != 0) {
+		log_warnx("hook %s: cannot start %s: %s", h->name, argv[0], strerror(error));
+		h->spawn_failed = true;
+		h->ev_timeout = evtimer_new(hook_base, hook_failed_cb, h);
+		hook_timer(h->ev_timeout, 0);
+		return;
+	}
+	h->fd = fds[0];
+	if (fcntl(h->fd, F_SETFL, fcntl(h->fd, F_GETFL) | O_NONBLOCK) == -1)
+		log_warn("hook %s: fcntl", h->name);
+	h->ev_read = event_new(hook_base, h->fd, EV_READ | EV_PERSIST, hook_read_cb, h);
+	event_add(h->ev_read, NULL);
+	h->ev_timeout = evtimer_new(hook_base, hook_timeout_cb, h);
+	h->ev_kill = evtimer_new(hook_base, hook_kill_cb, h);
+	h->ev_linger = evtimer_new(hook_base, hook_linger_cb, h);
+	if (h->timeout_ms > 0)
+		hook_timer(h->ev_timeout, h->timeout_ms);
+	log_debug("hook %s[%ld] started: %s", h->name, (long)h->pid, argv[0]);
+}
+
+/*
+ * posix_spawn ARGV in a new process group with default signal dispositions, an
+ * empty mask, /dev/null as stdin, OUT as stdout and stderr and nothing else
+ * open. Returns 0 or an errno value.
+ */
+static int
+hook_spawn(struct hook *h, char *const argv[], char *const envp[], int out)
+{
+	static char *const noenv[] = { NULL };
+	posix_spawn_file_actions_t fa;
+	posix_spawnattr_t attr;
+	sigset_t none, all;
+	int error;
+
+	sigemptyset(&none);
+	sigfillset(&all);	/* every catchable signal back to SIG_DFL (SIGPIPE!) */
+	sigdelset(&all, SIGKILL);
+	sigdelset(&all, SIGSTOP);
+	posix_spawnattr_init(&attr);
+	posix_spawnattr_setflags(&attr, POSIX_SPAWN_SETPGROUP |
+	    POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF);
+	posix_spawnattr_setpgroup(&attr, 0);
+	posix_spawnattr_setsigmask(&attr, &none);
+	posix_spawnattr_setsigdefault(&attr, &all);
+
+	posix_spawn_file_actions_init(&fa);
+	posix_spawn_file_actions_addopen(&fa, STDIN_FILENO, "/dev/null", O_RDONLY, 0);
+	posix_spawn_file_actions_adddup2(&fa, out, STDOUT_FILENO);
+	posix_spawn_file_actions_adddup2(&fa, out, STDERR_FILENO);
+	posix_spawn_file_actions_addclosefrom_np(&fa, STDERR_FILENO + 1);
+
+	error = posix_spawn(&h->pid, argv[0], &fa, &attr, argv,
+	    envp != NULL ? envp : noenv);
+	if (error != 0)
+		h->pid = -1;
+	posix_spawn_file_actions_destroy(&fa);
+	posix_spawnattr_destroy(&attr);
+	return error;
+}
+
+/* End the run as on timeout: SIGTERM to the group now, SIGKILL 5 s later. */
+void
+hook_stop(struct hook *h)
+{
+	if (h->spawn_failed)
+		return;
+	h->stopped = true;
+	hook_terminate(h, "stopped");
+}
+
+/* SIGKILL the whole group at once. */
+void
+hook_kill(struct hook *h)
+{
+	if (h->spawn_failed)
+		return;
+	log_warnx("hook %s[%ld] killed (SIGKILL to its process group)",
+	    h->name, (long)h->pid);
+	h->stopped = true;
+	evtimer_del(h->ev_timeout);
+	evtimer_del(h->ev_kill);
+	hook_signal_group(h, SIGKILL);
+}
+
+/* The child's pid, which is also its process group (-1 if it never started). */
+pid_t
+hook_pid(const struct hook *h)
+{
+	return h->pid;
+}
+
+/* The label given to hook_run. */
+const char *
+hook_name(const struct hook *h)
+{
+	return h->name;
+}
+
+/* SIGTERM the group (once) and arm the SIGKILL that follows; WHY is for the log. */
+static void
+hook_terminate(struct hook *h, const char *why)
+{
+	evtimer_del(h->ev_timeout);
+	if (h->term_sent)
+		return;
+	log_warnx("hook %s[%ld] %s; sending SIGTERM to its process group",
+	    h->name, (long)h->pid, why);
+	h->term_sent = true;
+	hook_signal_group(h, SIGTERM);
+	hook_timer(h->ev_kill, HOOK_KILL_MS);
+}
+
+/* Send SIG to the child's process group; a group already gone is fine. */
+static void
+hook_signal_group(struct hook *h, int sig)
+{
+	if (h->pid <= 0)
+		return;
+	if (kill(-h->pid, sig) == -1 && errno != ESRCH)
+		log_warn("hook %s[%ld]: kill group", h->name, (long)h->pid);
+}
+
+/* The run's timeout expired. */
+static void
+hook_timeout_cb(evutil_socket_t fd, short what, void *arg)
+{
+	struct hook *h = arg;
+	char why[64];
+
+	(void)fd;
+	(void)what;
+	h->timed_out = true;
+	snprintf(why, sizeof(why), "timed out after %lld ms", (long long)h->timeout_ms);
+	hook_terminate(h, why);
+}
+
+/* SIGTERM was not enough within 5 s. */
+static void
+hook_kill_cb(evutil_socket_t fd, short what, void *arg)
+{
+	struct hook *h = arg;
+
+	(void)fd;
+	(void)what;
+	log_warnx("hook %s[%ld] still running %d ms after SIGTERM; sending SIGKILL",
+	    h->name, (long)h->pid, HOOK_KILL_MS);
+	hook_signal_group(h, SIGKILL);
+}
+
+/* The child exited but something (a background process) still holds its output. */
+static void
+hook_linger_cb(evutil_socket_t fd, short what, void *arg)
+{
+	struct hook *h = arg;
+
+	(void)fd;
+	(void)what;
+	log_warnx("hook %s[%ld] exited but its output is still open %d ms later "
+	    "(a background process?); no longer reading it", h->name,
+	    (long)h->pid, HOOK_LINGER_MS);
+	hook_close_output(h);
+	hook_finish(h);
+}
+
+/* Report a spawn failure, from the loop as promised. */
+static void
+hook_failed_cb(evutil_socket_t fd, short what, void *arg)
+{
+	(void)fd;
+	(void)what;
+	hook_finish(arg);
+}
+
+/*
+ * Reap every child that exited: waitpid in a loop until nothing is left (one
+ * SIGCHLD may stand for several children), then hand each pid to its run.
+ */
+static void
+hook_sigchld_cb(evutil_socket_t fd, short what, void *arg)
+{
+	struct hook *h;
+	pid_t pid;
+	int st;
+
+	(void)fd;
+	(void)what;
+	(void)arg;
+	for (;;) {
+		pid = waitpid(-1, &st, WNOHANG);
+		if (pid == 0 || (pid == -1 && errno == ECHILD))
+			break;
+		if (pid == -1) {
+			if (errno == EINTR)
+				continue;
+			log_warn("waitpid");
+			break;
+		}
+		for (h = hook_live; h != NULL; h = h->next)
+			if (h->pid == pid && !h->reaped)
+				break;
+		if (h != NULL)
+			hook_reaped(h, st);
+		else
+			log_debug("reaped pid %ld, not a hook", (long)pid);
+	}
+}
+
+/* The child is gone: finish now if its output is done too, else wait a little for EOF. */
+static void
+hook_reaped(struct hook *h, int st)
+{
+	h->reaped = true;
+	h->wstatus = st;
+	h->elapsed_ms = hook_ms_since(&h->start);
+	evtimer_del(h->ev_timeout);	/* it ended in time, whatever still holds the pipe */
+	if (h->eof)
+		hook_finish(h);
+	else
+		hook_timer(h->ev_linger, HOOK_LINGER_MS);
+}
+
+/* Read what the child wrote; log it line by line; note EOF. */
+static void
+hook_read_cb(evutil_socket_t fd, short what, void *arg)
+{
+	struct hook *h = arg;
+	char buf[4096];
+	ssize_t n;
+
+	(void)what;
+	n = read(fd, buf, sizeof(buf));
+	if (n == -1 && (errno == EAGAIN || errno == EINTR))
+		return;
+	if (n > 0) {
+		hook_take(h, buf, (size_t)n);
+		return;
+	}
+	if (n == -1)
+		log_warn("hook %s[%ld]: read", h->name, (long)h->pid);
+	hook_close_output(h);
+	if (h->reaped)
+		hook_finish(h);
+}
+
+/* Add output bytes to the current line, logging each complete (or full) line. */
+static void
+hook_take(struct hook *h, const char *p, size_t n)
+{
+	for (size_t i = 0; i < n; i++) {
+		if (p[i] == '\n') {
+			hook_log_line(h);
+			continue;
+		}
+		h->line[h->len++] = p[i];
+		if (h->len == sizeof(h->line))
+			hook_log_line(h);
+	}
+}
+
+/*
+ * Log the pending line with control bytes and backslashes escaped, then empty
+ * it. Bytes >= 0x80 pass through so UTF-8 messages stay readable.
+ */
+static void
+hook_log_line(struct hook *h)
+{
+	char out[HOOK_LINE_MAX * 4 + 1];
+	size_t o = 0;
+	unsigned char c;
+
+	for (size_t i = 0; i < h->len; i++) {
+		c = (unsigned char)h->line[i];
+		if (c == '\\')
+			o += (size_t)snprintf(out + o, sizeof(out) - o, "\\\\");
+		else if (c == '\t')
+			o += (size_t)snprintf(out + o, sizeof(out) - o, "\\t");
+		else if (c < 0x20 || c == 0x7f)
+			o += (size_t)snprintf(out + o, sizeof(out) - o, "\\x%02x", c);
+		else
+			out[o++] = (char)c;
+	}
+	out[o] = '\0';
+	h->len = 0;
+	log_info("hook %s[%ld]: %s", h->name, (long)h->pid, out);
+}
+
+/* Flush a last unterminated line and close our end of the pipe. */
+static void
+hook_close_output(struct hook *h)
+{
+	if (h->len > 0)
+		hook_log_line(h);
+	if (h->ev_read != NULL)
+		event_free(h->ev_read);
+	h->ev_read = NULL;
+	if (h->fd != -1)
+		close(h->fd);
+	h->fd = -1;
+	h->eof = true;
+}
+
+/* The run is over: log it, tell the caller, free it. */
+static void
+hook_finish(struct hook *h)
+{
+	struct hook_result res;
+
+	hook_unlink(h);
+	hook_result(h, &res);
+	/*
+	 * Nothing from a run we had to end may linger into the next hook's turn
+	 * (a promote straggler must not outlive its demote). The group id is
+	 * still ours: Linux does not hand out a pid while a group of that id
+	 * has members, and a free one is reused only after the pid space cycled.
+	 */
+	if (h->term_sent && !h->spawn_failed && kill(-h->pid, SIGKILL) == 0)
+		log_warnx("hook %s[%ld]: killed what was left of its process group",
+		    h->name, (long)h->pid);
+	if (h->spawn_failed)
+		log_warnx("hook %s %s", h->name, res.status);
+	else
+		log_at(res.ok ? LOG_INFO : LOG_WARNING, "hook %s[%ld] %s after %lld ms",
+		    h->name, (long)h->pid, res.status, (long long)res.duration_ms);
+	h->done(h->arg, &res);
+	hook_free(h);
+}
+
+/* Fill RES from what happened to the run. */
+static void
+hook_result(struct hook *h, struct hook_result *res)
+{
+	memset(res, 0, sizeof(*res));
+	res->timed_out = h->timed_out;
+	res->stopped = h->stopped;
+	res->duration_ms = h->reaped ? h->elapsed_ms : hook_ms_since(&h->start);
+	res->wstatus = h->spawn_failed ? -1 : h->wstatus;
+	if (h->spawn_failed)
+		snprintf(res->status, sizeof(res->status), "spawn failed");
+	else if (h->timed_out)
+		snprintf(res->status, sizeof(res->status), "timeout");
+	else if (h->stopped)
+		snprintf(res->status, sizeof(res->status), "stopped");
+	else if (WIFEXITED(h->wstatus))
+		snprintf(res->status, sizeof(res->status), "exit %d", WEXITSTATUS(h->wstatus));
+	else if (WIFSIGNALED(h->wstatus))
+		snprintf(res->status, sizeof(res->status), "signal %d", WTERMSIG(h->wstatus));
+	else
+		snprintf(res->status, sizeof(res->status), "wait status %d", h->wstatus);
+	res->ok = !h->spawn_failed && !h->timed_out && !h->stopped &&
+	    WIFEXITED(h->wstatus) && WEXITSTATUS(h->wstatus) == 0;
+}
+
+/* Take H off the list of live runs. */
+static void
+hook_unlink(struct hook *h)
+{
+	struct hook **pp;
+
+	for (pp = &hook_live; *pp != NULL; pp = &(*pp)->next) {
+		if (*pp == h) {
+			*pp = h->next;
+			break;
+		}
+	}
+	h->next = NULL;
+}
+
+/* Release every resource of H. */
+static void
+hook_free(struct hook *h)
+{
+	if (h->ev_read != NULL)
+		event_free(h->ev_read);
+	if (h->fd != -1)
+		close(h->fd);
+	if (h->ev_timeout != NULL)
+		event_free(h->ev_timeout);
+	if (h->ev_kill != NULL)
+		event_free(h->ev_kill);
+	if (h->ev_linger != NULL)
+		event_free(h->ev_linger);
+	free(h->name);
+	free(h);
+}
+
+/* Arm timer EV to fire in MS milliseconds. */
+static void
+hook_timer(struct event *ev, int64_t ms)
+{
+	struct timeval tv;
+
+	tv.tv_sec = (time_t)(ms / 1000);
+	tv.tv_usec = (suseconds_t)(ms % 1000) * 1000;
+	evtimer_add(ev, &tv);
+}
+
+/* Milliseconds elapsed on the monotonic clock since START. */
+static int64_t
+hook_ms_since(const struct timespec *start)
+{
+	struct timespec now;
+
+	clock_gettime(CLOCK_MONOTONIC, &now);
+	return (int64_t)(now.tv_sec - start->tv_sec) * 1000 +
+	    (now.tv_nsec - start->tv_nsec) / 1000000;
+}

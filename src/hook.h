@@ -1,0 +1,52 @@
+/*
+ * hook: run one child command without ever blocking the event loop.
+ *
+ * The child gets its own process group, /dev/null as stdin, a pipe as stdout and
+ * stderr (each line is logged under the hook's name), no descriptor above stderr,
+ * default signal dispositions, an empty signal mask and exactly the environment
+ * given. A timeout sends SIGTERM to the whole group, then SIGKILL 5 s later.
+ * A run is finished when the child was reaped and its output reached EOF (or
+ * 1 s after reaping, if a background process keeps the pipe open).
+ */
+#ifndef ZKELECT_HOOK_H
+#define ZKELECT_HOOK_H
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <sys/types.h>
+
+struct event_base;
+struct hook;
+
+struct hook_result {
+	bool ok;		/* exited with status 0, not timed out, not stopped */
+	int wstatus;		/* raw wait status; -1 when it could not be started */
+	bool timed_out;
+	bool stopped;		/* hook_stop() or hook_kill() ended it */
+	int64_t duration_ms;
+	char status[48];	/* "exit 0", "exit 3", "signal 9", "timeout", "stopped", "spawn failed" */
+};
+
+typedef void hook_done_fn(void *arg, const struct hook_result *res);
+
+/* Install the SIGCHLD handling on BASE; call once before hook_run. */
+void hook_init(struct event_base *base);
+void hook_shutdown(void);
+
+/*
+ * Start ARGV (argv[0] absolute) with ENVP. DONE is called once, from the loop,
+ * when the run is finished; the hook is freed after DONE returns. If the child
+ * cannot be started, DONE is still called (from the loop, soon) with wstatus -1.
+ * NAME labels log lines ("promote").
+ */
+struct hook *hook_run(const char *name, char *const argv[], char *const envp[],
+    int64_t timeout_ms, hook_done_fn *done, void *arg);
+
+/* End the run as on timeout (SIGTERM to the group, SIGKILL 5 s later); counts as failed. */
+void hook_stop(struct hook *h);
+/* SIGKILL the group at once (logged); counts as failed. */
+void hook_kill(struct hook *h);
+pid_t hook_pid(const struct hook *h);
+const char *hook_name(const struct hook *h);
+
+#endif

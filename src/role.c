@@ -1,0 +1,772 @@
+/* role: when to promote, demote and follow; one hook at a time; the state file. */
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <event2/event.h>
+
+#include "config.h"
+#include "election.h"
+#include "hook.h"
+#include "log.h"
+#include "notify.h"
+#include "role.h"
+#include "state.h"
+#include "xmalloc.h"
+
+enum role_name { R_STARTING, R_FOLLOWER, R_LEADER, R_OBSERVER, R_WITHDRAWN, R_STOPPED };
+
+static const char *const role_names[] = {
+	"starting", "follower", "leader", "observer", "withdrawn", "stopped",
+};
+
+enum reason {
+	RS_ELECTED, RS_RESIGNED, RS_CONNECTION_LOST, RS_SESSION_EXPIRED, RS_HEALTH_FAILED,
+	RS_PROMOTE_FAILED, RS_SHUTDOWN, RS_STARTUP, RS_LEADER_CHANGED, RS_DELETED,
+};
+
+static const char *const reason_names[] = {
+	"elected", "resigned", "connection-lost", "session-expired", "health-failed",
+	"promote-failed", "shutdown", "startup", "leader-changed", "deleted",
+};
+
+enum hook_kind { HK_NONE, HK_PROMOTE, HK_DEMOTE, HK_FOLLOW };
+
+static const char *const hook_names[] = { "none", "promote", "demote", "follow" };
+
+/* What to do once we have left the election. */
+enum then { THEN_REJOIN, THEN_BACKOFF, THEN_STOP, THEN_RECONFIG };
+
+struct role {
+	struct event_base *base;
+	struct config *cfg;
+	struct config *next_cfg;	/* a reload waiting for the leave */
+	struct election *el;
+	struct event *ev_backoff;
+	struct event *ev_reopen;	/* a new session after a reload, outside election callbacks */
+
+	enum role_name role;
+	bool started;		/* the start-up demote is over */
+	bool elected;		/* the election says we lead */
+	bool promoted;		/* the last promote/demote started was a promote */
+	enum reason lost;	/* why we stopped leading: the demote's reason */
+	bool want_in;		/* we want a znode in the queue */
+	bool in;		/* we asked to join and have not been put out since */
+	bool leave_requested;
+	bool leaving;
+	enum then then;
+	bool stopping;		/* shutdown in progress */
+	bool ready_sent;
+
+	/* the hook running, if any */
+	struct hook *running;
+	enum hook_kind running_kind;
+	bool running_ended;	/* stop or kill already sent */
+	bool follow_pending;
+
+	/* the leader we know (ourselves when we lead) */
+	char *leader_id, *leader_data, *leader_znode;
+	int64_t leader_epoch;
+
+	/* for the state file */
+	int64_t since;
+	unsigned long transitions;
+	char last_hook[16];
+	char last_hook_status[48];
+
+	int exit_status;
+	void (*stop_done)(void *arg, int status);
+	void *stop_arg;
+};
+
+static void reconcile(struct role *r);
+static void start_hook(struct role *r, enum hook_kind kind, enum reason why, enum role_name to);
+static void hook_done(void *arg, const struct hook_result *res);
+static void promote_done(struct role *r, const struct hook_result *res);
+static char **hook_env(struct role *r, enum hook_kind kind, enum reason why, enum role_name prev,
+    enum role_name to);
+static char **hook_argv(const struct command *cmd, const char *event);
+static const struct command *hook_command(const struct role *r, enum hook_kind kind);
+static int64_t hook_timeout(const struct role *r, enum hook_kind kind);
+static void set_role(struct role *r, enum role_name to);
+static enum role_name resting_role(const struct role *r);
+static enum role_name demote_target(const struct role *r, enum reason why);
+static void lose(struct role *r, enum reason why);
+static void set_leader(struct role *r, const struct leader_info *li);
+static void write_state(struct role *r);
+static void open_election(struct role *r);
+static void leave_then(struct role *r, enum then then);
+static void left(void *arg);
+static void finish_stop(struct role *r);
+static void apply_reload(struct role *r);
+static void on_backoff(evutil_socket_t fd, short what, void *arg);
+static void on_reopen(evutil_socket_t fd, short what, void *arg);
+static void ev_elected(void *arg, const struct leader_info *self);
+static void ev_unelected(void *arg, enum election_loss why);
+static void ev_out(void *arg, enum election_loss why);
+static void ev_joined(void *arg);
+static void ev_leader(void *arg, const struct leader_info *leader);
+static void ev_session(void *arg, enum zk_event ev);
+static void free_strv(char **v);
+
+static const struct election_callbacks election_cb = {
+	ev_elected, ev_unelected, ev_out, ev_joined, ev_leader, ev_session,
+};
+
+/* Create the role machine; it owns CFG. */
+struct role *
+role_new(struct event_base *base, struct config *cfg, void (*stopped)(void *arg, int status),
+    void *arg)
+{
+	struct role *r = xcalloc(1, sizeof(*r));
+
+	r->stop_done = stopped;
+	r->stop_arg = arg;
+	r->base = base;
+	r->cfg = cfg;
+	r->role = R_STARTING;
+	r->leader_epoch = -1;
+	r->since = time(NULL);
+	r->want_in = true;
+	r->ev_backoff = evtimer_new(base, on_backoff, r);
+	r->ev_reopen = evtimer_new(base, on_reopen, r);
+	return r;
+}
+
+void
+role_free(struct role *r)
+{
+	if (r == NULL)
+		return;
+	election_free(r->el);
+	event_free(r->ev_backoff);
+	event_free(r->ev_reopen);
+	config_free(r->cfg);
+	config_free(r->next_cfg);
+	free(r->leader_id);
+	free(r->leader_data);
+	free(r->leader_znode);
+	free(r);
+}
+
+/* Start: demote first (rule 17), before ZooKeeper is even contacted. */
+void
+role_start(struct role *r)
+{
+	write_state(r);
+	if (r->cfg->demote_on_start && r->cfg->demote.argv != NULL) {
+		log_info("role: start-up demote (demote_on_start = yes)");
+		start_hook(r, HK_DEMOTE, RS_STARTUP, resting_role(r));
+		return;
+	}
+	r->started = true;
+	open_election(r);
+	reconcile(r);
+}
+
+/* Open the session with the configuration in force. */
+static void
+open_election(struct role *r)
+{
+	struct election_settings s;
+	const struct config *c = r->cfg;
+
+	memset(&s, 0, sizeof(s));
+	s.zk.hosts = c->hosts;
+	s.zk.session_timeout_ms = c->session_timeout_ms;
+	s.zk.disconnect_grace_ms = c->disconnect_grace_ms;
+	s.zk.auth_scheme = c->auth_scheme;
+	s.zk.auth_cred = c->auth_cred;
+	s.path = c->path;
+	s.id = c->id;
+	s.data = c->data;
+	s.observer = c->mode == MODE_OBSERVER;
+	r->el = election_new(r->base, &s, &election_cb, r);
+	r->in = false;
+}
+
+/*
+ * The one place decisions are made: look at what is true now and start the
+ * next step. Called after every event and every finished hook.
+ */
+static void
+reconcile(struct role *r)
+{
+	if (r->running != NULL) {
+		if (r->running_ended)
+			return;
+		if (r->running_kind == HK_PROMOTE && !r->elected) {
+			log_warnx("role: leadership lost while the promote hook runs: stopping it");
+			r->running_ended = true;
+			hook_stop(r->running);
+		} else if (r->running_kind == HK_FOLLOW && r->elected) {
+			log_notice("role: elected while a follow hook runs: killing it");
+			r->running_ended = true;
+			hook_kill(r->running);
+		} else if (r->running_kind == HK_FOLLOW && r->stopping) {
+			r->running_ended = true;
+			hook_stop(r->running);
+		}
+		return;
+	}
+	if (!r->started)
+		return;
+	if (r->elected && !r->promoted && !r->stopping) {
+		r->follow_pending = false;
+		start_hook(r, HK_PROMOTE, RS_ELECTED, R_LEADER);
+	} else if (!r->elected && r->promoted) {
+		start_hook(r, HK_DEMOTE, r->lost, demote_target(r, r->lost));
+	} else if (r->leave_requested && !r->leaving) {
+		r->leave_requested = false;
+		r->leaving = true;
+		election_leave(r->el, left, r);
+	} else if (r->follow_pending && !r->elected && !r->stopping && !r->leaving) {
+		r->follow_pending = false;
+		if (r->cfg->follow.argv != NULL)
+			start_hook(r, HK_FOLLOW, RS_LEADER_CHANGED, resting_role(r));
+	} else if (r->want_in && !r->in && !r->leaving && !r->stopping) {
+		r->in = true;
+		election_join(r->el);
+	}
+}
+
+/* Leadership is lost (or given up) for WHY: the demote will carry that reason. */
+static void
+lose(struct role *r, enum reason why)
+{
+	if (!r->elected && !r->promoted)
+		return;
+	if (r->elected || r->running_kind == HK_PROMOTE || r->promoted)
+		r->lost = why;
+	r->elected = false;
+}
+
+/* --- what the election reports --- */
+
+static void
+ev_elected(void *arg, const struct leader_info *self)
+{
+	struct role *r = arg;
+
+	if (r->stopping || r->leave_requested || r->leaving)
+		return;
+	r->elected = true;
+	set_leader(r, self);
+	reconcile(r);
+}
+
+static void
+ev_unelected(void *arg, enum election_loss why)
+{
+	struct role *r = arg;
+
+	lose(r, why == LOSS_CONNECTION ? RS_CONNECTION_LOST :
+	    why == LOSS_EXPIRED ? RS_SESSION_EXPIRED : RS_DELETED);
+	write_state(r);
+	reconcile(r);
+}
+
+static void
+ev_out(void *arg, enum election_loss why)
+{
+	struct role *r = arg;
+
+	(void)why;
+	r->in = false;
+	if (r->leaving) {
+		/* we were leaving anyway: the znode is gone */
+		return;
+	}
+	if (r->role != R_LEADER && !r->promoted && r->role != R_WITHDRAWN &&
+	    r->role != R_STOPPED && r->role != R_STARTING)
+		set_role(r, resting_role(r));
+	write_state(r);
+	reconcile(r);
+}
+
+static void
+ev_joined(void *arg)
+{
+	struct role *r = arg;
+
+	if (r->role == R_STARTING || r->role == R_WITHDRAWN)
+		set_role(r, resting_role(r));
+	if (!r->ready_sent) {
+		r->ready_sent = true;
+		notify_ready();
+	}
+	write_state(r);
+}
+
+static void
+ev_leader(void *arg, const struct leader_info *leader)
+{
+	struct role *r = arg;
+
+	if (r->elected)
+		return;
+	set_leader(r, leader);
+	r->follow_pending = true;
+	write_state(r);
+	reconcile(r);
+}
+
+static void
+ev_session(void *arg, enum zk_event ev)
+{
+	struct role *r = arg;
+
+	if (ev == ZK_EV_AUTH_FAILED && !r->stopping) {
+		log_errorx("ZooKeeper rejected our credentials: check [zookeeper] auth in %s",
+		    r->cfg->file);
+		role_shutdown(r, 1);
+		return;
+	}
+	write_state(r);
+}
+
+/* Remember the leader we know now. */
+static void
+set_leader(struct role *r, const struct leader_info *li)
+{
+	free(r->leader_id);
+	free(r->leader_data);
+	free(r->leader_znode);
+	r->leader_id = xstrdup(li->id);
+	r->leader_data = xstrdup(li->data);
+	r->leader_znode = xstrdup(li->znode);
+	r->leader_epoch = li->epoch;
+}
+
+/* --- hooks --- */
+
+/* Run hook KIND for WHY, moving to role TO. */
+static void
+start_hook(struct role *r, enum hook_kind kind, enum reason why, enum role_name to)
+{
+	const struct command *cmd = hook_command(r, kind);
+	enum role_name prev = r->role;
+	char **argv, **envp;
+
+	if (kind == HK_PROMOTE)
+		r->promoted = true;
+	else if (kind == HK_DEMOTE)
+		r->promoted = false;
+	if (kind != HK_FOLLOW && why != RS_STARTUP)
+		set_role(r, to);
+	if (cmd->argv == NULL) {	/* observer mode without hooks */
+		write_state(r);
+		reconcile(r);
+		return;
+	}
+	if (kind == HK_DEMOTE && r->stopping)
+		notify_extend_timeout((uint64_t)(hook_timeout(r, kind) + 10000) * 1000);
+	log_notice("role: running %s (reason %s, role %s)", hook_names[kind], reason_names[why],
+	    role_names[to]);
+	argv = hook_argv(cmd, hook_names[kind]);
+	envp = hook_env(r, kind, why, prev, to);
+	r->running_kind = kind;
+	r->running_ended = false;
+	snprintf(r->last_hook, sizeof(r->last_hook), "%s", hook_names[kind]);
+	snprintf(r->last_hook_status, sizeof(r->last_hook_status), "running");
+	r->running = hook_run(hook_names[kind], argv, envp, hook_timeout(r, kind), hook_done, r);
+	free_strv(argv);
+	free_strv(envp);
+	write_state(r);
+}
+
+/* A hook run is finished. */
+static void
+hook_done(void *arg, const struct hook_result *res)
+{
+	struct role *r = arg;
+	enum hook_kind kind = r->running_kind;
+
+	r->running = NULL;
+	r->running_kind = HK_NONE;
+	snprintf(r->last_hook_status, sizeof(r->last_hook_status), "%s", res->status);
+	if (kind == HK_PROMOTE)
+		promote_done(r, res);
+	else if (kind == HK_DEMOTE && !res->ok)
+		log_errorx("role: the demote hook failed (%s): the service may still act as "
+		    "primary; check it by hand", res->status);
+	if (!r->started) {
+		/* the start-up demote is over: now contact ZooKeeper */
+		r->started = true;
+		write_state(r);
+		if (r->stopping) {
+			finish_stop(r);
+			return;
+		}
+		open_election(r);
+	}
+	write_state(r);
+	reconcile(r);
+}
+
+/* A promote failed: resign and back off, or stay, as configured (rule 14). */
+static void
+promote_done(struct role *r, const struct hook_result *res)
+{
+	if (res->ok || !r->elected)
+		return;	/* fine, or leadership was lost meanwhile (demote follows) */
+	if (r->cfg->on_promote_failure == PROMOTE_FAILURE_STAY) {
+		log_errorx("role: the promote hook failed (%s); staying leader "
+		    "(on_promote_failure = stay)", res->status);
+		return;
+	}
+	log_errorx("role: the promote hook failed (%s): demoting, leaving the election for "
+	    "%" PRId64 " ms so another node can lead", res->status, r->cfg->promote_backoff_ms);
+	lose(r, RS_PROMOTE_FAILED);
+	leave_then(r, THEN_BACKOFF);
+}
+
+/* The configured command for KIND. */
+static const struct command *
+hook_command(const struct role *r, enum hook_kind kind)
+{
+	switch (kind) {
+	case HK_PROMOTE:
+		return &r->cfg->promote;
+	case HK_DEMOTE:
+		return &r->cfg->demote;
+	default:
+		return &r->cfg->follow;
+	}
+}
+
+static int64_t
+hook_timeout(const struct role *r, enum hook_kind kind)
+{
+	switch (kind) {
+	case HK_PROMOTE:
+		return r->cfg->promote_timeout_ms;
+	case HK_DEMOTE:
+		return r->cfg->demote_timeout_ms;
+	default:
+		return r->cfg->follow_timeout_ms;
+	}
+}
+
+/* The configured words, then the event name. */
+static char **
+hook_argv(const struct command *cmd, const char *event)
+{
+	char **argv = xcalloc((size_t)cmd->argc + 2, sizeof(char *));
+	int i;
+
+	for (i = 0; i < cmd->argc; i++)
+		argv[i] = xstrdup(cmd->argv[i]);
+	argv[i] = xstrdup(event);
+	return argv;
+}
+
+/* The hook's whole environment: a clean base and the ZKELECT_ variables. */
+static char **
+hook_env(struct role *r, enum hook_kind kind, enum reason why, enum role_name prev,
+    enum role_name to)
+{
+	static const char *const keep[] = { "PATH", "HOME", "LANG" };
+	char **env = xcalloc(32, sizeof(char *));
+	char sid[32], epoch[32];
+	const char *v;
+	int n = 0;
+	bool known = r->leader_epoch >= 0 && why != RS_STARTUP;
+
+	for (size_t i = 0; i < sizeof(keep) / sizeof(keep[0]); i++)
+		if ((v = getenv(keep[i])) != NULL)
+			env[n++] = xasprintf("%s=%s", keep[i], v);
+	if (getenv("PATH") == NULL)
+		env[n++] = xstrdup("PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin");
+	snprintf(epoch, sizeof(epoch), "%" PRId64, r->leader_epoch);
+	env[n++] = xasprintf("ZKELECT_EVENT=%s", hook_names[kind]);
+	env[n++] = xasprintf("ZKELECT_ROLE=%s", role_names[to]);
+	env[n++] = xasprintf("ZKELECT_PREVIOUS_ROLE=%s", role_names[prev]);
+	env[n++] = xasprintf("ZKELECT_REASON=%s", reason_names[why]);
+	env[n++] = xasprintf("ZKELECT_ID=%s", r->cfg->id);
+	env[n++] = xasprintf("ZKELECT_LEADER_ID=%s", known ? r->leader_id : "");
+	env[n++] = xasprintf("ZKELECT_LEADER_DATA=%s", known ? r->leader_data : "");
+	env[n++] = xasprintf("ZKELECT_EPOCH=%s", known ? epoch : "");
+	env[n++] = xasprintf("ZKELECT_ELECTION_PATH=%s", r->cfg->path);
+	v = r->el ? election_znode(r->el) : NULL;
+	env[n++] = xasprintf("ZKELECT_ZNODE=%s", v ? v : "");
+	env[n++] = xasprintf("ZKELECT_SESSION_ID=%s",
+	    r->el && election_session_id(r->el) ?
+	    state_format_session(election_session_id(r->el), sid, sizeof(sid)) : "");
+	return env;
+}
+
+/* --- roles and the state file --- */
+
+/* The role a node rests in when it does not lead. */
+static enum role_name
+resting_role(const struct role *r)
+{
+	return r->cfg->mode == MODE_OBSERVER ? R_OBSERVER : R_FOLLOWER;
+}
+
+/* The role a demote for WHY moves to. */
+static enum role_name
+demote_target(const struct role *r, enum reason why)
+{
+	if (why == RS_SHUTDOWN)
+		return R_STOPPED;
+	if (why == RS_HEALTH_FAILED || why == RS_PROMOTE_FAILED)
+		return R_WITHDRAWN;
+	return resting_role(r);
+}
+
+/* Change the role shown in the state file. */
+static void
+set_role(struct role *r, enum role_name to)
+{
+	if (r->role == to)
+		return;
+	log_info("role: %s -> %s", role_names[r->role], role_names[to]);
+	r->role = to;
+	r->since = time(NULL);
+	r->transitions++;
+	notify_status("%s%s%s", role_names[to], r->leader_id && to != R_LEADER ? ", leader " : "",
+	    r->leader_id && to != R_LEADER ? r->leader_id : "");
+}
+
+/* Write the state file (atomically); a failure is logged, never fatal. */
+static void
+write_state(struct role *r)
+{
+	struct state st;
+	char sid[32];
+
+	(void)sid;
+	memset(&st, 0, sizeof(st));
+	st.role = role_names[r->role];
+	st.id = r->cfg->id;
+	st.leader_id = r->leader_id;
+	st.leader_data = r->leader_data;
+	st.epoch = r->leader_epoch;
+	st.znode = r->el ? election_znode(r->el) : NULL;
+	st.session_id = r->el ? election_session_id(r->el) : 0;
+	st.zk_state = r->el ? election_zk_state(r->el) : "connecting";
+	st.health = r->cfg->health_enabled ? "unknown" : "none";
+	st.pid = (long)getpid();
+	st.since = r->since;
+	st.updated = time(NULL);
+	st.transitions = r->transitions;
+	st.last_hook = r->last_hook;
+	st.last_hook_status = r->last_hook_status;
+	if (state_write(r->cfg->state_file, &st) == -1)
+		log_warn("cannot write the state file %s", r->cfg->state_file);
+}
+
+/* --- leaving: resign, shutdown, reload, back-off --- */
+
+/* Demote if needed, leave the election, then THEN. */
+static void
+leave_then(struct role *r, enum then then)
+{
+	r->then = then;
+	r->leave_requested = true;
+	r->want_in = false;
+}
+
+/* The election is left: do what was asked. */
+static void
+left(void *arg)
+{
+	struct role *r = arg;
+	struct timeval tv;
+
+	r->leaving = false;
+	r->in = false;
+	switch (r->then) {
+	case THEN_REJOIN:
+		r->want_in = true;
+		break;
+	case THEN_BACKOFF:
+		set_role(r, R_WITHDRAWN);
+		tv.tv_sec = r->cfg->promote_backoff_ms / 1000;
+		tv.tv_usec = (r->cfg->promote_backoff_ms % 1000) * 1000;
+		evtimer_add(r->ev_backoff, &tv);
+		break;
+	case THEN_STOP:
+		finish_stop(r);
+		return;
+	case THEN_RECONFIG:
+		apply_reload(r);
+		break;
+	}
+	write_state(r);
+	reconcile(r);
+}
+
+/* The promote back-off is over: queue again. */
+static void
+on_backoff(evutil_socket_t fd, short what, void *arg)
+{
+	struct role *r = arg;
+
+	(void)fd;
+	(void)what;
+	if (r->stopping)
+		return;
+	log_info("role: promote back-off over: joining the election again");
+	r->want_in = true;
+	reconcile(r);
+}
+
+/* Resign: demote if leading, then re-queue at the back. */
+void
+role_resign(struct role *r)
+{
+	if (r->stopping || r->leaving || r->leave_requested || r->el == NULL) {
+		log_info("role: resign ignored (%s)", r->el == NULL ? "not in the election yet" :
+		    "already leaving");
+		return;
+	}
+	if (r->cfg->mode == MODE_OBSERVER) {
+		log_info("role: resign ignored: observers do not take part");
+		return;
+	}
+	log_notice("role: resigning (%s)", role_names[r->role]);
+	lose(r, RS_RESIGNED);
+	evtimer_del(r->ev_backoff);
+	leave_then(r, THEN_REJOIN);
+	reconcile(r);
+}
+
+/* Graceful stop: demote, leave, close; then DONE. */
+void
+role_shutdown(struct role *r, int status)
+{
+	r->exit_status = status > r->exit_status ? status : r->exit_status;
+	if (r->stopping)
+		return;
+	log_notice("role: stopping (%s)", role_names[r->role]);
+	notify_stopping();
+	r->stopping = true;
+	lose(r, RS_SHUTDOWN);
+	evtimer_del(r->ev_backoff);
+	if (!r->started || r->el == NULL) {
+		if (r->running == NULL)
+			finish_stop(r);
+		else
+			reconcile(r);
+		return;
+	}
+	if (r->leaving) {
+		r->then = THEN_STOP;
+	} else
+		leave_then(r, THEN_STOP);
+	reconcile(r);
+}
+
+/* Everything is down: close the session, say so, hand back to main. */
+static void
+finish_stop(struct role *r)
+{
+	if (r->el != NULL)
+		election_close(r->el);
+	set_role(r, R_STOPPED);
+	write_state(r);
+	if (r->stop_done != NULL)
+		r->stop_done(r->stop_arg, r->exit_status);
+}
+
+/* Reload: apply what can be applied at once; leave and rejoin for the rest. */
+void
+role_reload(struct role *r, struct config *n)
+{
+	struct config *o = r->cfg;
+	char *tmp;
+	bool rejoin;
+
+	notify_reloading();
+	if (strcmp(n->pid_file, o->pid_file) != 0 || strcmp(n->state_file, o->state_file) != 0) {
+		log_warnx("reload: pid_file and state_file changes need a restart; keeping %s and %s",
+		    o->pid_file, o->state_file);
+		tmp = n->pid_file; n->pid_file = xstrdup(o->pid_file); free(tmp);
+		tmp = n->state_file; n->state_file = xstrdup(o->state_file); free(tmp);
+	}
+	rejoin = strcmp(n->hosts, o->hosts) != 0 ||
+	    n->session_timeout_ms != o->session_timeout_ms ||
+	    (n->auth_cred == NULL) != (o->auth_cred == NULL) ||
+	    (n->auth_cred != NULL && strcmp(n->auth_cred, o->auth_cred) != 0) ||
+	    strcmp(n->path, o->path) != 0 || strcmp(n->id, o->id) != 0 ||
+	    strcmp(n->data, o->data) != 0 || n->mode != o->mode;
+	log_setlevel(n->log_level);
+	config_free(r->next_cfg);
+	r->next_cfg = n;
+	if (!rejoin || r->el == NULL || r->stopping) {
+		if (r->el != NULL)
+			election_set_grace(r->el, n->disconnect_grace_ms);
+		apply_reload(r);
+		log_notice("reload: new settings applied");
+		notify_ready();
+		return;
+	}
+	log_notice("reload: the election settings changed: leaving the election and joining "
+	    "again with the new ones");
+	lose(r, RS_RESIGNED);
+	if (r->leaving)
+		r->then = THEN_RECONFIG;
+	else
+		leave_then(r, THEN_RECONFIG);
+	reconcile(r);
+}
+
+/* Swap in the waiting configuration; a new session if the election settings changed. */
+static void
+apply_reload(struct role *r)
+{
+	struct config *o = r->cfg;
+	bool reopen = r->then == THEN_RECONFIG && r->el != NULL && !r->stopping;
+
+	if (r->next_cfg == NULL)
+		return;
+	r->cfg = r->next_cfg;
+	r->next_cfg = NULL;
+	config_free(o);
+	if (reopen) {
+		/* we may be inside a callback of the old election: replace it from the loop */
+		struct timeval now = { 0, 0 };
+
+		r->then = THEN_REJOIN;
+		evtimer_add(r->ev_reopen, &now);
+	}
+}
+
+/* After a reload that changed the election settings: a new session, then join. */
+static void
+on_reopen(evutil_socket_t fd, short what, void *arg)
+{
+	struct role *r = arg;
+
+	(void)fd;
+	(void)what;
+	election_close(r->el);
+	election_free(r->el);
+	free(r->leader_id);
+	free(r->leader_data);
+	free(r->leader_znode);
+	r->leader_id = r->leader_data = r->leader_znode = NULL;
+	r->leader_epoch = -1;
+	open_election(r);
+	r->want_in = !r->stopping;
+	log_notice("reload: new settings applied");
+	notify_ready();
+	write_state(r);
+	reconcile(r);
+}
+
+static void
+free_strv(char **v)
+{
+	if (v == NULL)
+		return;
+	for (char **p = v; *p != NULL; p++)
+		free(*p);
+	free(v);
+}

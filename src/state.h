@@ -1,0 +1,66 @@
+/* state: the PID file (an exclusive lock held for the daemon's life) and the state file. */
+#ifndef ZKELECT_STATE_H
+#define ZKELECT_STATE_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/types.h>
+
+struct pidfile;
+
+/*
+ * Create/open PATH, take an exclusive non-blocking lock and write our PID.
+ * NULL on failure with a message in ERR naming what to do (another instance:
+ * "another zkelectd (pid N) holds PATH").
+ */
+struct pidfile *pidfile_open(const char *path, char *err, size_t errlen);
+/* Remove the file and release the lock. */
+void pidfile_close(struct pidfile *pf);
+
+/*
+ * For zkelectctl: the PID written in PATH and whether a live process holds its
+ * lock (*running). 0 when the file is missing or unreadable.
+ */
+pid_t pidfile_peek(const char *path, bool *running);
+
+/* Everything the state file says; strings may be NULL (written as ''). */
+struct state {
+	const char *role;	/* starting follower leader observer withdrawn stopped */
+	const char *id;
+	const char *leader_id;
+	const char *leader_data;
+	int64_t epoch;		/* < 0: none known */
+	const char *znode;
+	int64_t session_id;	/* 0: none */
+	const char *zk_state;	/* connecting connected expired */
+	const char *health;	/* ok failing unknown none */
+	long pid;
+	int64_t since;		/* Unix time of the last role change */
+	int64_t updated;
+	unsigned long transitions;
+	const char *last_hook;	/* e.g. "promote" */
+	const char *last_hook_status;	/* e.g. "exit 0", "timeout", "signal 9" */
+};
+
+/* Replace PATH atomically (temporary file in the same directory, then rename). -1 with errno. */
+int state_write(const char *path, const struct state *st);
+
+/* S quoted for sh: single quotes, ' as '\'' ; safe whatever the bytes. Malloc'd. */
+char *state_quote(const char *s);
+
+/* A parsed state file (for zkelectctl): KEY=VALUE pairs, unquoted. */
+struct state_kv {
+	char *key;
+	char *value;
+	struct state_kv *next;
+};
+/* Read and unquote PATH; NULL (errno set) when it cannot be read or parsed. */
+struct state_kv *state_read(const char *path);
+const char *state_get(const struct state_kv *kv, const char *key);
+void state_kv_free(struct state_kv *kv);
+
+/* The session id as the contract prints it: 0x-prefixed hex. BUF of 19+ bytes. */
+const char *state_format_session(int64_t session_id, char *buf, size_t len);
+
+#endif

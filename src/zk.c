@@ -1,0 +1,815 @@
+/* zk: the ZooKeeper session, its safety clock, and the thread bridge to the loop. */
+#include <errno.h>
+#include <inttypes.h>
+#include <pthread.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/eventfd.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <event2/event.h>
+
+#include "log.h"
+#include "xmalloc.h"
+#include "zk.h"
+
+enum op_kind { OP_CREATE, OP_DELETE, OP_GET, OP_EXISTS, OP_CHILDREN, OP_SET, OP_PING };
+
+/* One asynchronous call in flight; freed on the loop when its completion is drained. */
+struct zk_op {
+	struct zk *zk;
+	uint64_t gen;
+	enum op_kind kind;
+	zk_done_fn *done;
+	void *arg;
+	uint64_t tag;
+	char *path;
+};
+
+/* Per-handle context given to the library: the only thing its threads touch. */
+struct handle_ctx {
+	struct zk *zk;
+	uint64_t gen;
+};
+
+/* One thing the library's threads told us, copied. */
+struct qentry {
+	bool is_watch;
+	uint64_t gen;
+	int64_t at_ms;		/* boot-time clock when it arrived */
+	/* watch */
+	int type, state;
+	char *path;
+	/* completion */
+	struct zk_op *op;
+	int rc;
+	bool has_stat;
+	struct Stat stat;
+	char *value;
+	int value_len;
+	char **children;
+	int nchildren;
+	struct qentry *next;
+};
+
+struct zk {
+	struct event_base *base;
+	zk_session_fn *session_cb;
+	zk_watch_fn *watch_cb;
+	void *arg;
+
+	/* settings (owned copies) */
+	char *hosts, *auth_scheme, *auth_cred;
+	int64_t timeout_ms, grace_ms;
+
+	zhandle_t *zh;
+	struct handle_ctx *hctx;
+	uint64_t gen;
+	enum zk_state state;
+	bool ever_connected;	/* this handle had a session */
+	bool suspended;		/* the client reported the connection lost */
+	bool unsafe;		/* ZK_EV_UNSAFE was reported for this loss */
+	int64_t session_id;
+	int64_t last_contact_ms;
+	int64_t suspended_at_ms;
+	int64_t last_ping_ms;
+	int open_failures;
+	struct zk_counters counters;
+
+	/* the bridge */
+	pthread_mutex_t qlock;
+	struct qentry *qhead, *qtail;
+	int efd;
+	struct event *ev_queue;
+	struct event *ev_timer;		/* next deadline of the safety clock */
+	struct event *ev_reopen;	/* back-off before retrying zookeeper_init */
+};
+
+static int64_t now_ms(void);
+static void enqueue(struct zk *zk, struct qentry *e);
+static void watcher(zhandle_t *zh, int type, int state, const char *path, void *ctx);
+static void log_callback(const char *message);
+static void on_queue(evutil_socket_t fd, short what, void *arg);
+static void on_timer(evutil_socket_t fd, short what, void *arg);
+static void on_reopen(evutil_socket_t fd, short what, void *arg);
+static void dispatch(struct zk *zk, struct qentry *e);
+static void session_event(struct zk *zk, int state);
+static void contact(struct zk *zk, int64_t at_ms);
+static bool check_clock(struct zk *zk);
+static void arm_timer(struct zk *zk);
+static void expire(struct zk *zk, const char *why);
+static void open_handle(struct zk *zk);
+static void close_handle(struct zk *zk);
+static void qentry_free(struct qentry *e);
+static struct zk_op *op_new(struct zk *zk, enum op_kind kind, const char *path, zk_done_fn *done,
+    void *arg, uint64_t tag);
+static void op_free(struct zk_op *op);
+static void op_failed(struct zk *zk, struct zk_op *op, int rc);
+static struct qentry *done_entry(const void *data, int rc);
+static void void_done(int rc, const void *data);
+static void stat_done(int rc, const struct Stat *stat, const void *data);
+static void data_done(int rc, const char *value, int len, const struct Stat *stat,
+    const void *data);
+static void strings_done(int rc, const struct String_vector *sv, const struct Stat *stat,
+    const void *data);
+static void create_done(int rc, const char *value, const struct Stat *stat, const void *data);
+static const struct ACL_vector *create_acl(const struct zk *zk);
+
+/* The boot-time clock in ms: monotonic, and it keeps counting while the machine sleeps. */
+static int64_t
+now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_BOOTTIME, &ts);
+	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+/* Create the session manager; nothing is opened yet. */
+struct zk *
+zk_new(struct event_base *base, zk_session_fn *session, zk_watch_fn *watch, void *arg)
+{
+	struct zk *zk = xcalloc(1, sizeof(*zk));
+
+	zk->base = base;
+	zk->session_cb = session;
+	zk->watch_cb = watch;
+	zk->arg = arg;
+	zk->state = ZK_STATE_CONNECTING;
+	pthread_mutex_init(&zk->qlock, NULL);
+	if ((zk->efd = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC)) == -1)
+		fatal("eventfd");
+	zk->ev_queue = event_new(base, zk->efd, EV_READ | EV_PERSIST, on_queue, zk);
+	zk->ev_timer = evtimer_new(base, on_timer, zk);
+	zk->ev_reopen = evtimer_new(base, on_reopen, zk);
+	event_add(zk->ev_queue, NULL);
+	zoo_set_debug_level(log_getlevel() >= LOG_DEBUG ? ZOO_LOG_LEVEL_INFO : ZOO_LOG_LEVEL_WARN);
+	return zk;
+}
+
+/* Open a session with the given settings. */
+void
+zk_open(struct zk *zk, const struct zk_settings *s)
+{
+	free(zk->hosts);
+	free(zk->auth_scheme);
+	free(zk->auth_cred);
+	zk->hosts = xstrdup(s->hosts);
+	zk->auth_scheme = s->auth_scheme ? xstrdup(s->auth_scheme) : NULL;
+	zk->auth_cred = s->auth_cred ? xstrdup(s->auth_cred) : NULL;
+	zk->timeout_ms = s->session_timeout_ms;
+	zk->grace_ms = s->disconnect_grace_ms;
+	zk->open_failures = 0;
+	open_handle(zk);
+}
+
+/* Start a new handle (a new session generation). */
+static void
+open_handle(struct zk *zk)
+{
+	struct handle_ctx *hc = xcalloc(1, sizeof(*hc));
+
+	zk->gen++;
+	hc->zk = zk;
+	hc->gen = zk->gen;
+	zk->state = ZK_STATE_CONNECTING;
+	zk->ever_connected = false;
+	zk->suspended = false;
+	zk->unsafe = false;
+	zk->session_id = 0;
+	zk->last_contact_ms = 0;
+	/* flags 0: never ZOO_READONLY (rule 18) */
+	zk->zh = zookeeper_init2(zk->hosts, watcher, (int)zk->timeout_ms, NULL, hc, 0,
+	    log_callback);
+	if (zk->zh == NULL) {
+		struct timeval tv;
+		int64_t delay = 1000LL << (zk->open_failures < 5 ? zk->open_failures : 5);
+
+		log_warn("zookeeper_init(%s) failed; retrying in %" PRId64 " s", zk->hosts,
+		    delay / 1000);
+		free(hc);
+		zk->open_failures++;
+		tv.tv_sec = delay / 1000;
+		tv.tv_usec = 0;
+		evtimer_add(zk->ev_reopen, &tv);
+		return;
+	}
+	zk->hctx = hc;
+	zk->open_failures = 0;
+	if (zk->auth_scheme != NULL &&
+	    zoo_add_auth(zk->zh, zk->auth_scheme, zk->auth_cred, (int)strlen(zk->auth_cred),
+	    NULL, NULL) != ZOK)
+		log_warnx("zookeeper: could not queue authentication");
+	log_info("zookeeper: connecting to %s (session timeout %" PRId64 " ms requested)",
+	    zk->hosts, zk->timeout_ms);
+}
+
+/* Retry zookeeper_init after a back-off. */
+static void
+on_reopen(evutil_socket_t fd, short what, void *arg)
+{
+	(void)fd;
+	(void)what;
+	open_handle(arg);
+}
+
+/* Close the current handle; its threads are joined, so nothing of it runs after. */
+static void
+close_handle(struct zk *zk)
+{
+	if (zk->zh != NULL) {
+		zookeeper_close(zk->zh);	/* never from a callback: we are on the loop */
+		zk->zh = NULL;
+	}
+	free(zk->hctx);
+	zk->hctx = NULL;
+	zk->gen++;	/* anything still queued from that handle is now stale */
+	evtimer_del(zk->ev_timer);
+}
+
+/* Close the session now. */
+void
+zk_close(struct zk *zk)
+{
+	evtimer_del(zk->ev_reopen);
+	close_handle(zk);
+	zk->state = ZK_STATE_CONNECTING;
+	zk->session_id = 0;
+}
+
+/* Free everything (closing the session first). */
+void
+zk_free(struct zk *zk)
+{
+	struct qentry *e, *next;
+
+	if (zk == NULL)
+		return;
+	zk_close(zk);
+	for (e = zk->qhead; e != NULL; e = next) {
+		next = e->next;
+		op_free(e->op);
+		qentry_free(e);
+	}
+	event_free(zk->ev_queue);
+	event_free(zk->ev_timer);
+	event_free(zk->ev_reopen);
+	close(zk->efd);
+	pthread_mutex_destroy(&zk->qlock);
+	free(zk->hosts);
+	free(zk->auth_scheme);
+	free(zk->auth_cred);
+	free(zk);
+}
+
+void
+zk_set_grace(struct zk *zk, int64_t grace_ms)
+{
+	zk->grace_ms = grace_ms;
+	arm_timer(zk);
+}
+
+enum zk_state
+zk_state(const struct zk *zk)
+{
+	if (zk->state == ZK_STATE_CONNECTED && zk->suspended)
+		return ZK_STATE_CONNECTING;
+	return zk->state;
+}
+
+const char *
+zk_state_name(enum zk_state s)
+{
+	switch (s) {
+	case ZK_STATE_CONNECTED:
+		return "connected";
+	case ZK_STATE_EXPIRED:
+		return "expired";
+	default:
+		return "connecting";
+	}
+}
+
+int64_t
+zk_session_id(const struct zk *zk)
+{
+	return zk->session_id;
+}
+
+bool
+zk_usable(const struct zk *zk)
+{
+	return zk->zh != NULL && zk->state == ZK_STATE_CONNECTED && !zk->suspended;
+}
+
+int64_t
+zk_session_timeout(const struct zk *zk)
+{
+	return zk->timeout_ms;
+}
+
+const struct zk_counters *
+zk_counters(const struct zk *zk)
+{
+	return &zk->counters;
+}
+
+bool
+zk_rc_is_transient(int rc)
+{
+	return rc == ZCONNECTIONLOSS || rc == ZOPERATIONTIMEOUT || rc == ZSESSIONEXPIRED ||
+	    rc == ZCLOSING || rc == ZINVALIDSTATE || rc == ZSESSIONMOVED;
+}
+
+/* --- the library's threads: copy, enqueue, wake the loop; nothing else --- */
+
+/* Append E to the queue and wake the loop. Runs on any thread. */
+static void
+enqueue(struct zk *zk, struct qentry *e)
+{
+	uint64_t one = 1;
+
+	e->at_ms = now_ms();
+	pthread_mutex_lock(&zk->qlock);
+	if (zk->qtail != NULL)
+		zk->qtail->next = e;
+	else
+		zk->qhead = e;
+	zk->qtail = e;
+	pthread_mutex_unlock(&zk->qlock);
+	(void)!write(zk->efd, &one, sizeof(one));
+}
+
+/* The default watcher: session events and the watches we set with watch=1. */
+static void
+watcher(zhandle_t *zh, int type, int state, const char *path, void *ctx)
+{
+	struct handle_ctx *hc = ctx;
+	struct qentry *e = xcalloc(1, sizeof(*e));
+
+	(void)zh;
+	e->is_watch = true;
+	e->gen = hc->gen;
+	e->type = type;
+	e->state = state;
+	e->path = xstrdup(path ? path : "");
+	enqueue(hc->zk, e);
+}
+
+/* The library's own log lines, into ours. */
+static void
+log_callback(const char *message)
+{
+	if (strstr(message, "ZOO_ERROR") != NULL || strstr(message, "ZOO_WARN") != NULL)
+		log_info("zookeeper: %s", message);
+	else
+		log_debug("zookeeper: %s", message);
+}
+
+/* A queue entry for the completion of the call whose op is DATA. */
+static struct qentry *
+done_entry(const void *data, int rc)
+{
+	struct qentry *e = xcalloc(1, sizeof(*e));
+
+	e->op = (struct zk_op *)(uintptr_t)data;
+	e->gen = e->op->gen;
+	e->rc = rc;
+	return e;
+}
+
+/* Completion of delete and set-less calls. */
+static void
+void_done(int rc, const void *data)
+{
+	struct qentry *e = done_entry(data, rc);
+
+	enqueue(e->op->zk, e);
+}
+
+/* Completion of exists and set. */
+static void
+stat_done(int rc, const struct Stat *stat, const void *data)
+{
+	struct qentry *e = done_entry(data, rc);
+
+	if (rc == ZOK && stat != NULL) {
+		e->has_stat = true;
+		e->stat = *stat;
+	}
+	enqueue(e->op->zk, e);
+}
+
+/* Completion of get. */
+static void
+data_done(int rc, const char *value, int len, const struct Stat *stat, const void *data)
+{
+	struct qentry *e = done_entry(data, rc);
+
+	if (rc == ZOK) {
+		if (stat != NULL) {
+			e->has_stat = true;
+			e->stat = *stat;
+		}
+		if (value != NULL && len > 0) {
+			e->value = xmalloc((size_t)len + 1);
+			memcpy(e->value, value, (size_t)len);
+			e->value[len] = '\0';
+			e->value_len = len;
+		}
+	}
+	enqueue(e->op->zk, e);
+}
+
+/* Completion of get_children2. */
+static void
+strings_done(int rc, const struct String_vector *sv, const struct Stat *stat, const void *data)
+{
+	struct qentry *e = done_entry(data, rc);
+
+	if (rc == ZOK && sv != NULL) {
+		e->nchildren = sv->count;
+		e->children = xcalloc((size_t)sv->count + 1, sizeof(char *));
+		for (int i = 0; i < sv->count; i++)
+			e->children[i] = xstrdup(sv->data[i]);
+	}
+	if (rc == ZOK && stat != NULL) {
+		e->has_stat = true;
+		e->stat = *stat;
+	}
+	enqueue(e->op->zk, e);
+}
+
+/* Completion of create2. */
+static void
+create_done(int rc, const char *value, const struct Stat *stat, const void *data)
+{
+	struct qentry *e = done_entry(data, rc);
+
+	if (rc == ZOK) {
+		e->value = xstrdup(value ? value : "");
+		if (stat != NULL) {
+			e->has_stat = true;
+			e->stat = *stat;
+		}
+	}
+	enqueue(e->op->zk, e);
+}
+
+/* --- the loop side --- */
+
+/* Drain the queue: first the safety clock (rule 16), then each entry in order. */
+static void
+on_queue(evutil_socket_t fd, short what, void *arg)
+{
+	struct zk *zk = arg;
+	struct qentry *e, *next;
+	uint64_t n;
+
+	(void)what;
+	(void)!read(fd, &n, sizeof(n));
+	check_clock(zk);
+	pthread_mutex_lock(&zk->qlock);
+	e = zk->qhead;
+	zk->qhead = zk->qtail = NULL;
+	pthread_mutex_unlock(&zk->qlock);
+	for (; e != NULL; e = next) {
+		next = e->next;
+		dispatch(zk, e);
+		op_free(e->op);
+		qentry_free(e);
+	}
+	arm_timer(zk);
+}
+
+/* Act on one entry from the current generation; drop stale ones. */
+static void
+dispatch(struct zk *zk, struct qentry *e)
+{
+	struct zk_result r;
+
+	if (e->gen != zk->gen || zk->zh == NULL) {
+		log_debug("zookeeper: dropped a stale %s from an old session",
+		    e->is_watch ? "event" : "completion");
+		return;
+	}
+	if (e->is_watch) {
+		if (e->type == ZOO_SESSION_EVENT) {
+			session_event(zk, e->state);
+			return;
+		}
+		contact(zk, e->at_ms);
+		zk->watch_cb(zk->arg, e->type, e->path);
+		return;
+	}
+	if (!zk_rc_is_transient(e->rc))
+		contact(zk, e->at_ms);
+	else if (e->rc == ZCONNECTIONLOSS || e->rc == ZOPERATIONTIMEOUT)
+		zk->counters.connection_losses++;
+	if (e->op->kind == OP_PING)
+		return;
+	memset(&r, 0, sizeof(r));
+	r.rc = e->rc;
+	r.tag = e->op->tag;
+	r.path = e->op->path;
+	r.stat = e->has_stat ? &e->stat : NULL;
+	r.value = e->value;
+	r.value_len = e->value_len;
+	r.children = e->children;
+	r.nchildren = e->nchildren;
+	r.created = e->op->kind == OP_CREATE ? e->value : NULL;
+	e->op->done(e->op->arg, &r);
+}
+
+/* The server answered at AT_MS: the session is alive then. */
+static void
+contact(struct zk *zk, int64_t at_ms)
+{
+	if (at_ms > zk->last_contact_ms)
+		zk->last_contact_ms = at_ms;
+	if (zk->unsafe && !zk->suspended && zk->zh != NULL &&
+	    zoo_state(zk->zh) == ZOO_CONNECTED_STATE) {
+		/* we had given up on silence alone; the same session answers again */
+		zk->unsafe = false;
+		log_notice("zookeeper: session 0x%" PRIx64 " answers again", zk->session_id);
+		zk->session_cb(zk->arg, ZK_EV_RECONNECTED);
+	}
+}
+
+/* A session event: re-read the handle's state on the loop and act on it. */
+static void
+session_event(struct zk *zk, int state)
+{
+	const clientid_t *cid;
+
+	(void)state;
+	state = zoo_state(zk->zh);	/* the event may be old: trust the handle now */
+	if (state == ZOO_CONNECTED_STATE) {
+		cid = zoo_client_id(zk->zh);
+		contact(zk, now_ms());
+		zk->timeout_ms = zoo_recv_timeout(zk->zh);
+		if (zk->ever_connected && cid->client_id == zk->session_id) {
+			if (!zk->suspended && !zk->unsafe)
+				return;
+			zk->suspended = zk->unsafe = false;
+			zk->state = ZK_STATE_CONNECTED;
+			log_notice("zookeeper: reconnected, session 0x%" PRIx64 " still valid",
+			    zk->session_id);
+			zk->session_cb(zk->arg, ZK_EV_RECONNECTED);
+			return;
+		}
+		zk->ever_connected = true;
+		zk->suspended = zk->unsafe = false;
+		zk->session_id = cid->client_id;
+		zk->state = ZK_STATE_CONNECTED;
+		log_notice("zookeeper: connected, session 0x%" PRIx64 ", timeout %" PRId64
+		    " ms (negotiated)", zk->session_id, zk->timeout_ms);
+		zk->session_cb(zk->arg, ZK_EV_CONNECTED);
+	} else if (state == ZOO_EXPIRED_SESSION_STATE) {
+		expire(zk, "the server expired the session");
+	} else if (state == ZOO_AUTH_FAILED_STATE) {
+		log_errorx("zookeeper: authentication failed: the server rejected our credentials");
+		zk->session_cb(zk->arg, ZK_EV_AUTH_FAILED);
+	} else if (zk->ever_connected && !zk->suspended) {
+		zk->suspended = true;
+		zk->suspended_at_ms = now_ms();
+		zk->counters.connection_losses++;
+		log_warnx("zookeeper: connection lost (session 0x%" PRIx64 " may survive "
+		    "%" PRId64 " ms since the last contact)", zk->session_id,
+		    zk->timeout_ms - (zk->suspended_at_ms - zk->last_contact_ms));
+		zk->session_cb(zk->arg, ZK_EV_SUSPENDED);
+	}
+}
+
+/* The session is gone: tell the layer above, then open a new one. */
+static void
+expire(struct zk *zk, const char *why)
+{
+	log_warnx("zookeeper: session 0x%" PRIx64 " lost: %s", zk->session_id, why);
+	zk->counters.expirations++;
+	close_handle(zk);
+	zk->state = ZK_STATE_EXPIRED;
+	zk->session_cb(zk->arg, ZK_EV_EXPIRED);
+	zk->session_id = 0;
+	open_handle(zk);
+}
+
+/*
+ * The safety clock. Returns false when the session was given up. Checked
+ * before anything else when the loop wakes, so a process that was paused acts
+ * on the time that passed before it acts on anything it finds queued.
+ */
+static bool
+check_clock(struct zk *zk)
+{
+	int64_t now = now_ms(), t = zk->timeout_ms, since;
+
+	if (zk->zh == NULL || !zk->ever_connected)
+		return true;
+	since = now - zk->last_contact_ms;
+	if (since >= t) {
+		expire(zk, "no contact with the server for a whole session timeout");
+		return false;
+	}
+	if (!zk->unsafe && ((zk->suspended && now - zk->suspended_at_ms >= zk->grace_ms) ||
+	    since >= t * 2 / 3 + zk->grace_ms)) {
+		zk->unsafe = true;
+		log_warnx("zookeeper: no contact for %" PRId64 " ms: leadership is no longer safe",
+		    since);
+		zk->session_cb(zk->arg, ZK_EV_UNSAFE);
+	}
+	if (zk_usable(zk) && now - zk->last_ping_ms >= t / 3) {
+		/* our own probe, so the last contact is never older than a third */
+		zk->last_ping_ms = now;
+		zoo_aexists(zk->zh, "/", 0, stat_done, op_new(zk, OP_PING, "/", NULL, NULL, 0));
+	}
+	return true;
+}
+
+/* Arm the timer for the next moment the safety clock must be looked at. */
+static void
+arm_timer(struct zk *zk)
+{
+	int64_t now = now_ms(), t = zk->timeout_ms, next;
+	struct timeval tv;
+
+	if (zk->zh == NULL || !zk->ever_connected) {
+		evtimer_del(zk->ev_timer);
+		return;
+	}
+	next = zk->last_contact_ms + t;
+	if (!zk->unsafe) {
+		int64_t u = zk->last_contact_ms + t * 2 / 3 + zk->grace_ms;
+
+		if (zk->suspended && zk->suspended_at_ms + zk->grace_ms < u)
+			u = zk->suspended_at_ms + zk->grace_ms;
+		if (u < next)
+			next = u;
+	}
+	if (zk_usable(zk) && zk->last_ping_ms + t / 3 < next)
+		next = zk->last_ping_ms + t / 3;
+	if (next < now)
+		next = now;
+	tv.tv_sec = (next - now) / 1000;
+	tv.tv_usec = ((next - now) % 1000) * 1000;
+	evtimer_add(zk->ev_timer, &tv);
+}
+
+/* The safety clock's timer. */
+static void
+on_timer(evutil_socket_t fd, short what, void *arg)
+{
+	struct zk *zk = arg;
+
+	(void)fd;
+	(void)what;
+	check_clock(zk);
+	arm_timer(zk);
+}
+
+static void
+qentry_free(struct qentry *e)
+{
+	free(e->path);
+	free(e->value);
+	if (e->children != NULL) {
+		for (int i = 0; i < e->nchildren; i++)
+			free(e->children[i]);
+		free(e->children);
+	}
+	free(e);
+}
+
+/* --- asynchronous calls --- */
+
+static struct zk_op *
+op_new(struct zk *zk, enum op_kind kind, const char *path, zk_done_fn *done, void *arg,
+    uint64_t tag)
+{
+	struct zk_op *op = xcalloc(1, sizeof(*op));
+
+	op->path = xstrdup(path);
+	op->zk = zk;
+	op->gen = zk->gen;
+	op->kind = kind;
+	op->done = done;
+	op->arg = arg;
+	op->tag = tag;
+	zk->counters.requests++;
+	return op;
+}
+
+static void
+op_free(struct zk_op *op)
+{
+	if (op != NULL)
+		free(op->path);
+	free(op);
+}
+
+/* A call that could not be sent: report RC through the queue, never synchronously. */
+static void
+op_failed(struct zk *zk, struct zk_op *op, int rc)
+{
+	struct qentry *e = xcalloc(1, sizeof(*e));
+
+	e->op = op;
+	e->gen = op->gen;
+	e->rc = rc;
+	enqueue(zk, e);
+}
+
+/* The ACL for nodes we create: creator-all + world-read with auth, else open. */
+static const struct ACL_vector *
+create_acl(const struct zk *zk)
+{
+	static struct Id world = { "world", "anyone" }, creator = { "auth", "" };
+	static struct ACL acl[2];
+	static struct ACL_vector vec = { 2, acl };
+
+	if (zk->auth_scheme == NULL)
+		return &ZOO_OPEN_ACL_UNSAFE;
+	acl[0].perms = ZOO_PERM_ALL;
+	acl[0].id = creator;
+	acl[1].perms = ZOO_PERM_READ;
+	acl[1].id = world;
+	return &vec;
+}
+
+void
+zk_create(struct zk *zk, const char *path, const void *data, size_t len, int mode,
+    zk_done_fn *done, void *arg, uint64_t tag)
+{
+	struct zk_op *op = op_new(zk, OP_CREATE, path, done, arg, tag);
+	int rc = ZINVALIDSTATE;
+
+	if (zk->zh != NULL)
+		rc = zoo_acreate2(zk->zh, path, data, (int)len, create_acl(zk), mode,
+		    create_done, op);
+	if (rc != ZOK)
+		op_failed(zk, op, rc);
+}
+
+void
+zk_delete(struct zk *zk, const char *path, int version, zk_done_fn *done, void *arg,
+    uint64_t tag)
+{
+	struct zk_op *op = op_new(zk, OP_DELETE, path, done, arg, tag);
+	int rc = ZINVALIDSTATE;
+
+	if (zk->zh != NULL)
+		rc = zoo_adelete(zk->zh, path, version, void_done, op);
+	if (rc != ZOK)
+		op_failed(zk, op, rc);
+}
+
+void
+zk_get(struct zk *zk, const char *path, bool watch, zk_done_fn *done, void *arg, uint64_t tag)
+{
+	struct zk_op *op = op_new(zk, OP_GET, path, done, arg, tag);
+	int rc = ZINVALIDSTATE;
+
+	if (zk->zh != NULL)
+		rc = zoo_aget(zk->zh, path, watch, data_done, op);
+	if (rc != ZOK)
+		op_failed(zk, op, rc);
+}
+
+void
+zk_exists(struct zk *zk, const char *path, bool watch, zk_done_fn *done, void *arg,
+    uint64_t tag)
+{
+	struct zk_op *op = op_new(zk, OP_EXISTS, path, done, arg, tag);
+	int rc = ZINVALIDSTATE;
+
+	if (zk->zh != NULL)
+		rc = zoo_aexists(zk->zh, path, watch, stat_done, op);
+	if (rc != ZOK)
+		op_failed(zk, op, rc);
+}
+
+void
+zk_children(struct zk *zk, const char *path, zk_done_fn *done, void *arg, uint64_t tag)
+{
+	struct zk_op *op = op_new(zk, OP_CHILDREN, path, done, arg, tag);
+	int rc = ZINVALIDSTATE;
+
+	if (zk->zh != NULL)
+		rc = zoo_aget_children2(zk->zh, path, 0, strings_done, op);
+	if (rc != ZOK)
+		op_failed(zk, op, rc);
+}
+
+void
+zk_set(struct zk *zk, const char *path, const void *data, size_t len, int version,
+    zk_done_fn *done, void *arg, uint64_t tag)
+{
+	struct zk_op *op = op_new(zk, OP_SET, path, done, arg, tag);
+	int rc = ZINVALIDSTATE;
+
+	if (zk->zh != NULL)
+		rc = zoo_aset(zk->zh, path, data, (int)len, version, stat_done, op);
+	if (rc != ZOK)
+		op_failed(zk, op, rc);
+}

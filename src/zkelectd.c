@@ -1,0 +1,248 @@
+/* zkelectd: the leader-election sidecar daemon. main() is short and linear. */
+#include <errno.h>
+#include <libgen.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <event2/event.h>
+
+#include "config.h"
+#include "hook.h"
+#include "log.h"
+#include "notify.h"
+#include "role.h"
+#include "state.h"
+#include "xmalloc.h"
+
+#define EXIT_CONFIG 78		/* EX_CONFIG */
+
+struct daemon {
+	struct event_base *base;
+	struct role *role;
+	const char *config_file;
+	bool verbose;
+	int exit_status;
+};
+
+static void usage(FILE *f);
+static struct config *load_config(const char *file, bool to_stdout);
+static bool supported(const struct config *cfg, bool to_stdout);
+static void print_warning(const char *msg);
+static void check_dir(const char *what, const char *path);
+static void on_signal(evutil_socket_t sig, short what, void *arg);
+static void on_start(evutil_socket_t fd, short what, void *arg);
+static void on_stopped(void *arg, int status);
+static void reload(struct daemon *d);
+
+static void
+usage(FILE *f)
+{
+	fprintf(f, "usage: zkelectd [-c FILE] [-t] [-v] [-V] [-h]\n"
+	    "  -c FILE  configuration file (default %s)\n"
+	    "  -t       check the configuration and exit\n"
+	    "  -v       more logging (debug)\n"
+	    "  -V       print the version\n"
+	    "  -h       this help\n", CONFIG_DEFAULT_FILE);
+}
+
+int
+main(int argc, char *argv[])
+{
+	struct daemon d = { .config_file = CONFIG_DEFAULT_FILE };
+	struct event *sigev[4], *start;
+	static const int sigs[] = { SIGTERM, SIGINT, SIGHUP, SIGUSR1 };
+	struct config *cfg;
+	struct pidfile *pf;
+	struct timeval zero = { 0, 0 };
+	char err[512];
+	bool check_only = false;
+	int ch;
+
+	while ((ch = getopt(argc, argv, "c:tvVh")) != -1) {
+		switch (ch) {
+		case 'c': d.config_file = optarg; break;
+		case 't': check_only = true; break;
+		case 'v': d.verbose = true; break;
+		case 'V': printf("zkelectd %s\n", VERSION); return 0;
+		case 'h': usage(stdout); return 0;
+		default: usage(stderr); return 2;
+		}
+	}
+	if (optind != argc) {
+		usage(stderr);
+		return 2;
+	}
+	log_init("zkelectd", d.verbose ? LOG_DEBUG : LOG_INFO);
+
+	if ((cfg = load_config(d.config_file, check_only)) == NULL)
+		return EXIT_CONFIG;
+	config_warnings(cfg, print_warning);
+	if (check_only) {
+		printf("configuration OK\n");
+		config_free(cfg);
+		return 0;
+	}
+	log_setlevel(d.verbose ? LOG_DEBUG : cfg->log_level);
+
+	check_dir("pid_file", cfg->pid_file);
+	check_dir("state_file", cfg->state_file);
+	if ((pf = pidfile_open(cfg->pid_file, err, sizeof(err))) == NULL)
+		fatalx("%s", err);
+
+	/* A hook or a peer closing a pipe must not kill the daemon. */
+	signal(SIGPIPE, SIG_IGN);
+	if ((d.base = event_base_new()) == NULL)
+		fatalx("cannot create the event loop");
+	hook_init(d.base);
+	notify_init(d.base);
+	d.role = role_new(d.base, cfg, on_stopped, &d);
+
+	/* Signals go through libevent, so their handlers run in the loop and may do real work. */
+	for (size_t i = 0; i < 4; i++) {
+		sigev[i] = evsignal_new(d.base, sigs[i], on_signal, &d);
+		evsignal_add(sigev[i], NULL);
+	}
+	/* Start from a zero-timeout timer, once the loop runs. */
+	start = evtimer_new(d.base, on_start, &d);
+	evtimer_add(start, &zero);
+
+	log_notice("zkelectd %s starting (id %s, election %s)", VERSION, cfg->id, cfg->path);
+	event_base_dispatch(d.base);
+
+	role_free(d.role);
+	for (size_t i = 0; i < 4; i++)
+		event_free(sigev[i]);
+	event_free(start);
+	notify_shutdown();
+	hook_shutdown();
+	event_base_free(d.base);
+	pidfile_close(pf);
+	log_notice("zkelectd stopped");
+	return d.exit_status;
+}
+
+/* Load FILE with every check; print each problem as FILE:LINE: message. */
+static struct config *
+load_config(const char *file, bool to_stdout)
+{
+	struct config_error *errs = NULL, *e;
+	struct config *cfg = config_load(file, CONFIG_CHECK_COMMANDS, &errs);
+
+	for (e = errs; e != NULL; e = e->next) {
+		if (to_stdout)
+			fprintf(stderr, "%s\n", e->text);
+		else
+			log_errorx("%s", e->text);
+	}
+	config_errors_free(errs);
+	if (cfg != NULL && !supported(cfg, to_stdout)) {
+		config_free(cfg);
+		return NULL;
+	}
+	return cfg;
+}
+
+/* Refuse, never ignore, what the contract names but this version does not do yet. */
+static bool
+supported(const struct config *cfg, bool to_stdout)
+{
+	char msg[512];
+	bool ok = true;
+
+	if (cfg->health_enabled) {
+		snprintf(msg, sizeof(msg), "%s:%d: [health] is not supported by this version "
+		    "of zkelectd yet; remove the section", cfg->file, cfg->health_line);
+		to_stdout ? (void)fprintf(stderr, "%s\n", msg) : log_errorx("%s", msg);
+		ok = false;
+	}
+	if (cfg->status_listen != NULL) {
+		snprintf(msg, sizeof(msg), "%s:%d: [status] listen is not supported by this "
+		    "version of zkelectd yet; remove it", cfg->file, cfg->status_line);
+		to_stdout ? (void)fprintf(stderr, "%s\n", msg) : log_errorx("%s", msg);
+		ok = false;
+	}
+	return ok;
+}
+
+static void
+print_warning(const char *msg)
+{
+	log_warnx("%s", msg);
+}
+
+/* The directory of PATH must exist and be writable: else exit 1 saying so. */
+static void
+check_dir(const char *what, const char *path)
+{
+	char *copy = xstrdup(path), *dir = dirname(copy);
+
+	if (access(dir, W_OK) == -1)
+		fatal("%s %s: cannot write in %s (create it, or let systemd's "
+		    "RuntimeDirectory= do so)", what, path, dir);
+	free(copy);
+}
+
+/* The loop runs: start the role machine. */
+static void
+on_start(evutil_socket_t fd, short what, void *arg)
+{
+	struct daemon *d = arg;
+
+	(void)fd;
+	(void)what;
+	role_start(d->role);
+}
+
+/* TERM/INT: stop gracefully. HUP: reload. USR1: resign. */
+static void
+on_signal(evutil_socket_t sig, short what, void *arg)
+{
+	struct daemon *d = arg;
+
+	(void)what;
+	switch (sig) {
+	case SIGTERM:
+	case SIGINT:
+		log_notice("received %s: stopping", strsignal((int)sig));
+		role_shutdown(d->role, 0);
+		break;
+	case SIGHUP:
+		log_notice("received SIGHUP: reloading %s", d->config_file);
+		reload(d);
+		break;
+	case SIGUSR1:
+		log_notice("received SIGUSR1: resigning");
+		role_resign(d->role);
+		break;
+	}
+}
+
+/* Parse and validate anew; keep the old settings when the new ones are invalid. */
+static void
+reload(struct daemon *d)
+{
+	struct config *cfg = load_config(d->config_file, false);
+
+	if (cfg == NULL) {
+		log_errorx("reload: %s is invalid; keeping the current configuration",
+		    d->config_file);
+		return;
+	}
+	config_warnings(cfg, print_warning);
+	if (d->verbose)
+		cfg->log_level = LOG_DEBUG;
+	role_reload(d->role, cfg);
+}
+
+/* Everything is down: leave the loop. */
+static void
+on_stopped(void *arg, int status)
+{
+	struct daemon *d = arg;
+
+	d->exit_status = status;
+	event_base_loopbreak(d->base);
+}

@@ -1,0 +1,319 @@
+# shellcheck shell=bash disable=SC2034,SC2119,SC2120
+# (variables and optional arguments for the tests that source this file)
+# test/lib.sh: sourced by every integration test (bash). It gives the test a
+# private temporary directory $T and a trap that, on exit, stops every daemon
+# the test started and its ZooKeeper, checks the daemon logs for sanitizer
+# reports, shows the logs when the test failed, and removes $T (unless KEEP=1).
+#
+# Variables
+#   T               the test's temporary directory
+#   ROOT            the repository
+#   ZKELECTD        the daemon (default build/zkelectd; run.sh sets build/asan/...)
+#   ZKELECTCTL      the operator tool (default build/zkelectctl)
+#   ZK_DIR ZK_HOSTS the private ZooKeeper's directory and connect string (zk_start)
+#   ELECTION_PATH   the election path every config of this test uses
+#   LAST_EXIT       the daemon's exit status after daemon_stop NAME TERM|INT|KILL
+#
+# Functions
+#   zk_start [N]            start a private ZooKeeper of N members (default 1)
+#   zk_stop [K]             stop the ZooKeeper (or member K)
+#   zk_start_member K       start member K again (same ports and data)
+#   write_conf NAME [ARG..] write $T/NAME.conf: hosts of our ZooKeeper, session_timeout 2s,
+#                           path $ELECTION_PATH, id NAME, every hook = $T/hook.sh,
+#                           pid and state files in $T/NAME/. Each ARG is either
+#                           SECTION.KEY=VALUE (set or replace a key; an empty VALUE
+#                           removes it) or a raw line appended at the end.
+#   daemon_start NAME       start zkelectd -c $T/NAME.conf in the background, log to
+#                           $T/NAME.log
+#   daemon_stop NAME [SIG]  send SIG (default TERM); for TERM, INT and KILL wait until it
+#                           exited (KILL after 10 s) and set LAST_EXIT
+#   daemon_pid NAME         print the daemon's PID
+#   daemon_running NAME     true while the daemon's process exists
+#   zkctl NAME ARGS...      run zkelectctl -c $T/NAME.conf ARGS... (stderr also kept)
+#   wait_for DESC SECS CMD... poll CMD every 50 ms until it succeeds, else fail
+#                           "timed out after SECSs waiting for DESC"
+#   state_of NAME KEY       the value of KEY in NAME's state file (sourced by sh)
+#   leader_count            how many running daemons' state says leader
+#   hook_lines [ID] [start|end]  the lines of $T/hooks.log, for one id / phase
+#   fail MSG                print "FAIL: MSG" and exit 1
+#   pass                    print "PASS" and exit 0
+#
+# The hook script appends to $T/hooks.log one line when it starts and one when it
+# ends:  <ns since the epoch> <id> <event> start|end <epoch> <reason> <role>
+# ("-" for an empty value). A file $T/HOOK_SLEEP_<event> (every node) or
+# $T/<id>/HOOK_SLEEP_<event> (one node) holding seconds makes that hook sleep
+# before it ends; $T/HOOK_EXIT_<event> or $T/<id>/HOOK_EXIT_<event> holding a
+# number makes it exit with that status.
+
+set -u
+
+ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+TEST_NAME=$(basename "$0" .sh)
+ZKELECTD=${ZKELECTD:-build/zkelectd}
+ZKELECTCTL=${ZKELECTCTL:-build/zkelectctl}
+[[ $ZKELECTD == /* ]] || ZKELECTD=$ROOT/$ZKELECTD
+[[ $ZKELECTCTL == /* ]] || ZKELECTCTL=$ROOT/$ZKELECTCTL
+T=$(mktemp -d "${TMPDIR:-/tmp}/zkelectd-$TEST_NAME.XXXXXX")
+ZK_DIR=""
+ZK_HOSTS=""
+ELECTION_PATH=/zkelectd/test-$RANDOM$RANDOM
+LAST_EXIT=""
+LIB_PID=$$
+declare -A DAEMON_PIDS=()
+
+# Print "FAIL: MSG" on stderr and exit 1 (the trap cleans up).
+fail() {
+	echo "FAIL: $TEST_NAME: $*" >&2
+	exit 1
+}
+
+# Print PASS and exit 0.
+pass() {
+	echo "PASS: $TEST_NAME"
+	exit 0
+}
+
+# Microseconds since the epoch, without a fork.
+now_us() {
+	local t=$EPOCHREALTIME
+	echo "${t/./}"
+}
+
+# Poll CMD every 50 ms until it succeeds; fail after SECS seconds.
+wait_for() {
+	local desc=$1 secs=$2 deadline
+	shift 2
+	deadline=$(($(now_us) + secs * 1000000))
+	until "$@"; do
+		[ "$(now_us)" -lt "$deadline" ] || fail "timed out after ${secs}s waiting for $desc"
+		sleep 0.05
+	done
+}
+
+# Start the private ZooKeeper: N members (default 1) in $T/zk.
+zk_start() {
+	ZK_DIR=$T/zk
+	ZK_HOSTS=$("$ROOT/scripts/zk-local.sh" start "$ZK_DIR" "${1:-1}") ||
+		fail "could not start ZooKeeper"
+}
+
+# Stop the ZooKeeper, or only member K.
+zk_stop() {
+	[ -n "$ZK_DIR" ] || return 0
+	"$ROOT/scripts/zk-local.sh" stop "$ZK_DIR" "$@"
+}
+
+# Start ZooKeeper member K again on its old ports and data.
+zk_start_member() {
+	"$ROOT/scripts/zk-local.sh" start-member "$ZK_DIR" "$1" ||
+		fail "could not start ZooKeeper member $1"
+}
+
+# Write $T/hook.sh, the hook every generated config runs (once per test).
+write_hook() {
+	[ -e "$T/hook.sh" ] && return 0
+	cat >"$T/hook.sh" <<EOF
+#!/bin/bash
+# Test hook: log start and end to $T/hooks.log; sleep or fail on request.
+event=\${ZKELECT_EVENT:-\${!#}}
+id=\${ZKELECT_ID:--}
+line() {
+	local t=\$EPOCHREALTIME
+	printf '%s %s %s %s %s %s %s\\n' "\${t/./}000" "\$id" "\$event" "\$1" \\
+		"\${ZKELECT_EPOCH:--}" "\${ZKELECT_REASON:--}" "\${ZKELECT_ROLE:--}" >>"$T/hooks.log"
+}
+# The value in $T/[ID/]NAME, if such a file exists.
+knob() {
+	cat "$T/\$id/\$1" 2>/dev/null || cat "$T/\$1" 2>/dev/null
+}
+line start
+s=\$(knob "HOOK_SLEEP_\$event") && sleep "\$s"
+rc=\$(knob "HOOK_EXIT_\$event") || rc=0
+line end
+exit "\$rc"
+EOF
+	chmod 755 "$T/hook.sh"
+}
+
+# Write $T/NAME.conf from the defaults and the SECTION.KEY=VALUE overrides.
+write_conf() {
+	local name=$1 arg key sect k
+	local -a order=() raw=()
+	local -A val=()
+	shift
+	[ -n "$ZK_HOSTS" ] || fail "write_conf $name: call zk_start first"
+	write_hook
+	mkdir -p "$T/$name"
+	for arg in "zookeeper.hosts=$ZK_HOSTS" "zookeeper.session_timeout=2s" \
+	    "election.path=$ELECTION_PATH" "election.id=$name" \
+	    "hooks.promote=$T/hook.sh" "hooks.demote=$T/hook.sh" "hooks.follow=$T/hook.sh" \
+	    "hooks.timeout=20s" \
+	    "daemon.pid_file=$T/$name/zkelectd.pid" "daemon.state_file=$T/$name/zkelectd.state" \
+	    "daemon.log_level=debug" "$@"; do
+		if [[ $arg =~ ^([a-z]+)\.([a-z_]+)=(.*)$ ]]; then
+			key=${BASH_REMATCH[1]}.${BASH_REMATCH[2]}
+			[ -n "${val[$key]+x}" ] || order+=("$key")
+			val[$key]=${BASH_REMATCH[3]}
+		else
+			raw+=("$arg")
+		fi
+	done
+	{
+		for sect in zookeeper election hooks health daemon status; do
+			[[ " ${order[*]} " == *" $sect."* ]] || continue
+			echo "[$sect]"
+			for k in "${order[@]}"; do
+				[[ $k == "$sect".* ]] && [ -n "${val[$k]}" ] &&
+					echo "${k#*.} = ${val[$k]}"
+			done
+			echo
+		done
+		[ ${#raw[@]} -eq 0 ] || printf '%s\n' "${raw[@]}"
+	} >"$T/$name.conf"
+}
+
+# Start zkelectd for NAME in the background; its output goes to $T/NAME.log.
+daemon_start() {
+	local name=$1
+	[ -e "$T/$name.conf" ] || fail "daemon_start $name: no $T/$name.conf"
+	if [ -n "${DAEMON_PIDS[$name]:-}" ] && daemon_running "$name"; then
+		fail "daemon_start $name: already running"
+	fi
+	echo "--- $(date '+%T.%N') daemon_start" >>"$T/$name.log"
+	"$ZKELECTD" -c "$T/$name.conf" </dev/null >>"$T/$name.log" 2>&1 &
+	DAEMON_PIDS[$name]=$!
+}
+
+# The PID of NAME's daemon.
+daemon_pid() {
+	echo "${DAEMON_PIDS[$1]:?no daemon $1}"
+}
+
+# True while NAME's daemon process exists (stopped by SIGSTOP counts as existing).
+daemon_running() {
+	local pid=${DAEMON_PIDS[$1]:-}
+	[ -n "$pid" ] && kill -0 "$pid" 2>/dev/null
+}
+
+# Send SIG (default TERM) to NAME's daemon; for TERM, INT and KILL reap it
+# (KILL after 10 s) and set LAST_EXIT.
+daemon_stop() {
+	local name=$1 sig=${2:-TERM} pid
+	pid=$(daemon_pid "$name")
+	kill -s "$sig" "$pid" 2>/dev/null || true
+	case $sig in
+	TERM | INT | KILL) ;;
+	*) return 0 ;;
+	esac
+	kill -s CONT "$pid" 2>/dev/null || true
+	reap "$pid" 10
+	LAST_EXIT=$REAPED
+}
+
+# Wait up to SECS for our child PID to exit, then KILL it; REAPED = its status.
+reap() {
+	local pid=$1 deadline
+	deadline=$(($(now_us) + $2 * 1000000))
+	while kill -0 "$pid" 2>/dev/null && [ "$(now_us)" -lt "$deadline" ]; do
+		# a zombie still answers kill -0: ask /proc for its state
+		[[ $(sed 's/.*) //' "/proc/$pid/stat" 2>/dev/null) == Z* ]] && break
+		sleep 0.05
+	done
+	if kill -0 "$pid" 2>/dev/null && [[ $(sed 's/.*) //' "/proc/$pid/stat" 2>/dev/null) != Z* ]]; then
+		echo "lib.sh: pid $pid still running after $2 s, sending SIGKILL" >&2
+		kill -s KILL "$pid" 2>/dev/null || true
+	fi
+	REAPED=0
+	wait "$pid" 2>/dev/null || REAPED=$?
+}
+
+# Run zkelectctl with NAME's config; its stderr is shown and kept for the sanitizer check.
+zkctl() {
+	local name=$1 rc=0
+	shift
+	"$ZKELECTCTL" -c "$T/$name.conf" "$@" 2>"$T/.zkctl.err" || rc=$?
+	cat "$T/.zkctl.err" >&2
+	cat "$T/.zkctl.err" >>"$T/zkelectctl.log"
+	return "$rc"
+}
+
+# The value of KEY in NAME's state file, read the way an operator's sh would.
+state_of() {
+	local f=$T/$1/zkelectd.state
+	[ -r "$f" ] || return 1
+	# shellcheck disable=SC1090
+	(set +u; . "$f" && eval "printf '%s\n' \"\${$2-}\"")
+}
+
+# How many running daemons' state files say leader.
+leader_count() {
+	local name n=0
+	for name in "${!DAEMON_PIDS[@]}"; do
+		daemon_running "$name" || continue
+		[ "$(state_of "$name" ROLE 2>/dev/null)" = leader ] && n=$((n + 1))
+	done
+	echo "$n"
+}
+
+# The lines of hooks.log, only those of ID and PHASE (start or end) when given.
+hook_lines() {
+	local id=${1:-} phase=${2:-}
+	[ -e "$T/hooks.log" ] || return 0
+	awk -v id="$id" -v ph="$phase" \
+	    '(id == "" || $2 == id) && (ph == "" || $4 == ph)' "$T/hooks.log"
+}
+
+# True when a log holds an AddressSanitizer, LeakSanitizer or UBSan report.
+sanitizer_reports() {
+	grep -l -e 'runtime error:' -e 'ERROR: AddressSanitizer' -e 'LeakSanitizer' \
+		"$T"/*.log 2>/dev/null
+}
+
+# Show the end of every daemon log and the hook log (after a failure).
+show_logs() {
+	local f
+	for f in "$T"/*.log; do
+		[ -e "$f" ] || continue
+		case $f in */zkelectctl.log) [ -s "$f" ] || continue ;; esac
+		echo "----- tail of ${f#"$T"/}" >&2
+		tail -n 40 "$f" >&2
+	done
+}
+
+# The EXIT trap: stop daemons and ZooKeeper, check logs, report, remove $T.
+cleanup() {
+	local rc=$? name bad
+	# A child forked for "cmd &" runs our traps until it execs: leave it alone.
+	[ "$BASHPID" = "$LIB_PID" ] || exit "$rc"
+	trap - EXIT
+	for name in "${!DAEMON_PIDS[@]}"; do
+		daemon_running "$name" || continue
+		kill -s TERM "${DAEMON_PIDS[$name]}" 2>/dev/null || true
+		kill -s CONT "${DAEMON_PIDS[$name]}" 2>/dev/null || true
+	done
+	for name in "${!DAEMON_PIDS[@]}"; do
+		reap "${DAEMON_PIDS[$name]}" 10
+	done
+	zk_stop >/dev/null 2>&1 || true
+	if bad=$(sanitizer_reports); then
+		echo "FAIL: $TEST_NAME: sanitizer report in: $bad" >&2
+		for name in $bad; do
+			grep -B2 -A30 -m1 -e 'runtime error:' -e 'ERROR: AddressSanitizer' \
+				-e 'LeakSanitizer' "$name" >&2
+		done
+		rc=1
+	fi
+	if [ "$rc" -ne 0 ]; then
+		show_logs
+	fi
+	if [ "${KEEP:-0}" = 1 ]; then
+		echo "lib.sh: kept $T" >&2
+	else
+		rm -rf "$T"
+	fi
+	exit "$rc"
+}
+
+trap cleanup EXIT
+trap 'exit 130' INT
+trap 'exit 143' TERM
