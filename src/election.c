@@ -289,6 +289,7 @@ own_watch_done(void *arg, const struct zk_result *r)
 static void
 list(struct election *e)
 {
+	log_debug("election: listing %s", e->path);
 	zk_children(e->zk, e->path, list_done, e, e->attempt);
 }
 

@@ -314,6 +314,9 @@ cleanup() {
 	exit "$rc"
 }
 
+# shellcheck source=test/lib_roles.sh
+. "$ROOT/test/lib_roles.sh"
+
 trap cleanup EXIT
 trap 'exit 130' INT
 trap 'exit 143' TERM

@@ -1,0 +1,29 @@
+#!/bin/bash
+# shellcheck disable=SC2317 # functions called through wait_for
+# The leader loses ZooKeeper (the server stops): it demotes (reason
+# connection-lost) on its own clock and the demote ends before the session
+# timeout has passed since the loss, i.e. before anyone else could be elected
+# (rules 6, 7). The server comes back within the session: the leader finds
+# its znode still the lowest and ours and promotes again with the same epoch.
+# shellcheck source=test/lib.sh
+. "$(dirname "$0")/../lib.sh"
+
+zk_start
+write_conf a "zookeeper.session_timeout=4s"
+daemon_start a
+wait_for "a to lead" 20 role_is a leader
+wait_for "a's promote to end" 10 hook_seen a promote end
+epoch=$(state_of a EPOCH)
+stop_us=$(now_us)
+zk_stop
+wait_for "a to demote (connection-lost)" 10 hook_seen_reason a demote end connection-lost
+demote_end=$(hook_lines a end | awk '$3 == "demote" && $6 == "connection-lost"' | cut -d' ' -f1)
+[ $((demote_end / 1000 - stop_us)) -lt 4000000 ] ||
+	fail "the demote ended $(((demote_end / 1000 - stop_us) / 1000)) ms after the loss (session timeout 4 s)"
+[ "$(state_of a ROLE)" = follower ] || fail "a is $(state_of a ROLE) after the loss"
+zk_start_member 1
+wait_for "a to lead again" 20 role_is a leader
+again=$(hook_lines a start | awk '$3 == "promote"' | tail -n 1)
+[ "$(echo "$again" | cut -d' ' -f5)" = "$epoch" ] || fail "promoted again with another epoch: $again"
+[ "$(echo "$again" | cut -d' ' -f6)" = elected ] || fail "reason: $again"
+pass

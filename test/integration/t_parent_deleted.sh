@@ -1,0 +1,21 @@
+#!/bin/bash
+# shellcheck disable=SC2317 # functions called through wait_for
+# An operator deletes the whole election path (rule 13): the leader demotes
+# (reason deleted); the path is created again (persistent); the nodes queue
+# again and one of them leads.
+# shellcheck source=test/lib.sh
+. "$(dirname "$0")/../lib.sh"
+
+zk_start
+write_conf a
+write_conf b
+daemon_start a
+wait_for "a to lead" 20 role_is a leader
+daemon_start b
+wait_for "b to follow" 20 role_is b follower
+zkcli deleteall "$ELECTION_PATH" || fail "zkCli could not delete $ELECTION_PATH"
+wait_for "a to demote (deleted)" 20 hook_seen_reason a demote end deleted
+wait_for "both to queue again" 20 list_count 2
+wait_for "one leader" 20 test_leaders 1
+[ "$(hook_lines "" start | awk '$3 == "promote"' | wc -l)" -eq 2 ] || fail "promotes: $(hook_lines)"
+pass

@@ -1,0 +1,42 @@
+#!/bin/bash
+# shellcheck disable=SC2317 # functions called through wait_for
+# zkelectctl resign (SIGUSR1): the leader demotes (reason resigned) to the end,
+# then deletes its znode; another node promotes after that; the old leader
+# joins again at the back of the queue with a new znode. A follower that
+# resigns re-queues at the back without running a hook.
+# shellcheck source=test/lib.sh
+. "$(dirname "$0")/../lib.sh"
+
+zk_start
+write_conf a
+write_conf b
+write_conf c
+daemon_start a
+wait_for "a to lead" 20 role_is a leader
+daemon_start b
+wait_for "b to follow" 20 role_is b follower
+daemon_start c
+wait_for "c to follow" 20 role_is c follower
+old_znode=$(state_of a ZNODE)
+zkctl a resign || fail "zkelectctl resign failed"
+wait_for "b to lead" 20 role_is b leader
+wait_for "a to follow" 20 role_is a follower
+demote=$(hook_lines a end | awk '$3 == "demote" && $6 == "resigned"')
+[ -n "$demote" ] || fail "no resigned demote for a: $(hook_lines a)"
+[ "$(echo "$demote" | awk '{ print $7 }')" = follower ] || fail "a's demote role: $demote"
+promote_start=$(hook_lines b start | awk '$3 == "promote"' | cut -d' ' -f1)
+[ "$promote_start" -gt "$(echo "$demote" | cut -d' ' -f1)" ] || fail "b promoted before a's demote ended"
+new_znode=$(state_of a ZNODE)
+[ -n "$new_znode" ] && [ "$new_znode" != "$old_znode" ] || fail "a did not re-queue ($new_znode)"
+wait_for "a last in the list" 10 last_in_list a
+
+# a follower resigns: no hook, a new znode at the back
+c_znode=$(state_of c ZNODE)
+runs=$(hook_lines c | wc -l)
+zkctl c resign || fail "zkelectctl resign (follower) failed"
+wait_for "c to re-queue" 10 znode_changed c "$c_znode"
+wait_for "c last in the list" 10 last_in_list c
+[ "$(state_of c ROLE)" = follower ] || fail "c is $(state_of c ROLE)"
+[ "$(hook_lines c | wc -l)" -eq "$runs" ] || fail "c ran a hook on resign: $(hook_lines c)"
+[ "$(state_of b ROLE)" = leader ] || fail "b lost the lead"
+pass

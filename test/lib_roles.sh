@@ -1,0 +1,86 @@
+# shellcheck shell=bash
+# test/lib_roles.sh: conditions about roles, leaders and hook runs, for wait_for
+# (sourced by lib.sh; every function is a test that succeeds or fails).
+#
+#   role_is NAME ROLE              NAME's state file says ROLE
+#   all_roles ROLE NAME...         every NAME's state says ROLE
+#   test_leaders N                 exactly N running daemons say leader
+#   leader_name                    print the name of the (first) running leader
+#   leader_name_other_than NAME    likewise, ignoring NAME
+#   new_leader_other_than NAME     a running daemon other than NAME says leader
+#   hook_seen ID EVENT PHASE       ID's EVENT hook logged PHASE (start or end)
+#   follow_seen ID EPOCH           ID's follow hook ended with EPOCH
+#   last_in_list NAME              NAME's znode is last in zkelectctl list
+#   znode_changed NAME OLD         NAME's state has a znode other than OLD
+#   zkcli CMD...                   run ZooKeeper's own CLI against our server
+#   hook_seen_reason ID EVENT PHASE REGEX   likewise, with a reason matching REGEX
+#   list_count N                   zkelectctl list (with a.conf) shows N contenders
+
+role_is() {
+	[ "$(state_of "$1" ROLE 2>/dev/null)" = "$2" ]
+}
+
+all_roles() {
+	local role=$1 n
+	shift
+	for n in "$@"; do
+		role_is "$n" "$role" || return 1
+	done
+}
+
+test_leaders() {
+	[ "$(leader_count)" -eq "$1" ]
+}
+
+leader_name_other_than() {
+	local n
+	for n in "${!DAEMON_PIDS[@]}"; do
+		[ "$n" = "${1:-}" ] && continue
+		daemon_running "$n" && role_is "$n" leader && { echo "$n"; return 0; }
+	done
+	return 1
+}
+
+leader_name() {
+	leader_name_other_than ""
+}
+
+new_leader_other_than() {
+	leader_name_other_than "$1" >/dev/null
+}
+
+hook_seen() {
+	hook_lines "$1" "$3" | awk -v e="$2" '$3 == e' | grep -q .
+}
+
+follow_seen() {
+	hook_lines "$1" end | awk -v e="$2" '$3 == "follow" && $5 == e' | grep -q .
+}
+
+last_in_list() {
+	local out
+	out=$("$ZKELECTCTL" -c "$T/$1.conf" list 2>/dev/null) || return 1
+	[ "$(echo "$out" | tail -n 1 | cut -f4)" = "$(state_of "$1" ZNODE)" ]
+}
+
+znode_changed() {
+	local z
+	z=$(state_of "$1" ZNODE)
+	[ -n "$z" ] && [ "$z" != "$2" ]
+}
+
+zkcli() {
+	/usr/share/zookeeper/bin/zkCli.sh -server "$ZK_HOSTS" "$@" >>"$T/zkcli.log" 2>&1
+}
+
+# hook_seen_reason ID EVENT PHASE REGEX: ID's EVENT logged PHASE with a reason matching REGEX.
+hook_seen_reason() {
+	hook_lines "$1" "$3" | awk -v e="$2" -v r="^($4)\$" '$3 == e && $6 ~ r' | grep -q .
+}
+
+# list_count N: zkelectctl list shows N contenders.
+list_count() {
+	local out
+	out=$("$ZKELECTCTL" -c "$T/a.conf" list 2>/dev/null) || return 1
+	[ "$(printf '%s\n' "$out" | grep -c .)" -eq "$1" ]
+}
