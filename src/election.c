@@ -714,22 +714,31 @@ static void
 recover_owner_done(void *arg, const struct zk_result *r)
 {
 	struct election *e = arg;
+	const char *name = base_name(r->path);
 
 	if (r->tag != e->attempt)
 		return;
 	e->recover_pending--;
-	if (r->rc == ZOK && r->stat->ephemeralOwner == zk_session_id(e->zk) && e->want &&
-	    e->own == NULL) {
-		log_info("election: adopting %s, created before the connection was lost", r->path);
-		e->own = xstrdup(r->path);
-		e->own_czxid = r->stat->czxid;
-		e->st = E_QUEUED;
-		zk_exists(e->zk, e->own, true, own_watch_done, e, e->attempt);
-		e->cb.joined(e->arg);
-		list(e);
-	} else if (r->rc == ZOK) {
-		log_info("election: deleting %s (ours, but not to keep)", r->path);
-		zk_delete(e->zk, r->path, -1, abandoned_done, e, 0);
+	if (r->rc == ZOK) {
+		switch (znode_claim(name, e->prefix, r->stat->ephemeralOwner, zk_session_id(e->zk),
+		    e->want, e->own != NULL)) {
+		case CLAIM_ADOPT:
+			log_info("election: adopting %s, created before the connection was lost",
+			    r->path);
+			e->own = xstrdup(r->path);
+			e->own_czxid = r->stat->czxid;
+			e->st = E_QUEUED;
+			zk_exists(e->zk, e->own, true, own_watch_done, e, e->attempt);
+			e->cb.joined(e->arg);
+			list(e);
+			break;
+		case CLAIM_DELETE:
+			log_info("election: deleting %s (ours, but not to keep)", r->path);
+			zk_delete(e->zk, r->path, -1, abandoned_done, e, 0);
+			break;
+		case CLAIM_IGNORE:
+			break;
+		}
 	}
 	if (e->recover_pending == 0 && e->own == NULL) {
 		e->st = E_OUT;

@@ -529,8 +529,6 @@ set_role(struct role *r, enum role_name to)
 	r->role = to;
 	r->since = time(NULL);
 	r->transitions++;
-	notify_status("%s%s%s", role_names[to], r->leader_id && to != R_LEADER ? ", leader " : "",
-	    r->leader_id && to != R_LEADER ? r->leader_id : "");
 }
 
 /* Write the state file (atomically); a failure is logged, never fatal. */
@@ -538,9 +536,7 @@ static void
 write_state(struct role *r)
 {
 	struct state st;
-	char sid[32];
 
-	(void)sid;
 	memset(&st, 0, sizeof(st));
 	st.role = role_names[r->role];
 	st.id = r->cfg->id;
@@ -559,6 +555,9 @@ write_state(struct role *r)
 	st.last_hook_status = r->last_hook_status;
 	if (state_write(r->cfg->state_file, &st) == -1)
 		log_warn("cannot write the state file %s", r->cfg->state_file);
+	notify_status("%s, ZooKeeper %s, leader %s", st.role, st.zk_state,
+	    r->leader_id && r->role != R_LEADER ? r->leader_id :
+	    r->role == R_LEADER ? "this node" : "unknown");
 }
 
 /* --- leaving: resign, shutdown, reload, back-off --- */

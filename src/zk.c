@@ -621,8 +621,11 @@ check_clock(struct zk *zk)
 	}
 	if (zk_usable(zk) && now - zk->last_ping_ms >= t / 3) {
 		/* our own probe, so the last contact is never older than a third */
+		struct zk_op *op = op_new(zk, OP_PING, "/", NULL, NULL, 0);
+
 		zk->last_ping_ms = now;
-		zoo_aexists(zk->zh, "/", 0, stat_done, op_new(zk, OP_PING, "/", NULL, NULL, 0));
+		if (zoo_aexists(zk->zh, "/", 0, stat_done, op) != ZOK)
+			op_free(op);
 	}
 	return true;
 }

@@ -131,6 +131,18 @@ znode_prefix(const char *guid, const char *id)
 	return xasprintf("n_%s_%s-", guid, id);
 }
 
+/* What to do with a child after a lost create reply (rule 1). */
+enum znode_claim
+znode_claim(const char *name, const char *prefix, int64_t owner, int64_t session, bool want,
+    bool have_own)
+{
+	if (strncmp(name, prefix, strlen(prefix)) != 0)
+		return CLAIM_IGNORE;
+	if (owner == session && session != 0 && want && !have_own)
+		return CLAIM_ADOPT;
+	return CLAIM_DELETE;
+}
+
 /* A fresh random GUID: 64 bits from the kernel, as 16 hex digits. */
 void
 znode_new_guid(char out[ZNODE_GUID_LEN + 1])

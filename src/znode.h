@@ -41,6 +41,17 @@ size_t znode_sort(char *const *children, size_t n, struct znode_name *out);
 /* The prefix (without PATH/) a process with GUID and ID gives its znodes: "n_GUID_ID-". */
 char *znode_prefix(const char *guid, const char *id);
 
+/*
+ * After a create whose reply was lost (rule 1): what to do with child NAME, whose
+ * ephemeralOwner is OWNER, given our PREFIX and SESSION. Only a node with our
+ * prefix is ours at all (a node with our id from another process is someone
+ * else's: rule 17); it is adopted only when our current session owns it, we
+ * want a znode and hold none yet; any other node of ours is deleted.
+ */
+enum znode_claim { CLAIM_IGNORE, CLAIM_ADOPT, CLAIM_DELETE };
+enum znode_claim znode_claim(const char *name, const char *prefix, int64_t owner,
+    int64_t session, bool want, bool have_own);
+
 /* A fresh random GUID (16 hex digits) into OUT. */
 void znode_new_guid(char out[ZNODE_GUID_LEN + 1]);
 

@@ -162,6 +162,27 @@ test_announce_rejects(void **state)
 	assert_false(announce_decode(NULL, 0, &b));
 }
 
+/* Rule 1: adopt only our own prefix from our current session; delete other nodes of ours. */
+static void
+test_claim(void **state)
+{
+	const char *prefix = "n_" G "_db1-";
+	const char *mine = "n_" G "_db1-0000000007";
+	const char *other_process = "n_ffffffffffffffff_db1-0000000003";
+
+	(void)state;
+	assert_int_equal(znode_claim(mine, prefix, 42, 42, true, false), CLAIM_ADOPT);
+	/* from an older session of ours (our own clock gave it up): delete */
+	assert_int_equal(znode_claim(mine, prefix, 41, 42, true, false), CLAIM_DELETE);
+	/* already holding one, or not wanting one any more: delete the extra */
+	assert_int_equal(znode_claim(mine, prefix, 42, 42, true, true), CLAIM_DELETE);
+	assert_int_equal(znode_claim(mine, prefix, 42, 42, false, false), CLAIM_DELETE);
+	/* same id, another process (a lingering node after a crash: rule 17): not ours */
+	assert_int_equal(znode_claim(other_process, prefix, 42, 42, true, false), CLAIM_IGNORE);
+	assert_int_equal(znode_claim("leader", prefix, 0, 42, true, false), CLAIM_IGNORE);
+	assert_int_equal(znode_claim(mine, prefix, 0, 0, true, false), CLAIM_DELETE);
+}
+
 int
 main(void)
 {
@@ -174,6 +195,7 @@ main(void)
 		cmocka_unit_test(test_valid_id),
 		cmocka_unit_test(test_announce_roundtrip),
 		cmocka_unit_test(test_announce_rejects),
+		cmocka_unit_test(test_claim),
 	};
 
 	return cmocka_run_group_tests_name("znode", tests, NULL, NULL);
