@@ -309,6 +309,13 @@ ev_leader(void *arg, const struct leader_info *leader)
 	if (r->elected)
 		return;
 	set_leader(r, leader);
+	if (strcmp(leader->id, r->cfg->id) == 0) {
+		/* our own previous process, whose znode lingers until its session expires */
+		log_notice("role: the leader is a previous instance of this node (%s); no follow "
+		    "until its session expires", leader->znode);
+		write_state(r);
+		return;
+	}
 	r->follow_pending = true;
 	write_state(r);
 	reconcile(r);

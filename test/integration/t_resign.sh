@@ -27,7 +27,7 @@ demote=$(hook_lines a end | awk '$3 == "demote" && $6 == "resigned"')
 promote_start=$(hook_lines b start | awk '$3 == "promote"' | cut -d' ' -f1)
 [ "$promote_start" -gt "$(echo "$demote" | cut -d' ' -f1)" ] || fail "b promoted before a's demote ended"
 new_znode=$(state_of a ZNODE)
-[ -n "$new_znode" ] && [ "$new_znode" != "$old_znode" ] || fail "a did not re-queue ($new_znode)"
+znode_changed a "$old_znode" || fail "a did not re-queue ($new_znode)"
 wait_for "a last in the list" 10 last_in_list a
 
 # a follower resigns: no hook, a new znode at the back
