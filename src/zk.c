@@ -173,7 +173,8 @@ open_handle(struct zk *zk)
 	zk->gen++;
 	hc->zk = zk;
 	hc->gen = zk->gen;
-	zk->state = ZK_STATE_CONNECTING;
+	if (zk->state != ZK_STATE_EXPIRED)
+		zk->state = ZK_STATE_CONNECTING;	/* "expired" stays until the new session */
 	zk->ever_connected = false;
 	zk->suspended = false;
 	zk->unsafe = false;
@@ -565,6 +566,11 @@ session_event(struct zk *zk, int state)
 		zk->state = ZK_STATE_CONNECTED;
 		log_notice("zookeeper: connected, session 0x%" PRIx64 ", timeout %" PRId64
 		    " ms (negotiated)", zk->session_id, zk->timeout_ms);
+		if (zk->grace_ms * 3 >= zk->timeout_ms)
+			log_warnx("zookeeper: the server granted a session timeout of %" PRId64
+			    " ms: disconnect_grace (%" PRId64 " ms) is no longer below a third "
+			    "of it, so a lost leader may demote too late", zk->timeout_ms,
+			    zk->grace_ms);
 		zk->session_cb(zk->arg, ZK_EV_CONNECTED);
 	} else if (state == ZOO_EXPIRED_SESSION_STATE) {
 		expire(zk, "the server expired the session");
