@@ -74,6 +74,11 @@ wait_until() {
 	done
 }
 
+# True once process PID has exited (a zombie counts as exited).
+gone() {
+	! kill -0 "$1" 2>/dev/null || [[ $(sed 's/.*) //' "/proc/$1/stat" 2>/dev/null) == Z* ]]
+}
+
 # The hook every node runs: it records each event in $D/events.
 write_hook() {
 	cat >"$D/hook" <<EOF
@@ -180,8 +185,7 @@ cleanup() {
 	for n in "${!PIDS[@]}"; do
 		pid=${PIDS[$n]}
 		for ((i = 0; i < 200; i++)); do
-			kill -0 "$pid" 2>/dev/null || break
-			[[ $(sed 's/.*) //' "/proc/$pid/stat" 2>/dev/null) == Z* ]] && break
+			gone "$pid" && break
 			sleep 0.05
 		done
 		kill -s KILL "$pid" 2>/dev/null
@@ -244,6 +248,7 @@ handover() {
 	t0=$(now_us)
 	kill -s TERM "${PIDS[$old]}"
 	wait_until "new leader after stopping $old" 20 new_leader "$old" "$t0"
+	wait_until "exit of $old after SIGTERM" 15 gone "${PIDS[$old]}"
 	wait "${PIDS[$old]}" 2>/dev/null
 	unset "PIDS[$old]"
 	LEADER=$(the_leader)
@@ -262,6 +267,7 @@ failover() {
 	    "timeout (${SESSION_TIMEOUT}s); then its znode goes and the next node takes over."
 	t0=$(now_us)
 	kill -s KILL "${PIDS[$old]}"
+	wait_until "exit of $old after SIGKILL" 5 gone "${PIDS[$old]}"
 	wait "${PIDS[$old]}" 2>/dev/null
 	unset "PIDS[$old]"
 	wait_until "new leader after killing $old" $((SESSION_TIMEOUT + 15)) new_leader "$old" "$t0"

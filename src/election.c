@@ -81,6 +81,7 @@ static void finish_leave(struct election *e);
 static char *child_path(const struct election *e, const char *name);
 static const char *base_name(const char *path);
 static void forget_own(struct election *e);
+static void drop_own(struct election *e);
 
 /* Create the election; the session is opened by election_start. */
 struct election *
@@ -554,14 +555,21 @@ node_lost(struct election *e, enum election_loss why)
 static void
 forget_own(struct election *e)
 {
+	drop_own(e);
+	e->leader = false;
+	e->attempt++;
+	evtimer_del(e->ev_retry);
+}
+
+/* We hold no znode (any more) and watch no predecessor. */
+static void
+drop_own(struct election *e)
+{
 	free(e->own);
 	e->own = NULL;
 	free(e->pred);
 	e->pred = NULL;
-	e->leader = false;
 	e->st = E_OUT;
-	e->attempt++;
-	evtimer_del(e->ev_retry);
 }
 
 /* Leave the queue: delete our znode, retried until it is gone (rules 11, 12). */
@@ -613,11 +621,7 @@ finish_leave(struct election *e)
 {
 	void (*done)(void *) = e->leave_done;
 
-	free(e->own);
-	e->own = NULL;
-	free(e->pred);
-	e->pred = NULL;
-	e->st = E_OUT;
+	drop_own(e);
 	e->leave_done = NULL;
 	if (done != NULL)
 		done(e->leave_arg);

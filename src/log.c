@@ -8,6 +8,8 @@
 
 #include "log.h"
 
+static void log_verrno(int level, int err, const char *fmt, va_list ap) LOG_FMT(3, 0);
+
 static const char *log_progname = "zkelectd";
 static int log_level = LOG_INFO;
 static int log_journal;	/* stderr is the journal: use <N> priority prefixes */
@@ -99,18 +101,26 @@ log_at(int level, const char *fmt, ...)
 	va_end(ap);
 }
 
+/* Log at LEVEL with the text of ERR appended. */
+static void
+log_verrno(int level, int err, const char *fmt, va_list ap)
+{
+	char msg[2048];
+
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	log_at(level, "%s: %s", msg, strerror(err));
+}
+
 /* A warning with the text of errno appended. */
 void
 log_warn(const char *fmt, ...)
 {
-	char msg[2048];
 	int saved = errno;
 	va_list ap;
 
 	va_start(ap, fmt);
-	vsnprintf(msg, sizeof(msg), fmt, ap);
+	log_verrno(LOG_WARNING, saved, fmt, ap);
 	va_end(ap);
-	log_at(LOG_WARNING, "%s: %s", msg, strerror(saved));
 }
 
 #define LOG_FN(name, level)				\
@@ -133,14 +143,12 @@ LOG_FN(log_debug, LOG_DEBUG)
 void
 fatal(const char *fmt, ...)
 {
-	char msg[2048];
 	int saved = errno;
 	va_list ap;
 
 	va_start(ap, fmt);
-	vsnprintf(msg, sizeof(msg), fmt, ap);
+	log_verrno(LOG_ERR, saved, fmt, ap);
 	va_end(ap);
-	log_at(LOG_ERR, "%s: %s", msg, strerror(saved));
 	exit(1);
 }
 

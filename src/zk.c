@@ -106,6 +106,7 @@ static struct zk_op *op_new(struct zk *zk, enum op_kind kind, const char *path, 
     void *arg, uint64_t tag);
 static void op_free(struct zk_op *op);
 static void op_failed(struct zk *zk, struct zk_op *op, int rc);
+static void submit(struct zk *zk, struct zk_op *op, int rc);
 static struct qentry *done_entry(const void *data, int rc);
 static void void_done(int rc, const void *data);
 static void stat_done(int rc, const struct Stat *stat, const void *data);
@@ -746,18 +747,22 @@ create_acl(const struct zk *zk)
 	return &vec;
 }
 
+/* Hand OP to the library (RC is what the call returned); a refusal is reported later. */
+static void
+submit(struct zk *zk, struct zk_op *op, int rc)
+{
+	if (rc != ZOK)
+		op_failed(zk, op, rc);
+}
+
 void
 zk_create(struct zk *zk, const char *path, const void *data, size_t len, int mode,
     zk_done_fn *done, void *arg, uint64_t tag)
 {
 	struct zk_op *op = op_new(zk, OP_CREATE, path, done, arg, tag);
-	int rc = ZINVALIDSTATE;
 
-	if (zk->zh != NULL)
-		rc = zoo_acreate2(zk->zh, path, data, (int)len, create_acl(zk), mode,
-		    create_done, op);
-	if (rc != ZOK)
-		op_failed(zk, op, rc);
+	submit(zk, op, zk->zh == NULL ? ZINVALIDSTATE : zoo_acreate2(zk->zh, path, data,
+	    (int)len, create_acl(zk), mode, create_done, op));
 }
 
 void
@@ -765,24 +770,18 @@ zk_delete(struct zk *zk, const char *path, int version, zk_done_fn *done, void *
     uint64_t tag)
 {
 	struct zk_op *op = op_new(zk, OP_DELETE, path, done, arg, tag);
-	int rc = ZINVALIDSTATE;
 
-	if (zk->zh != NULL)
-		rc = zoo_adelete(zk->zh, path, version, void_done, op);
-	if (rc != ZOK)
-		op_failed(zk, op, rc);
+	submit(zk, op, zk->zh == NULL ? ZINVALIDSTATE :
+	    zoo_adelete(zk->zh, path, version, void_done, op));
 }
 
 void
 zk_get(struct zk *zk, const char *path, bool watch, zk_done_fn *done, void *arg, uint64_t tag)
 {
 	struct zk_op *op = op_new(zk, OP_GET, path, done, arg, tag);
-	int rc = ZINVALIDSTATE;
 
-	if (zk->zh != NULL)
-		rc = zoo_aget(zk->zh, path, watch, data_done, op);
-	if (rc != ZOK)
-		op_failed(zk, op, rc);
+	submit(zk, op, zk->zh == NULL ? ZINVALIDSTATE :
+	    zoo_aget(zk->zh, path, watch, data_done, op));
 }
 
 void
@@ -790,24 +789,18 @@ zk_exists(struct zk *zk, const char *path, bool watch, zk_done_fn *done, void *a
     uint64_t tag)
 {
 	struct zk_op *op = op_new(zk, OP_EXISTS, path, done, arg, tag);
-	int rc = ZINVALIDSTATE;
 
-	if (zk->zh != NULL)
-		rc = zoo_aexists(zk->zh, path, watch, stat_done, op);
-	if (rc != ZOK)
-		op_failed(zk, op, rc);
+	submit(zk, op, zk->zh == NULL ? ZINVALIDSTATE :
+	    zoo_aexists(zk->zh, path, watch, stat_done, op));
 }
 
 void
 zk_children(struct zk *zk, const char *path, zk_done_fn *done, void *arg, uint64_t tag)
 {
 	struct zk_op *op = op_new(zk, OP_CHILDREN, path, done, arg, tag);
-	int rc = ZINVALIDSTATE;
 
-	if (zk->zh != NULL)
-		rc = zoo_aget_children2(zk->zh, path, 0, strings_done, op);
-	if (rc != ZOK)
-		op_failed(zk, op, rc);
+	submit(zk, op, zk->zh == NULL ? ZINVALIDSTATE :
+	    zoo_aget_children2(zk->zh, path, 0, strings_done, op));
 }
 
 void
@@ -815,10 +808,7 @@ zk_set(struct zk *zk, const char *path, const void *data, size_t len, int versio
     zk_done_fn *done, void *arg, uint64_t tag)
 {
 	struct zk_op *op = op_new(zk, OP_SET, path, done, arg, tag);
-	int rc = ZINVALIDSTATE;
 
-	if (zk->zh != NULL)
-		rc = zoo_aset(zk->zh, path, data, (int)len, version, stat_done, op);
-	if (rc != ZOK)
-		op_failed(zk, op, rc);
+	submit(zk, op, zk->zh == NULL ? ZINVALIDSTATE :
+	    zoo_aset(zk->zh, path, data, (int)len, version, stat_done, op));
 }

@@ -15,6 +15,7 @@
 #   zkcli CMD...                   run ZooKeeper's own CLI against our server
 #   hook_seen_reason ID EVENT PHASE REGEX   likewise, with a reason matching REGEX
 #   list_count N                   zkelectctl list (with a.conf) shows N contenders
+#   start_queue NAME...            start them in order: the first leads, the rest follow
 
 role_is() {
 	[ "$(state_of "$1" ROLE 2>/dev/null)" = "$2" ]
@@ -83,4 +84,20 @@ list_count() {
 	local out
 	out=$("$ZKELECTCTL" -c "$T/a.conf" list 2>/dev/null) || return 1
 	[ "$(printf '%s\n' "$out" | grep -c .)" -eq "$1" ]
+}
+
+# start_queue NAME...: start the daemons (configs already written) in this order,
+# each once the one before is in place: the first leads (its promote ended),
+# the others follow, queued in the order given.
+start_queue() {
+	local n first=$1
+	for n in "$@"; do
+		daemon_start "$n"
+		if [ "$n" = "$first" ]; then
+			wait_for "$n to lead" 20 role_is "$n" leader
+			wait_for "$n's promote to end" 10 hook_seen "$n" promote end
+		else
+			wait_for "$n to follow" 20 role_is "$n" follower
+		fi
+	done
 }

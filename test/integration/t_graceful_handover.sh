@@ -13,14 +13,8 @@ echo 1 >"$T/a/HOOK_SLEEP_demote"	# a slow demote makes an early promote visible
 write_conf a "hooks.demote_timeout=10s"
 write_conf b
 write_conf c
-daemon_start a
-wait_for "a to lead" 20 role_is a leader
-daemon_start b
-daemon_start c
-wait_for "b and c to follow" 20 all_roles follower b c
+start_queue a b c
 old_epoch=$(state_of a EPOCH)
-rm -f "$T/a/HOOK_SLEEP_demote"
-echo 1 >"$T/a/HOOK_SLEEP_demote"
 daemon_stop a
 [ "$LAST_EXIT" -eq 0 ] || fail "a exited $LAST_EXIT"
 [ -e "$T/a/zkelectd.pid" ] && fail "a left its PID file"

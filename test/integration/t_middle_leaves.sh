@@ -14,10 +14,8 @@ c_watches_a() {
 zk_start
 for n in a b c; do
 	write_conf "$n"
-	daemon_start "$n"
-	wait_for "$n in the election" 20 znode_changed "$n" ""
 done
-wait_for "a to lead" 20 role_is a leader
+start_queue a b c
 daemon_stop b
 wait_for "c to watch a" 20 c_watches_a
 [ "$(state_of c ROLE)" = follower ] || fail "c is $(state_of c ROLE)"

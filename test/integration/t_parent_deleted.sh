@@ -9,10 +9,7 @@
 zk_start
 write_conf a
 write_conf b
-daemon_start a
-wait_for "a to lead" 20 role_is a leader
-daemon_start b
-wait_for "b to follow" 20 role_is b follower
+start_queue a b
 zkcli deleteall "$ELECTION_PATH" || fail "zkCli could not delete $ELECTION_PATH"
 wait_for "a to demote (deleted)" 20 hook_seen_reason a demote end deleted
 wait_for "both to queue again" 20 list_count 2

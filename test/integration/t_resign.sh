@@ -11,12 +11,7 @@ zk_start
 write_conf a
 write_conf b
 write_conf c
-daemon_start a
-wait_for "a to lead" 20 role_is a leader
-daemon_start b
-wait_for "b to follow" 20 role_is b follower
-daemon_start c
-wait_for "c to follow" 20 role_is c follower
+start_queue a b c
 old_znode=$(state_of a ZNODE)
 zkctl a resign || fail "zkelectctl resign failed"
 wait_for "b to lead" 20 role_is b leader

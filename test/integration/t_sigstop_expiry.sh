@@ -10,11 +10,7 @@
 zk_start
 write_conf a
 write_conf b
-daemon_start a
-wait_for "a to lead" 20 role_is a leader
-wait_for "a's promote to end" 10 hook_seen a promote end
-daemon_start b
-wait_for "b to follow" 20 role_is b follower
+start_queue a b
 old_epoch=$(state_of a EPOCH)
 runs_before=$(hook_lines a start | wc -l)
 daemon_stop a STOP

@@ -10,12 +10,7 @@ zk_start
 write_conf a
 write_conf b
 write_conf c
-daemon_start a
-wait_for "a to lead" 20 role_is a leader
-daemon_start b
-wait_for "b to follow" 20 role_is b follower
-daemon_start c
-wait_for "c to follow" 20 role_is c follower
+start_queue a b c
 a_znode=$(state_of a ZNODE)
 zkcli delete "$a_znode" || fail "zkCli could not delete $a_znode"
 wait_for "a to demote (deleted)" 20 hook_seen_reason a demote end deleted
