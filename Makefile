@@ -78,6 +78,7 @@ install: all
 	install -d $(DESTDIR)$(UNITDIR)
 	sed 's|@SBINDIR@|$(PREFIX)/sbin|g' systemd/zkelectd.service > $(DESTDIR)$(UNITDIR)/zkelectd.service
 	sed 's|@SBINDIR@|$(PREFIX)/sbin|g' systemd/zkelectd@.service > $(DESTDIR)$(UNITDIR)/zkelectd@.service
+	chmod 644 $(DESTDIR)$(UNITDIR)/zkelectd.service $(DESTDIR)$(UNITDIR)/zkelectd@.service
 	install -d $(DESTDIR)$(PREFIX)/share/zkelectd/hooks
 	install -m 755 scripts/hooks/* $(DESTDIR)$(PREFIX)/share/zkelectd/hooks/
 	install -d $(DESTDIR)$(PREFIX)/share/man/man1 $(DESTDIR)$(PREFIX)/share/man/man5 $(DESTDIR)$(PREFIX)/share/man/man8

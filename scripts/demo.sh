@@ -188,8 +188,7 @@ cleanup() {
 			gone "$pid" && break
 			sleep 0.05
 		done
-		kill -s KILL "$pid" 2>/dev/null
-		wait "$pid" 2>/dev/null
+		gone "$pid" || kill -s KILL "$pid" 2>/dev/null
 	done
 	[ -z "$D" ] || "$ROOT/scripts/zk-local.sh" stop "$D/zk" >/dev/null 2>&1
 	[ -z "$D" ] || [ "${KEEP:-0}" = 1 ] || rm -rf "$D"
@@ -218,11 +217,13 @@ start_daemons() {
 		write_conf "$n"
 		"$ZKELECTD" -c "$D/$n.conf" </dev/null >"$D/$n.log" 2>&1 &
 		PIDS[$n]=$!
+		disown "$!"	# no "Killed" job report in the middle of step 5
 	done
 	wait_until "elected leader with two followers" 20 all_follow
 	show_events
 	LEADER=$(the_leader)
-	echo "   Leader: $LEADER"
+	echo "   Leader: $LEADER. The epoch is the fencing token its database gets: every new"
+	echo "   leader has a greater one, so a stale primary can be refused."
 }
 
 # Show what zkelectctl says.
@@ -249,7 +250,6 @@ handover() {
 	kill -s TERM "${PIDS[$old]}"
 	wait_until "new leader after stopping $old" 20 new_leader "$old" "$t0"
 	wait_until "exit of $old after SIGTERM" 15 gone "${PIDS[$old]}"
-	wait "${PIDS[$old]}" 2>/dev/null
 	unset "PIDS[$old]"
 	LEADER=$(the_leader)
 	show_events
@@ -268,7 +268,6 @@ failover() {
 	t0=$(now_us)
 	kill -s KILL "${PIDS[$old]}"
 	wait_until "exit of $old after SIGKILL" 5 gone "${PIDS[$old]}"
-	wait "${PIDS[$old]}" 2>/dev/null
 	unset "PIDS[$old]"
 	wait_until "new leader after killing $old" $((SESSION_TIMEOUT + 15)) new_leader "$old" "$t0"
 	LEADER=$(the_leader)

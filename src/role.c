@@ -111,6 +111,7 @@ static void ev_joined(void *arg);
 static void ev_leader(void *arg, const struct leader_info *leader);
 static void ev_session(void *arg, enum zk_event ev);
 static void free_strv(char **v);
+static void reload_done(struct role *r);
 
 static const struct election_callbacks election_cb = {
 	ev_elected, ev_unelected, ev_out, ev_joined, ev_leader, ev_session,
@@ -710,7 +711,7 @@ role_reload(struct role *r, struct config *n)
 			election_set_grace(r->el, n->disconnect_grace_ms);
 		apply_reload(r);
 		log_notice("reload: new settings applied");
-		notify_ready();
+		reload_done(r);
 		return;
 	}
 	log_notice("reload: the election settings changed: leaving the election and joining "
@@ -762,9 +763,19 @@ on_reopen(evutil_socket_t fd, short what, void *arg)
 	open_election(r);
 	r->want_in = !r->stopping;
 	log_notice("reload: new settings applied");
-	notify_ready();
+	reload_done(r);
 	write_state(r);
 	reconcile(r);
+}
+
+/* Tell systemd the reload is over; READY=1 only once we were in the election. */
+static void
+reload_done(struct role *r)
+{
+	if (r->ready_sent)
+		notify_ready();
+	else
+		notify_status("reloaded; not in the election yet");
 }
 
 static void

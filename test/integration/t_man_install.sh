@@ -1,4 +1,5 @@
 #!/bin/bash
+# shellcheck disable=SC2317 # mandoc_lint is called through lint_quiet
 # The man pages and make install. The three pages lint clean with groff -ww (and
 # mandoc -T lint when installed) and name every option, command, configuration
 # key and hook variable the code has. make install DESTDIR=$T/root PREFIX=/usr
@@ -36,10 +37,13 @@ lint_pages() {
 	done
 	command -v mandoc >/dev/null 2>&1 || return 0
 	for page in "${PAGES[@]}"; do
-		# warnings and errors only; its notes about a stale mandoc.db are not ours
-		lint_quiet "man/$page (mandoc -T lint)" \
-			sh -c 'mandoc -T lint -W warning "$1" 2>&1 | grep -v "mandoc.db"' sh "$MAN/$page"
+		lint_quiet "man/$page (mandoc -T lint)" mandoc_lint "$MAN/$page"
 	done
+}
+
+# mandoc's warnings and errors about PAGE (not its notes about a stale mandoc.db).
+mandoc_lint() {
+	mandoc -T lint -W warning "$1" 2>&1 | grep -v 'mandoc\.db'
 }
 
 # Fail unless man/PAGE has a line matching the extended regex RE (WHAT for the message).
@@ -62,14 +66,14 @@ check_coverage() {
 		page_has zkelectctl.1 "^\.It Cm $cmd$" "the command $cmd"
 		n=$((n + 1))
 	done
-	for sect in $(sed -n 's/^;\{0,1\}\[\([a-z]*\)\]$/\1/p' "$ROOT/conf/zkelectd.conf"); do
+	while read -r sect; do
 		page_has zkelectd.conf.5 "^\.Ss The \[$sect\] section$" "the section [$sect]"
 		n=$((n + 1))
-	done
-	for key in $(sed -n 's/^;\{0,1\}\([a-z_]*\) = .*/\1/p' "$ROOT/conf/zkelectd.conf"); do
+	done < <(sed -n 's/^;\{0,1\}\[\([a-z]*\)\]$/\1/p' "$ROOT/conf/zkelectd.conf")
+	while read -r key; do
 		page_has zkelectd.conf.5 "(^\.It Ic|^\.Ic| Ic| ,) $key( |,|$)" "the key $key"
 		n=$((n + 1))
-	done
+	done < <(sed -n 's/^;\{0,1\}\([a-z_]*\) = .*/\1/p' "$ROOT/conf/zkelectd.conf")
 	for var in $(grep -ohE '"ZKELECT_[A-Z_]+=' "$ROOT"/src/*.c | tr -d '"=' | sort -u); do
 		page_has zkelectd.8 "^\.It Ev $var$" "the hook variable $var"
 		n=$((n + 1))
