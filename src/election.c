@@ -67,6 +67,8 @@ static void recover_owner_done(void *arg, const struct zk_result *r);
 static void own_watch_done(void *arg, const struct zk_result *r);
 static void ownership_done(void *arg, const struct zk_result *r);
 static void pred_done(void *arg, const struct zk_result *r);
+static void delete_strays(struct election *e, const struct znode_name *names, size_t n,
+    const char *own_name);
 static void announce(struct election *e);
 static void announce_get_done(void *arg, const struct zk_result *r);
 static void announce_write_done(void *arg, const struct zk_result *r);
@@ -319,6 +321,7 @@ list_done(void *arg, const struct zk_result *r)
 	names = xcalloc((size_t)r->nchildren + 1, sizeof(*names));
 	n = znode_sort(r->children, (size_t)r->nchildren, names);
 	own_name = base_name(e->own);
+	delete_strays(e, names, n, own_name);
 	for (i = 0; i < n && strcmp(names[i].name, own_name) != 0; i++)
 		;
 	e->have_lowest = n > 0;
@@ -342,6 +345,28 @@ list_done(void *arg, const struct zk_result *r)
 			announce_read(e);
 	}
 	free(names);
+}
+
+/*
+ * Nodes with our prefix other than our znode come from an older session of
+ * this process (our own clock gave it up before the server did): delete them
+ * rather than wait for the server to expire them (rule 1).
+ */
+static void
+delete_strays(struct election *e, const struct znode_name *names, size_t n,
+    const char *own_name)
+{
+	char *p;
+
+	for (size_t i = 0; i < n; i++) {
+		if (strcmp(names[i].name, own_name) == 0 ||
+		    znode_claim(names[i].name, e->prefix, 0, 0, false, true) != CLAIM_DELETE)
+			continue;
+		p = child_path(e, names[i].name);
+		log_info("election: deleting %s, left from an older session of ours", p);
+		zk_delete(e->zk, p, -1, abandoned_done, e, 0);
+		free(p);
+	}
 }
 
 /* The predecessor watch is set, or the predecessor is already gone. */

@@ -307,7 +307,7 @@ cmd_leader(const struct config *cfg)
 	q = state_quote(list[0].data);
 	printf("LEADER_DATA=%s\n", q);
 	free(q);
-	printf("EPOCH=%" PRId64 "\n", list[0].epoch);
+	printf("EPOCH='%" PRId64 "'\n", list[0].epoch);
 	q = state_quote(list[0].znode);
 	printf("ZNODE=%s\n", q);
 	free(q);

@@ -36,7 +36,7 @@
 #   leader_count            how many running daemons' state says leader
 #   hook_lines [ID] [start|end]  the lines of $T/hooks.log, for one id / phase
 #   fail MSG                print "FAIL: MSG" and exit 1
-#   pass                    print "PASS" and exit 0
+#   pass                    exit 0 (PASS is printed once cleanup found no sanitizer report)
 #
 # The hook script appends to $T/hooks.log one line when it starts and one when it
 # ends:  <ns since the epoch> <id> <event> start|end <epoch> <reason> <role>
@@ -59,6 +59,7 @@ ZK_HOSTS=""
 ELECTION_PATH=/zkelectd/test-$RANDOM$RANDOM
 LAST_EXIT=""
 LIB_PID=$$
+LIB_PASSED=0
 declare -A DAEMON_PIDS=()
 
 # Print "FAIL: MSG" on stderr and exit 1 (the trap cleans up).
@@ -67,9 +68,9 @@ fail() {
 	exit 1
 }
 
-# Print PASS and exit 0.
+# Exit 0; the trap prints PASS once the daemon logs proved clean.
 pass() {
-	echo "PASS: $TEST_NAME"
+	LIB_PASSED=1
 	exit 0
 }
 
@@ -305,6 +306,8 @@ cleanup() {
 	fi
 	if [ "$rc" -ne 0 ]; then
 		show_logs
+	elif [ "$LIB_PASSED" = 1 ]; then
+		echo "PASS: $TEST_NAME"
 	fi
 	if [ "${KEEP:-0}" = 1 ]; then
 		echo "lib.sh: kept $T" >&2

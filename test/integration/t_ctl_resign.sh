@@ -8,11 +8,6 @@
 
 NODES="a b c"
 
-# True when NAME's state file says ROLE.
-role_is() {
-	[ "$(state_of "$1" ROLE 2>/dev/null)" = "$2" ]
-}
-
 # True when exactly one daemon leads and every other running one follows.
 settled() {
 	local n

@@ -9,11 +9,6 @@
 
 NODES="db1 db2 db3"
 
-# True when NAME's state file says ROLE.
-role_is() {
-	[ "$(state_of "$1" ROLE 2>/dev/null)" = "$2" ]
-}
-
 # True when exactly one daemon leads and the others follow.
 settled() {
 	local n followers=0
