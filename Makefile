@@ -55,7 +55,12 @@ $(BUILD)/test_%: $(BUILD)/test_%.o $(COMMON:%=$(BUILD)/%.o) $(BUILD)/hook.o
 $(BUILD):
 	mkdir -p $(BUILD)
 
-unit: $(UNIT_BIN)
+# Test tools: unit tests, and the fault proxy the integration tests put between
+# a daemon and ZooKeeper.
+unit: $(UNIT_BIN) $(BUILD)/faultproxy
+
+$(BUILD)/faultproxy: test/faultproxy.c | $(BUILD)
+	$(CC) $(CPPFLAGS) $(XCFLAGS) -o $@ $< $(LDLIBS)
 
 deps:
 	./scripts/install-deps.sh

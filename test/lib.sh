@@ -18,6 +18,9 @@
 #   zk_start [N]            start a private ZooKeeper of N members (default 1)
 #   zk_stop [K]             stop the ZooKeeper (or member K)
 #   zk_start_member K       start member K again (same ports and data)
+#   proxy_start NAME        start a fault proxy (test/faultproxy.c) for NAME in front of
+#                           ZooKeeper; PROXY_PORT[NAME] is its port
+#   proxy_mode NAME MODE    switch it to pass, blackhole or reset and wait until in force
 #   write_conf NAME [ARG..] write $T/NAME.conf: hosts of our ZooKeeper, session_timeout 2s,
 #                           path $ELECTION_PATH, id NAME, every hook = $T/hook.sh,
 #                           pid and state files in $T/NAME/. Each ARG is either
@@ -60,7 +63,7 @@ ELECTION_PATH=/zkelectd/test-$RANDOM$RANDOM
 LAST_EXIT=""
 LIB_PID=$$
 LIB_PASSED=0
-declare -A DAEMON_PIDS=()
+declare -A DAEMON_PIDS=() PROXY_PIDS=() PROXY_PORT=()
 
 # Print "FAIL: MSG" on stderr and exit 1 (the trap cleans up).
 fail() {
@@ -108,6 +111,30 @@ zk_stop() {
 zk_start_member() {
 	"$ROOT/scripts/zk-local.sh" start-member "$ZK_DIR" "$1" ||
 		fail "could not start ZooKeeper member $1"
+}
+
+# Start a fault proxy for NAME between it and ZooKeeper (first member);
+# PROXY_PORT[NAME] is its port: give NAME "zookeeper.hosts=127.0.0.1:PORT".
+proxy_start() {
+	local name=$1 zkport=${ZK_HOSTS%%,*}
+	zkport=${zkport##*:}
+	"$(dirname "$ZKELECTD")/faultproxy" 0 "$zkport" "$T/$name.proxy" 2>>"$T/$name.proxy.log" &
+	PROXY_PIDS[$name]=$!
+	wait_for "$name's proxy to listen" 10 test -s "$T/$name.proxy.port"
+	PROXY_PORT[$name]=$(cat "$T/$name.proxy.port")
+}
+
+# Switch NAME's proxy to MODE (pass, blackhole or reset) and wait until it is in force.
+proxy_mode() {
+	local name=$1 mode=$2 sig
+	case $mode in
+	pass) sig=HUP ;;
+	blackhole) sig=USR1 ;;
+	reset) sig=USR2 ;;
+	*) fail "proxy_mode: unknown mode $mode" ;;
+	esac
+	kill -s "$sig" "${PROXY_PIDS[$name]}"
+	wait_for "$name's proxy to be in $mode" 5 grep -qx "$mode" "$T/$name.proxy"
 }
 
 # Write $T/hook.sh, the hook every generated config runs (once per test).
@@ -287,6 +314,9 @@ cleanup() {
 	# A child forked for "cmd &" runs our traps until it execs: leave it alone.
 	[ "$BASHPID" = "$LIB_PID" ] || exit "$rc"
 	trap - EXIT
+	for name in "${!PROXY_PIDS[@]}"; do
+		kill -s HUP "${PROXY_PIDS[$name]}" 2>/dev/null || true	# pass, so daemons can leave
+	done
 	for name in "${!DAEMON_PIDS[@]}"; do
 		daemon_running "$name" || continue
 		kill -s TERM "${DAEMON_PIDS[$name]}" 2>/dev/null || true
@@ -294,6 +324,10 @@ cleanup() {
 	done
 	for name in "${!DAEMON_PIDS[@]}"; do
 		reap "${DAEMON_PIDS[$name]}" 10
+	done
+	for name in "${!PROXY_PIDS[@]}"; do
+		kill -s TERM "${PROXY_PIDS[$name]}" 2>/dev/null || true
+		reap "${PROXY_PIDS[$name]}" 5
 	done
 	zk_stop >/dev/null 2>&1 || true
 	if bad=$(sanitizer_reports); then

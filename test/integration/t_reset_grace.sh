@@ -1,0 +1,36 @@
+#!/bin/bash
+# shellcheck disable=SC2317 # functions called through wait_for
+# disconnect_grace: the leader's connection is reset and comes back well
+# within the grace: the session survives and the leader keeps its role with
+# no demote at all. A loss longer than the grace demotes (connection-lost); a
+# reconnect within the session then promotes again with the same epoch.
+# shellcheck source=test/lib.sh
+. "$(dirname "$0")/../lib.sh"
+
+# True when the ZooKeeper client of a has reconnected (state connected again).
+a_connected() {
+	[ "$(state_of a ZK_STATE)" = connected ]
+}
+
+zk_start
+proxy_start a
+write_conf a "zookeeper.hosts=127.0.0.1:${PROXY_PORT[a]}" "zookeeper.session_timeout=6s" \
+	"election.disconnect_grace=1900ms"
+write_conf b "zookeeper.session_timeout=6s"
+start_queue a b
+epoch=$(state_of a EPOCH)
+proxy_mode a reset
+proxy_mode a pass
+wait_for "a to reconnect" 20 a_connected
+hook_lines a start | grep -q " demote .* connection-lost " && fail "a demoted within the grace"
+[ "$(state_of a ROLE)" = leader ] || fail "a is $(state_of a ROLE)"
+[ "$(state_of a EPOCH)" = "$epoch" ] || fail "the epoch changed"
+
+proxy_mode a reset
+wait_for "a to demote after the grace" 10 hook_seen_reason a demote end connection-lost
+proxy_mode a pass
+wait_for "a to lead again" 20 role_is a leader
+again=$(hook_lines a start | awk '$3 == "promote"' | tail -n 1)
+[ "$(echo "$again" | cut -d' ' -f5)" = "$epoch" ] || fail "promoted again with another epoch: $again"
+hook_lines b start | grep -q " promote " && fail "b promoted"
+pass
