@@ -55,11 +55,14 @@ $(BUILD)/test_%: $(BUILD)/test_%.o $(COMMON:%=$(BUILD)/%.o) $(BUILD)/hook.o
 $(BUILD):
 	mkdir -p $(BUILD)
 
-# Test tools: unit tests, and the fault proxy the integration tests put between
-# a daemon and ZooKeeper.
-unit: $(UNIT_BIN) $(BUILD)/faultproxy
+# Test tools: unit tests; the fault proxy the integration tests put between a
+# daemon and ZooKeeper; zktool (deletes behind the daemons' backs); hookrec
+# (the hook that records each run).
+TEST_TOOLS = faultproxy zktool hookrec
 
-$(BUILD)/faultproxy: test/faultproxy.c | $(BUILD)
+unit: $(UNIT_BIN) $(TEST_TOOLS:%=$(BUILD)/%)
+
+$(TEST_TOOLS:%=$(BUILD)/%): $(BUILD)/%: test/%.c | $(BUILD)
 	$(CC) $(CPPFLAGS) $(XCFLAGS) -o $@ $< $(LDLIBS)
 
 deps:

@@ -1,7 +1,10 @@
 /*
  * faultproxy: a TCP proxy for fault tests, between one daemon and ZooKeeper.
  *
- *   faultproxy LISTEN_PORT TARGET_PORT STATE_FILE     (both on 127.0.0.1)
+ *   faultproxy LISTEN_PORT TARGET_PORT[,PORT...] STATE_FILE     (all on 127.0.0.1)
+ *
+ * Each new connection goes to the next target in turn, so a client whose
+ * server is down reaches another member of the ensemble on its next try.
  *
  * Modes, switched by signals and confirmed by rewriting STATE_FILE with the
  * mode's name once it is in force:
@@ -38,7 +41,9 @@ struct link {
 
 static struct event_base *base;
 static struct evconnlistener *listener;
-static struct sockaddr_in listen_addr, target_addr;
+#define MAX_TARGETS 16
+static struct sockaddr_in listen_addr, targets[MAX_TARGETS];
+static int ntargets, next_target;
 static struct link *links;
 static enum mode mode = PASS;
 static const char *state_file;
@@ -95,8 +100,9 @@ on_accept(struct evconnlistener *l, evutil_socket_t fd, struct sockaddr *sa, int
 	lk->server = bufferevent_socket_new(base, -1, BEV_OPT_CLOSE_ON_FREE);
 	bufferevent_setcb(lk->client, on_read, NULL, on_event, lk);
 	bufferevent_setcb(lk->server, on_read, NULL, on_event, lk);
-	if (bufferevent_socket_connect(lk->server, (struct sockaddr *)&target_addr,
-	    sizeof(target_addr)) == -1) {
+	next_target = (next_target + 1) % ntargets;
+	if (bufferevent_socket_connect(lk->server, (struct sockaddr *)&targets[next_target],
+	    sizeof(targets[next_target])) == -1) {
 		bufferevent_free(lk->client);
 		bufferevent_free(lk->server);
 		free(lk);
@@ -213,15 +219,25 @@ main(int argc, char *argv[])
 	FILE *f;
 
 	if (argc != 4) {
-		fprintf(stderr, "usage: faultproxy LISTEN_PORT TARGET_PORT STATE_FILE\n");
+		fprintf(stderr, "usage: faultproxy LISTEN_PORT TARGET_PORT[,PORT...] STATE_FILE\n");
 		return 2;
 	}
 	signal(SIGPIPE, SIG_IGN);
 	state_file = argv[3];
-	listen_addr.sin_family = target_addr.sin_family = AF_INET;
-	listen_addr.sin_addr.s_addr = target_addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	listen_addr.sin_family = AF_INET;
+	listen_addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
 	listen_addr.sin_port = htons((uint16_t)atoi(argv[1]));
-	target_addr.sin_port = htons((uint16_t)atoi(argv[2]));
+	for (char *p = strtok(argv[2], ","); p != NULL && ntargets < MAX_TARGETS;
+	    p = strtok(NULL, ",")) {
+		targets[ntargets].sin_family = AF_INET;
+		targets[ntargets].sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+		targets[ntargets].sin_port = htons((uint16_t)atoi(p));
+		ntargets++;
+	}
+	if (ntargets == 0) {
+		fprintf(stderr, "faultproxy: no target port\n");
+		return 2;
+	}
 	base = event_base_new();
 	for (size_t i = 0; i < sizeof(sigs) / sizeof(sigs[0]); i++)
 		evsignal_add(evsignal_new(base, sigs[i], on_signal, NULL), NULL);

@@ -41,7 +41,7 @@
 #   fail MSG                print "FAIL: MSG" and exit 1
 #   pass                    exit 0 (PASS is printed once cleanup found no sanitizer report)
 #
-# The hook script appends to $T/hooks.log one line when it starts and one when it
+# The hook ($T/hook.sh -> test/hookrec.c) appends to $T/hooks.log one line when it starts and one when it
 # ends:  <ns since the epoch> <id> <event> start|end <epoch> <reason> <role>
 # ("-" for an empty value). A file $T/HOOK_SLEEP_<event> (every node) or
 # $T/<id>/HOOK_SLEEP_<event> (one node) holding seconds makes that hook sleep
@@ -113,12 +113,12 @@ zk_start_member() {
 		fail "could not start ZooKeeper member $1"
 }
 
-# Start a fault proxy for NAME between it and ZooKeeper (first member);
+# Start a fault proxy for NAME between it and ZooKeeper (every member in turn);
 # PROXY_PORT[NAME] is its port: give NAME "zookeeper.hosts=127.0.0.1:PORT".
 proxy_start() {
-	local name=$1 zkport=${ZK_HOSTS%%,*}
-	zkport=${zkport##*:}
-	"$(dirname "$ZKELECTD")/faultproxy" 0 "$zkport" "$T/$name.proxy" 2>>"$T/$name.proxy.log" &
+	local name=$1 ports
+	ports=$(echo "$ZK_HOSTS" | sed 's/[0-9.]*://g')	# 127.0.0.1:1,127.0.0.1:2 -> 1,2
+	"$(dirname "$ZKELECTD")/faultproxy" 0 "$ports" "$T/$name.proxy" 2>>"$T/$name.proxy.log" &
 	PROXY_PIDS[$name]=$!
 	wait_for "$name's proxy to listen" 10 test -s "$T/$name.proxy.port"
 	PROXY_PORT[$name]=$(cat "$T/$name.proxy.port")
@@ -137,30 +137,11 @@ proxy_mode() {
 	wait_for "$name's proxy to be in $mode" 5 grep -qx "$mode" "$T/$name.proxy"
 }
 
-# Write $T/hook.sh, the hook every generated config runs (once per test).
+# $T/hook.sh, the hook every generated config runs: a link to test/hookrec.c's
+# binary, which records each run in $T/hooks.log as its very first action.
 write_hook() {
 	[ -e "$T/hook.sh" ] && return 0
-	cat >"$T/hook.sh" <<EOF
-#!/bin/bash
-# Test hook: log start and end to $T/hooks.log; sleep or fail on request.
-event=\${ZKELECT_EVENT:-\${!#}}
-id=\${ZKELECT_ID:--}
-line() {
-	local t=\$EPOCHREALTIME
-	printf '%s %s %s %s %s %s %s\\n' "\${t/./}000" "\$id" "\$event" "\$1" \\
-		"\${ZKELECT_EPOCH:--}" "\${ZKELECT_REASON:--}" "\${ZKELECT_ROLE:--}" >>"$T/hooks.log"
-}
-# The value in $T/[ID/]NAME, if such a file exists.
-knob() {
-	cat "$T/\$id/\$1" 2>/dev/null || cat "$T/\$1" 2>/dev/null
-}
-line start
-s=\$(knob "HOOK_SLEEP_\$event") && sleep "\$s"
-rc=\$(knob "HOOK_EXIT_\$event") || rc=0
-line end
-exit "\$rc"
-EOF
-	chmod 755 "$T/hook.sh"
+	ln -s "$(dirname "$ZKELECTD")/hookrec" "$T/hook.sh"
 }
 
 # Write $T/NAME.conf from the defaults and the SECTION.KEY=VALUE overrides.

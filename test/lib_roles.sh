@@ -13,6 +13,7 @@
 #   last_in_list NAME              NAME's znode is last in zkelectctl list
 #   znode_changed NAME OLD         NAME's state has a znode other than OLD
 #   zkcli CMD...                   run ZooKeeper's own CLI against our server
+#   zkdelete PATH, zkdeleteall PATH  delete znodes behind the daemons' backs (fast)
 #   hook_seen_reason ID EVENT PHASE REGEX   likewise, with a reason matching REGEX
 #   list_count N                   zkelectctl list (with a.conf) shows N contenders
 #   start_queue NAME...            start them in order: the first leads, the rest follow
@@ -72,6 +73,15 @@ znode_changed() {
 
 zkcli() {
 	/usr/share/zookeeper/bin/zkCli.sh -server "$ZK_HOSTS" "$@" >>"$T/zkcli.log" 2>&1
+}
+
+# zkdelete PATH / zkdeleteall PATH: delete behind the daemons' backs (test/zktool.c).
+zkdelete() {
+	"$(dirname "$ZKELECTD")/zktool" "$ZK_HOSTS" delete "$1" 2>>"$T/zkcli.log"
+}
+
+zkdeleteall() {
+	"$(dirname "$ZKELECTD")/zktool" "$ZK_HOSTS" deleteall "$1" 2>>"$T/zkcli.log"
 }
 
 # hook_seen_reason ID EVENT PHASE REGEX: ID's EVENT logged PHASE with a reason matching REGEX.

@@ -12,7 +12,7 @@ write_conf b
 write_conf c
 start_queue a b c
 a_znode=$(state_of a ZNODE)
-zkcli delete "$a_znode" || fail "zkCli could not delete $a_znode"
+zkdelete "$a_znode" || fail "could not delete $a_znode"
 wait_for "a to demote (deleted)" 20 hook_seen_reason a demote end deleted
 wait_for "b to lead" 20 role_is b leader
 wait_for "a to re-queue" 20 znode_changed a "$a_znode"
@@ -22,7 +22,7 @@ wait_for "a last in the list" 10 last_in_list a
 # handover at once; nothing in ZooKeeper can make b wait for a's demote.)
 
 c_znode=$(state_of c ZNODE)
-zkcli delete "$c_znode" || fail "zkCli could not delete $c_znode"
+zkdelete "$c_znode" || fail "could not delete $c_znode"
 wait_for "c to re-queue" 20 znode_changed c "$c_znode"
 [ "$(state_of c ROLE)" = follower ] || fail "c is $(state_of c ROLE)"
 [ "$(state_of b ROLE)" = leader ] || fail "b lost the lead"

@@ -1,0 +1,724 @@
+#!/usr/bin/env python3
+"""check_invariants.py LOGFILE [--json FILE]: check a zkelectd fault run's event log.
+
+The log is one file of lines appended by the test hook (test/lib.sh's hook.sh)
+and by the test harness. Lines may be out of time order in the file: they are
+sorted by their timestamp (ties keep file order). Blank lines are ignored; a
+line that fits none of these forms is reported as a warning, never as a
+violation:
+
+  <ns> <id> <event> <phase> <epoch> <reason> <role>   a hook run started/ended
+        event promote|demote|follow, phase start|end, epoch a decimal integer
+        or "-", reason and role as in CONTRACT.md ("-" when empty)
+  <ns> <id> KILL          the harness SIGKILLed daemon <id>
+  <ns> <id> STOP|CONT     the harness froze (SIGSTOP) / woke (SIGCONT) daemon <id>
+  <ns> - FAULT <kind> [<target>]   a fault was injected (counted by kind)
+  <ns> - HEAL             every fault is healed from here on
+  <ns> - CONFIG session_timeout_ms=<n>   once at the top (default 2000)
+  <ns> - END              the run ended here
+
+<ns> is nanoseconds since the Unix epoch. Lines after the first END are not
+checked (a warning says how many). Without an END line the run is taken to end
+at the last line (with a warning). Below, T is session_timeout_ms and a
+"lead" of a node is the time during which it leads.
+
+(a) Never two leaders at once.
+    A node leads from its promote START to its demote END (a demote hook that
+    is still running is still the leader's). A KILL ends its lead at once (the
+    daemon is gone; a hook it left running is an orphan and its end line, if
+    one comes, is ignored). An open lead ends at END. Leads of two different
+    nodes must not overlap (windows that merely touch do not overlap).
+    Frozen exception: a node that is leading when STOPped and stays stopped
+    for more than T can be stopped by nothing in ZooKeeper (its session expires
+    and another node is elected; the fencing token is the defence). Its lead
+    is split into [promote start, STOP] and a post-wake window [CONT, demote
+    end]. Only the post-wake window may overlap another node's lead, and only
+    when both hold: its length is < the duration (end - start) of the demote
+    that ends it + 100 ms (the node demoted at once on waking, before doing
+    anything else), and the other node's lead carries a greater epoch than
+    the frozen node's. A post-wake window that overlaps nothing is not
+    constrained (the session may have survived, e.g. ZooKeeper was down too).
+    A post-wake window that ends without a demote (KILL, END) counts a demote
+    of 0 ms. Two post-wake windows must not overlap each other.
+    A node frozen for more than T whose demote ends during the freeze, or
+    that is killed while still stopped, or that is still stopped at END: its
+    lead ends at the STOP (no post-wake window). After a shorter freeze
+    nothing is split: the lead runs on as if there had been no freeze.
+    (Hooks are separate processes: a SIGSTOP of the daemon does not stop a
+    hook already running. Per the exception, the lead still counts only up to
+    the STOP.)
+
+(b) Per node, promote and demote strictly alternate (hook starts count).
+    A promote start while the node's previous promote has not been followed
+    by a demote start is a violation; so is a demote start right after
+    another demote start, except a start-up demote (reason startup), which
+    may come at any time (it is idempotent by design: a clean SIGTERM stop
+    ends with a shutdown demote, then the restarted daemon's startup demote).
+    A KILL resets the node's sequence: its next run starts afresh. Follow
+    runs are not part of the sequence.
+
+(c) Fencing tokens. Every promote carries an epoch. Taken in time order over
+    all nodes, a promote's epoch is >= every earlier promote's epoch; an
+    epoch belongs to one node only (a promote by a node other than the one
+    that last promoted must carry a strictly greater epoch than every earlier
+    one). The same node may promote again with the same epoch only when its
+    znode survived: i.e. its last demote since that promote had reason
+    connection-lost (CONTRACT.md: reconnected within the same session) and
+    it was not killed since; after any other demote (resigned,
+    session-expired, deleted, startup, ...) or a KILL it holds a new znode
+    and must carry a greater epoch.
+
+(d) Liveness after faults heal. X = T + 5000 ms. For each HEAL at h, some
+    node must be leading at some instant in [h, h + X]: a lead going on at h,
+    or a promote start by h + X (post-wake windows of frozen nodes do not
+    count). If END or the next FAULT comes before h + X and before any
+    leader, the HEAL is "not judged". In a healed stretch (from a HEAL to the
+    next FAULT or END), a leaderless gap that begins after the HEAL (a lead
+    ended and no other lead runs) must also end within X; a gap cut short by
+    the next FAULT or END within X is not judged. (So a harness must write
+    END before it stops the nodes for good.)
+    Also reported, as a figure: the longest leaderless gap over the run (from
+    one lead's end to the next promote start, after the first promote), and
+    how long the run ended leaderless, if it did.
+
+Output: a summary on stdout, one "VIOLATION (x): ..." line per violation, one
+"warning: ..." line per malformed or odd line, and last "verdict: OK" or
+"verdict: N violations". With --json FILE the same figures go to FILE as JSON.
+Exit status: 0 when OK, 1 with violations, 2 on a usage error or an
+unreadable log.
+"""
+
+import json
+import sys
+
+MS = 1000000
+DEFAULT_TIMEOUT_MS = 2000
+WAKE_SLACK_MS = 100
+LIVENESS_SLACK_MS = 5000
+HOOK_EVENTS = ("promote", "demote", "follow")
+
+
+class Event:
+    """One parsed log line."""
+
+    __slots__ = ("ns", "idx", "lineno", "node", "kind", "kind_event",
+                 "phase", "epoch", "reason", "role", "fault", "target")
+
+    def __init__(self, ns, idx, lineno, node, kind):
+        self.ns = ns
+        self.idx = idx
+        self.lineno = lineno
+        self.node = node
+        self.kind = kind
+        self.kind_event = None
+        self.phase = None
+        self.epoch = None
+        self.reason = None
+        self.role = None
+        self.fault = None
+        self.target = None
+
+
+class Lead:
+    """A node's current lead (one window, or its post-wake part)."""
+
+    def __init__(self, start, epoch):
+        self.start = start
+        self.epoch = epoch
+        self.seg_start = start
+        self.seg_kind = "lead"
+        self.stop_ns = None
+        self.cont_ns = None
+        self.pending_end = None
+        self.pending_dd = 0
+
+
+class Node:
+    """What the checker knows about one daemon id."""
+
+    def __init__(self, name):
+        self.name = name
+        self.lead = None
+        self.stop_at = None
+        self.open = {}
+        self.orphans = {}
+        self.last_start = None
+        self.last_start_ns = None
+        self.prev_epoch = None
+        self.keep_ok = None
+        self.keep_why = None
+        self.promotes = 0
+
+
+class Checker:
+    """Walks the sorted events, builds lead windows, collects violations."""
+
+    def __init__(self, events, warnings, timeout_ms, end_ns, t0):
+        self.events = events
+        self.warnings = warnings
+        self.timeout_ms = timeout_ms
+        self.end_ns = end_ns
+        self.t0 = t0
+        self.nodes = {}
+        self.segments = []
+        self.violations = []
+        self.faults = {}
+        self.fault_times = []
+        self.heals = []
+        self.heal_reports = []
+        self.promotes = 0
+        self.max_epoch = None
+        self.max_epoch_ev = None
+        self.epoch_owner = {}
+        self.gap = None
+        self.trailing_gap = None
+
+    # --- helpers ---
+
+    def ts(self, ns):
+        """A timestamp as the raw ns and the offset from the first line."""
+        return "%d (+%.3f s)" % (ns, (ns - self.t0) / 1e9)
+
+    def violate(self, rule, ns, msg):
+        """Record a violation of RULE found at time NS."""
+        self.violations.append({"rule": rule, "ns": ns, "message": msg})
+
+    def node(self, name):
+        """The Node for NAME, created on first use."""
+        if name not in self.nodes:
+            self.nodes[name] = Node(name)
+        return self.nodes[name]
+
+    def long_freeze(self, n, now):
+        """True when N, stopped, has been stopped for more than T at NOW."""
+        return (n.stop_at is not None and
+                now - n.stop_at > self.timeout_ms * MS)
+
+    def close(self, n, end, cause, dd=0):
+        """Close N's current lead segment at END (and forget the lead)."""
+        ld = n.lead
+        self.segments.append({
+            "node": n.name, "kind": ld.seg_kind, "start": ld.seg_start,
+            "end": max(end, ld.seg_start), "epoch": ld.epoch,
+            "end_cause": cause, "demote_ns": dd, "stop_ns": ld.stop_ns,
+            "cont_ns": ld.cont_ns})
+        n.lead = None
+
+    def finish_lead(self, n, now, cause):
+        """End N's lead because of a KILL or END at NOW (STOP rules apply)."""
+        ld = n.lead
+        if ld is None:
+            return
+        if self.long_freeze(n, now):
+            self.close(n, max(ld.seg_start, n.stop_at),
+                       "STOP (frozen, then %s)" % cause)
+        elif ld.pending_end is not None:
+            self.close(n, ld.pending_end, "demote end", ld.pending_dd)
+        else:
+            self.close(n, now, cause)
+
+    # --- the walk ---
+
+    def run(self):
+        """Check every rule; fill self.violations."""
+        for ev in self.events:
+            getattr(self, "on_" + ev.kind.lower())(ev)
+        for name in sorted(self.nodes):
+            self.finish_lead(self.nodes[name], self.end_ns, "END")
+        self.check_overlaps()
+        self.check_liveness()
+        self.violations.sort(key=lambda v: (v["ns"], v["rule"]))
+
+    def on_hook(self, ev):
+        """A hook line: dispatch on event and phase."""
+        n = self.node(ev.node)
+        if ev.phase == "start":
+            if ev.kind_event == "promote":
+                self.promote_start(n, ev)
+            elif ev.kind_event == "demote":
+                self.demote_start(n, ev)
+            n.open[ev.kind_event] = ev.ns
+            return
+        start = n.open.pop(ev.kind_event, None)
+        if start is None:
+            if n.orphans.pop(ev.kind_event, None) is not None:
+                self.warnings.append(
+                    "line %d: %s's %s end after its KILL (an orphaned hook): "
+                    "ignored" % (ev.lineno, n.name, ev.kind_event))
+                return
+            self.warnings.append("line %d: %s's %s end without a start"
+                                 % (ev.lineno, n.name, ev.kind_event))
+        if ev.kind_event == "demote":
+            self.demote_end(n, ev, ev.ns - start if start is not None else 0)
+
+    def promote_start(self, n, ev):
+        """A promote starts: rules (b), (c); open a lead."""
+        self.promotes += 1
+        n.promotes += 1
+        if n.last_start == "promote":
+            self.violate("b", ev.ns, "%s: promote start at %s (epoch %s) "
+                         "follows its promote start at %s with no demote "
+                         "between" % (n.name, self.ts(ev.ns),
+                                      fmt_epoch(ev.epoch),
+                                      self.ts(n.last_start_ns)))
+        self.check_epoch(n, ev)
+        n.last_start, n.last_start_ns = "promote", ev.ns
+        if n.lead is not None and n.lead.pending_end is not None:
+            self.close(n, n.lead.pending_end, "demote end", n.lead.pending_dd)
+        if n.lead is None:
+            n.lead = Lead(ev.ns, ev.epoch)
+
+    def check_epoch(self, n, ev):
+        """Rule (c) for the promote EV of node N."""
+        e = ev.epoch
+        if e is None:
+            self.violate("c", ev.ns, "%s: promote at %s carries no epoch "
+                         "(fencing token)" % (n.name, self.ts(ev.ns)))
+        elif self.max_epoch is not None and e < self.max_epoch:
+            m = self.max_epoch_ev
+            self.violate("c", ev.ns, "%s: promote at %s with epoch %d, lower "
+                         "than epoch %d of %s's promote at %s (epochs must "
+                         "never go backwards)" % (n.name, self.ts(ev.ns), e,
+                                                  self.max_epoch, m.node,
+                                                  self.ts(m.ns)))
+        elif self.epoch_owner.get(e, ev).node != n.name:
+            o = self.epoch_owner[e]
+            self.violate("c", ev.ns, "%s: promote at %s with epoch %d, the "
+                         "same epoch as %s's promote at %s (a different "
+                         "leader must carry a strictly greater epoch)"
+                         % (n.name, self.ts(ev.ns), e, o.node, self.ts(o.ns)))
+        elif e == n.prev_epoch and n.keep_ok is False:
+            self.violate("c", ev.ns, "%s: promote at %s keeps epoch %d after "
+                         "%s; only a reconnection within the same session (a "
+                         "connection-lost demote) may keep the epoch, a new "
+                         "znode has a greater one"
+                         % (n.name, self.ts(ev.ns), e, n.keep_why))
+        if e is not None:
+            if self.max_epoch is None or e > self.max_epoch:
+                self.max_epoch, self.max_epoch_ev = e, ev
+            self.epoch_owner.setdefault(e, ev)
+            n.prev_epoch = e
+        n.keep_ok = None
+
+    def demote_start(self, n, ev):
+        """A demote starts: rule (b), and whether the epoch may be kept."""
+        if n.last_start == "demote" and ev.reason != "startup":
+            self.violate("b", ev.ns, "%s: demote start at %s (reason %s) "
+                         "follows its demote start at %s with no promote "
+                         "between (only a startup demote may repeat)"
+                         % (n.name, self.ts(ev.ns), ev.reason or "-",
+                            self.ts(n.last_start_ns)))
+        n.last_start, n.last_start_ns = "demote", ev.ns
+        if ev.reason == "connection-lost":
+            if n.keep_ok is None:
+                n.keep_ok = True
+        else:
+            n.keep_ok = False
+            n.keep_why = "a %s demote at %s" % (ev.reason or "-",
+                                                self.ts(ev.ns))
+
+    def demote_end(self, n, ev, dd):
+        """A demote ends: the node's lead (if any) ends here."""
+        if n.lead is None:
+            return
+        if n.stop_at is not None:
+            # a hook runs on while the daemon is frozen: settle it at CONT
+            n.lead.pending_end, n.lead.pending_dd = ev.ns, dd
+            return
+        self.close(n, ev.ns, "demote end", dd)
+
+    def on_kill(self, ev):
+        """The harness SIGKILLed a daemon: its lead ends, its sequence resets."""
+        n = self.node(ev.node)
+        self.finish_lead(n, ev.ns, "KILL")
+        n.stop_at = None
+        n.orphans = n.open
+        n.open = {}
+        n.last_start = None
+        n.keep_ok = False
+        n.keep_why = "its KILL at %s" % self.ts(ev.ns)
+
+    def on_stop(self, ev):
+        """The harness froze a daemon."""
+        n = self.node(ev.node)
+        if n.stop_at is not None:
+            self.warnings.append("line %d: STOP of %s, already stopped since "
+                                 "%s" % (ev.lineno, n.name,
+                                         self.ts(n.stop_at)))
+            return
+        n.stop_at = ev.ns
+
+    def on_cont(self, ev):
+        """The harness woke a daemon: split its lead after a long freeze."""
+        n = self.node(ev.node)
+        if n.stop_at is None:
+            self.warnings.append("line %d: CONT of %s, which was not stopped"
+                                 % (ev.lineno, n.name))
+            return
+        ld = n.lead
+        if ld is not None:
+            if self.long_freeze(n, ev.ns):
+                self.close(n, max(ld.seg_start, n.stop_at),
+                           "STOP (frozen %.1f ms)"
+                           % ((ev.ns - n.stop_at) / MS))
+                if ld.pending_end is None:
+                    n.lead = ld
+                    ld.seg_kind = "wake"
+                    ld.seg_start = ld.cont_ns = ev.ns
+                    ld.stop_ns = n.stop_at
+            elif ld.pending_end is not None:
+                self.close(n, ld.pending_end, "demote end", ld.pending_dd)
+        n.stop_at = None
+
+    def on_fault(self, ev):
+        """The harness injected a fault."""
+        self.faults[ev.fault] = self.faults.get(ev.fault, 0) + 1
+        self.fault_times.append(ev.ns)
+
+    def on_heal(self, ev):
+        """Every fault healed."""
+        self.heals.append(ev.ns)
+
+    # --- rule (a) ---
+
+    def check_overlaps(self):
+        """Rule (a) over every pair of overlapping segments of two nodes."""
+        segs = sorted((s for s in self.segments if s["end"] > s["start"]),
+                      key=lambda s: (s["start"], s["end"]))
+        active = []
+        for s in segs:
+            active = [o for o in active if o["end"] > s["start"]]
+            for o in active:
+                if o["node"] != s["node"]:
+                    self.judge_overlap(o, s)
+            active.append(s)
+
+    def judge_overlap(self, x, y):
+        """Rule (a) for two overlapping segments X and Y of two nodes."""
+        lap = (min(x["end"], y["end"]) - max(x["start"], y["start"])) / MS
+        at = max(x["start"], y["start"])
+        if x["kind"] == "lead" and y["kind"] == "lead":
+            self.violate("a", at, "%s and %s led at once for %.1f ms: %s; %s"
+                         % (x["node"], y["node"], lap, self.desc(x),
+                            self.desc(y)))
+            return
+        if x["kind"] == "wake" and y["kind"] == "wake":
+            self.violate("a", at, "two woken frozen leaders overlap for %.1f "
+                         "ms: %s; %s" % (lap, self.desc(x), self.desc(y)))
+            return
+        w, o = (x, y) if x["kind"] == "wake" else (y, x)
+        why = []
+        length = (w["end"] - w["start"]) / MS
+        allowed = w["demote_ns"] / MS + WAKE_SLACK_MS
+        if length >= allowed:
+            why.append("its post-wake window lasted %.1f ms, not under its "
+                       "demote's %.1f ms + %d ms (it did not demote at once "
+                       "on waking)" % (length, w["demote_ns"] / MS,
+                                       WAKE_SLACK_MS))
+        if w["epoch"] is None or o["epoch"] is None or \
+                o["epoch"] <= w["epoch"]:
+            why.append("%s's epoch %s is not greater than the frozen %s's "
+                       "epoch %s" % (o["node"], fmt_epoch(o["epoch"]),
+                                     w["node"], fmt_epoch(w["epoch"])))
+        if why:
+            self.violate("a", at, "%s, frozen for %.1f ms (> session timeout "
+                         "%d ms), overlaps %s's lead for %.1f ms after waking: "
+                         "%s; %s; %s" % (w["node"],
+                                         (w["cont_ns"] - w["stop_ns"]) / MS,
+                                         self.timeout_ms, o["node"], lap,
+                                         "; ".join(why), self.desc(w),
+                                         self.desc(o)))
+
+    def desc(self, s):
+        """Describe segment S for a message."""
+        if s["kind"] == "wake":
+            return ("%s (epoch %s) stopped at %s, woke at %s and led again "
+                    "until %s (%s)" % (s["node"], fmt_epoch(s["epoch"]),
+                                       self.ts(s["stop_ns"]),
+                                       self.ts(s["cont_ns"]),
+                                       self.ts(s["end"]), s["end_cause"]))
+        return ("%s (epoch %s) led from %s (promote start) to %s (%s)"
+                % (s["node"], fmt_epoch(s["epoch"]), self.ts(s["start"]),
+                   self.ts(s["end"]), s["end_cause"]))
+
+    # --- rule (d) ---
+
+    def coverage(self):
+        """The merged [start, end] intervals in which a (non-woken) node led."""
+        ivs = sorted((s["start"], s["end"]) for s in self.segments
+                     if s["kind"] == "lead" and s["end"] > s["start"])
+        merged = []
+        for a, b in ivs:
+            if merged and a <= merged[-1][1]:
+                merged[-1][1] = max(merged[-1][1], b)
+            else:
+                merged.append([a, b])
+        return merged
+
+    def check_liveness(self):
+        """Rule (d) and the longest leaderless gap."""
+        cov = self.coverage()
+        gaps = [(cov[i][1], cov[i + 1][0]) for i in range(len(cov) - 1)]
+        if gaps:
+            self.gap = max(gaps, key=lambda g: g[1] - g[0])
+        if cov and cov[-1][1] < self.end_ns:
+            self.trailing_gap = (cov[-1][1], self.end_ns)
+            gaps.append(self.trailing_gap)
+        limit = (self.timeout_ms + LIVENESS_SLACK_MS) * MS
+        reported = set()
+        for h in self.heals:
+            nxt = [f for f in self.fault_times if f > h]
+            stretch_end = min([self.end_ns] + nxt)
+            self.judge_heal(h, cov, limit, stretch_end)
+            for g0, g1 in gaps:
+                if g0 <= h or g0 >= stretch_end or g0 in reported:
+                    continue
+                if min(g1, stretch_end) - g0 > limit:
+                    reported.add(g0)
+                    self.violate("d", g0, "no leader from %s to %s (%.1f ms, "
+                                 "over session timeout + %d ms) although no "
+                                 "fault was active since the HEAL at %s"
+                                 % (self.ts(g0), self.ts(g1),
+                                    (g1 - g0) / MS, LIVENESS_SLACK_MS,
+                                    self.ts(h)))
+
+    def judge_heal(self, h, cov, limit, stretch_end):
+        """Rule (d): a leader within T + 5 s of the HEAL at H."""
+        first = None
+        for a, b in cov:
+            if b > h:
+                first = max(a, h)
+                break
+        deadline = h + limit
+        rep = {"ns": h, "status": None, "leader_after_ms": None}
+        if first is not None and first <= deadline:
+            rep["status"] = "ok"
+            rep["leader_after_ms"] = (first - h) / MS
+        elif stretch_end < deadline:
+            rep["status"] = "not judged"
+            why = "END" if stretch_end == self.end_ns else "a new FAULT"
+            rep["note"] = "%s came %.1f ms after it, before any leader" % (
+                why, (stretch_end - h) / MS)
+        else:
+            rep["status"] = "violation"
+            self.violate("d", h, "no leader within %d ms (session timeout + "
+                         "%d ms) of the HEAL at %s: %s" % (
+                             limit // MS, LIVENESS_SLACK_MS, self.ts(h),
+                             "the next lead starts at %s, %.1f ms after it"
+                             % (self.ts(first), (first - h) / MS)
+                             if first is not None else
+                             "no lead at all before END at %s"
+                             % self.ts(self.end_ns)))
+        self.heal_reports.append(rep)
+
+
+def fmt_epoch(e):
+    """An epoch for a message ("-" when unknown)."""
+    return "-" if e is None else str(e)
+
+
+def parse_int(s):
+    """A non-negative decimal integer, or None."""
+    return int(s) if s.isdigit() and s.isascii() else None
+
+
+def parse_line(words, idx, lineno, warnings, config):
+    """Parse one line's WORDS into an Event, or None (with a warning)."""
+    ns = parse_int(words[0])
+    if ns is None or len(words) < 3:
+        warnings.append("line %d: malformed: %s" % (lineno, " ".join(words)))
+        return None
+    node, kind = words[1], words[2]
+    if kind in HOOK_EVENTS:
+        if len(words) != 7 or words[3] not in ("start", "end") or \
+                node == "-" or \
+                (words[4] != "-" and parse_int(words[4]) is None):
+            warnings.append("line %d: malformed hook line: %s"
+                            % (lineno, " ".join(words)))
+            return None
+        ev = Event(ns, idx, lineno, node, "hook")
+        ev.kind_event = kind
+        ev.phase = words[3]
+        ev.epoch = None if words[4] == "-" else int(words[4])
+        ev.reason = None if words[5] == "-" else words[5]
+        ev.role = None if words[6] == "-" else words[6]
+        return ev
+    if kind in ("KILL", "STOP", "CONT"):
+        if len(words) != 3 or node == "-":
+            warnings.append("line %d: malformed %s line: %s"
+                            % (lineno, kind, " ".join(words)))
+            return None
+        return Event(ns, idx, lineno, node, kind)
+    if node != "-" or kind not in ("FAULT", "HEAL", "CONFIG", "END"):
+        warnings.append("line %d: unknown line: %s" % (lineno, " ".join(words)))
+        return None
+    if kind == "FAULT":
+        if len(words) not in (4, 5):
+            warnings.append("line %d: malformed FAULT line: %s"
+                            % (lineno, " ".join(words)))
+            return None
+        ev = Event(ns, idx, lineno, node, kind)
+        ev.fault = words[3]
+        ev.target = words[4] if len(words) == 5 else None
+        return ev
+    if kind == "CONFIG":
+        parse_config(words[3:], lineno, warnings, config)
+        return None
+    if len(words) != 3:
+        warnings.append("line %d: malformed %s line: %s"
+                        % (lineno, kind, " ".join(words)))
+        return None
+    return Event(ns, idx, lineno, node, kind)
+
+
+def parse_config(pairs, lineno, warnings, config):
+    """Take session_timeout_ms from a CONFIG line's KEY=VALUE PAIRS."""
+    if not pairs:
+        warnings.append("line %d: CONFIG without settings" % lineno)
+    for p in pairs:
+        key, eq, val = p.partition("=")
+        if key != "session_timeout_ms" or not eq:
+            warnings.append("line %d: unknown CONFIG setting %s" % (lineno, p))
+        elif parse_int(val) is None or int(val) == 0:
+            warnings.append("line %d: bad session_timeout_ms %s"
+                            % (lineno, val))
+        elif "session_timeout_ms" in config and \
+                config["session_timeout_ms"] != int(val):
+            warnings.append("line %d: a second session_timeout_ms (%s) is "
+                            "ignored" % (lineno, val))
+        else:
+            config["session_timeout_ms"] = int(val)
+
+
+def read_log(path):
+    """Parse PATH: (events sorted by time, warnings, config)."""
+    warnings, config, events = [], {}, []
+    with open(path, encoding="utf-8", errors="replace") as f:
+        for lineno, line in enumerate(f, 1):
+            words = line.split()
+            if not words:
+                continue
+            ev = parse_line(words, len(events), lineno, warnings, config)
+            if ev is not None:
+                events.append(ev)
+    events.sort(key=lambda e: (e.ns, e.idx))
+    return events, warnings, config
+
+
+def cut_at_end(events, warnings):
+    """Keep the events up to the first END: (events, end ns)."""
+    ends = [i for i, e in enumerate(events) if e.kind == "END"]
+    if not ends:
+        end_ns = events[-1].ns if events else 0
+        if events:
+            warnings.append("no END line: the run is taken to end at the last "
+                            "line, %d" % end_ns)
+        return events, end_ns
+    if len(ends) > 1:
+        warnings.append("%d END lines: the first one counts" % len(ends))
+    i = ends[0]
+    rest = [e for e in events[i + 1:] if e.kind != "END"]
+    if rest:
+        warnings.append("%d line(s) after END are not checked (first: line %d)"
+                        % (len(rest), min(e.lineno for e in rest)))
+    return events[:i], events[i].ns
+
+
+def report(ck, timeout_ms, out):
+    """Print the summary and violations; return the JSON figures."""
+    gap_ms = (ck.gap[1] - ck.gap[0]) / MS if ck.gap else 0.0
+    fig = {
+        "session_timeout_ms": timeout_ms,
+        "promotes": ck.promotes,
+        "nodes": sorted(ck.nodes),
+        "faults": dict(sorted(ck.faults.items())),
+        "heals": ck.heal_reports,
+        "longest_leaderless_gap_ms": gap_ms,
+        "longest_leaderless_gap": ({"from_ns": ck.gap[0], "to_ns": ck.gap[1]}
+                                   if ck.gap else None),
+        "leaderless_at_end_ms": ((ck.trailing_gap[1] - ck.trailing_gap[0])
+                                 / MS if ck.trailing_gap else 0.0),
+        "warnings": ck.warnings,
+        "violations": ck.violations,
+    }
+    p = lambda s="": print(s, file=out)  # noqa: E731
+    p("session timeout: %d ms" % timeout_ms)
+    p("promotes: %d" % ck.promotes)
+    p("nodes: %d (%s)" % (len(ck.nodes), " ".join(sorted(ck.nodes)) or "-"))
+    p("faults: %d (%s)" % (sum(ck.faults.values()), ", ".join(
+        "%s %d" % kv for kv in sorted(ck.faults.items())) or "none"))
+    p("longest leaderless gap: %.1f ms%s" % (gap_ms, (
+        " (from %s to %s)" % (ck.ts(ck.gap[0]), ck.ts(ck.gap[1])))
+        if ck.gap else ""))
+    if ck.trailing_gap:
+        p("leaderless at END for %.1f ms (since %s)" % (
+            fig["leaderless_at_end_ms"], ck.ts(ck.trailing_gap[0])))
+    for r in ck.heal_reports:
+        p("HEAL at %s: %s" % (ck.ts(r["ns"]), {
+            "ok": "leader %.1f ms after" % (r["leader_after_ms"] or 0),
+            "not judged": "not judged (%s)" % r.get("note"),
+            "violation": "no leader in time"}[r["status"]]))
+    for w in ck.warnings:
+        p("warning: %s" % w)
+    for v in ck.violations:
+        p("VIOLATION (%s): %s" % (v["rule"], v["message"]))
+    n = len(ck.violations)
+    fig["verdict"] = "OK" if n == 0 else "%d violations" % n
+    p("verdict: %s" % fig["verdict"])
+    return fig
+
+
+def usage():
+    """Print the usage line; exit 2."""
+    print("usage: check_invariants.py LOGFILE [--json FILE]", file=sys.stderr)
+    sys.exit(2)
+
+
+def parse_args(argv):
+    """(log path, JSON path or None) from the command line."""
+    log, js = None, None
+    i = 0
+    while i < len(argv):
+        a = argv[i]
+        if a == "--json" and i + 1 < len(argv) and js is None:
+            js = argv[i + 1]
+            i += 2
+        elif a.startswith("-") or log is not None:
+            usage()
+        else:
+            log = a
+            i += 1
+    if log is None:
+        usage()
+    return log, js
+
+
+def main(argv):
+    """Check the log named on the command line."""
+    path, js = parse_args(argv)
+    try:
+        events, warnings, config = read_log(path)
+    except OSError as e:
+        print("check_invariants.py: %s: %s" % (path, e.strerror),
+              file=sys.stderr)
+        return 2
+    timeout_ms = config.get("session_timeout_ms", DEFAULT_TIMEOUT_MS)
+    events, end_ns = cut_at_end(events, warnings)
+    t0 = events[0].ns if events else end_ns
+    ck = Checker(events, warnings, timeout_ms, end_ns, t0)
+    ck.run()
+    fig = report(ck, timeout_ms, sys.stdout)
+    if js is not None:
+        try:
+            with open(js, "w", encoding="utf-8") as f:
+                json.dump(fig, f, indent=2)
+                f.write("\n")
+        except OSError as e:
+            print("check_invariants.py: %s: %s" % (js, e.strerror),
+                  file=sys.stderr)
+            return 2
+    return 0 if not ck.violations else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))
