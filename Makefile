@@ -76,6 +76,11 @@ check: deps
 	    all unit
 	./test/run.sh
 
+# A randomized fault run against a 3-server ensemble and 5 daemons (DURATION seconds).
+DURATION ?= 300
+chaos: deps all unit
+	DURATION=$(DURATION) ./test/chaos.sh
+
 demo: deps all
 	./scripts/demo.sh
 
@@ -100,6 +105,6 @@ install: all
 clean:
 	rm -rf build
 
-.PHONY: all unit deps check demo install clean
+.PHONY: all unit deps check chaos demo install clean
 
 -include $(wildcard $(BUILD)/*.d)

@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""check_invariants.py LOGFILE [--json FILE]: check a zkelectd fault run's event log.
+"""check_invariants.py LOGFILE [--json FILE]: check a zkelectd fault run's log.
 
 The log is one file of lines appended by the test hook (test/lib.sh's hook.sh)
 and by the test harness. Lines may be out of time order in the file: they are
@@ -11,7 +11,7 @@ violation:
         event promote|demote|follow, phase start|end, epoch a decimal integer
         or "-", reason and role as in CONTRACT.md ("-" when empty)
   <ns> <id> KILL          the harness SIGKILLed daemon <id>
-  <ns> <id> STOP|CONT     the harness froze (SIGSTOP) / woke (SIGCONT) daemon <id>
+  <ns> <id> STOP|CONT     the harness froze (SIGSTOP) / woke (SIGCONT) <id>
   <ns> - FAULT <kind> [<target>]   a fault was injected (counted by kind)
   <ns> - HEAL             every fault is healed from here on
   <ns> - CONFIG session_timeout_ms=<n>   once at the top (default 2000)
@@ -29,20 +29,24 @@ at the last line (with a warning). Below, T is session_timeout_ms and a
     one comes, is ignored). An open lead ends at END. Leads of two different
     nodes must not overlap (windows that merely touch do not overlap).
     Frozen exception: a node that is leading when STOPped and stays stopped
-    for more than T can be stopped by nothing in ZooKeeper (its session expires
-    and another node is elected; the fencing token is the defence). Its lead
-    is split into [promote start, STOP] and a post-wake window [CONT, demote
-    end]. Only the post-wake window may overlap another node's lead, and only
-    when both hold: its length is < the duration (end - start) of the demote
-    that ends it + 100 ms (the node demoted at once on waking, before doing
-    anything else), and the other node's lead carries a greater epoch than
-    the frozen node's. A post-wake window that overlaps nothing is not
-    constrained (the session may have survived, e.g. ZooKeeper was down too).
-    A post-wake window that ends without a demote (KILL, END) counts a demote
-    of 0 ms. Two post-wake windows must not overlap each other.
-    A node frozen for more than T whose demote ends during the freeze, or
-    that is killed while still stopped, or that is still stopped at END: its
-    lead ends at the STOP (no post-wake window). After a shorter freeze
+    long enough for its session to expire can be stopped by nothing in
+    ZooKeeper (another node is elected; the fencing token is the defence).
+    "Long enough" is more than 2/3 of T, not T: the server expires a session
+    T after it last heard from the client, and an idle client is heard from
+    only every T/3 (its pings), so the session of a node frozen for 0.7 T may
+    be gone before it wakes. Such a lead is split into [promote start, STOP]
+    and a post-wake window [CONT, demote end]. Only the post-wake window may
+    overlap another node's lead, and only when both hold: its length is <
+    the duration (end - start) of the demote that ends it + 100 ms (the node
+    demoted at once on waking, before doing anything else), and the other
+    node's lead carries a greater epoch than the frozen node's. A post-wake
+    window that overlaps nothing is not constrained (the session may have
+    survived, e.g. ZooKeeper was down too). A post-wake window that ends
+    without a demote (KILL, END) counts a demote of 0 ms. Two post-wake
+    windows must not overlap each other.
+    A node frozen that long whose demote ends during the freeze, or that is
+    killed while still stopped, or that is still stopped at END: its lead
+    ends at the STOP (no post-wake window). After a shorter freeze
     nothing is split: the lead runs on as if there had been no freeze.
     (Hooks are separate processes: a SIGSTOP of the daemon does not stop a
     hook already running. Per the exception, the lead still counts only up to
@@ -70,9 +74,11 @@ at the last line (with a warning). Below, T is session_timeout_ms and a
 
 (d) Liveness after faults heal. X = T + 5000 ms. For each HEAL at h, some
     node must be leading at some instant in [h, h + X]: a lead going on at h,
-    or a promote start by h + X (post-wake windows of frozen nodes do not
-    count). If END or the next FAULT comes before h + X and before any
-    leader, the HEAL is "not judged". In a healed stretch (from a HEAL to the
+    or a promote start by h + X. A frozen node's post-wake window counts as
+    a lead here only when it is not an immediate demote (not under its
+    demote's duration + 100 ms: the node went on leading after waking). If
+    END or the next FAULT comes before h + X and before any leader, the HEAL
+    is "not judged". In a healed stretch (from a HEAL to the
     next FAULT or END), a leaderless gap that begins after the HEAL (a lead
     ended and no other lead runs) must also end within X; a gap cut short by
     the next FAULT or END within X is not judged. (So a harness must write
@@ -190,9 +196,9 @@ class Checker:
         return self.nodes[name]
 
     def long_freeze(self, n, now):
-        """True when N, stopped, has been stopped for more than T at NOW."""
+        """True when N, stopped, has been stopped for more than 2T/3 at NOW."""
         return (n.stop_at is not None and
-                now - n.stop_at > self.timeout_ms * MS)
+                3 * (now - n.stop_at) > 2 * self.timeout_ms * MS)
 
     def close(self, n, end, cause, dd=0):
         """Close N's current lead segment at END (and forget the lead)."""
@@ -328,7 +334,7 @@ class Checker:
         self.close(n, ev.ns, "demote end", dd)
 
     def on_kill(self, ev):
-        """The harness SIGKILLed a daemon: its lead ends, its sequence resets."""
+        """The harness SIGKILLed a daemon: its lead ends, its runs restart."""
         n = self.node(ev.node)
         self.finish_lead(n, ev.ns, "KILL")
         n.stop_at = None
@@ -409,8 +415,7 @@ class Checker:
         w, o = (x, y) if x["kind"] == "wake" else (y, x)
         why = []
         length = (w["end"] - w["start"]) / MS
-        allowed = w["demote_ns"] / MS + WAKE_SLACK_MS
-        if length >= allowed:
+        if not immediate_demote(w):
             why.append("its post-wake window lasted %.1f ms, not under its "
                        "demote's %.1f ms + %d ms (it did not demote at once "
                        "on waking)" % (length, w["demote_ns"] / MS,
@@ -421,13 +426,12 @@ class Checker:
                        "epoch %s" % (o["node"], fmt_epoch(o["epoch"]),
                                      w["node"], fmt_epoch(w["epoch"])))
         if why:
-            self.violate("a", at, "%s, frozen for %.1f ms (> session timeout "
-                         "%d ms), overlaps %s's lead for %.1f ms after waking: "
-                         "%s; %s; %s" % (w["node"],
-                                         (w["cont_ns"] - w["stop_ns"]) / MS,
-                                         self.timeout_ms, o["node"], lap,
-                                         "; ".join(why), self.desc(w),
-                                         self.desc(o)))
+            self.violate("a", at, "%s, frozen for %.1f ms (> 2/3 of the "
+                         "session timeout %d ms), overlaps %s's lead for %.1f "
+                         "ms after waking: %s; %s; %s"
+                         % (w["node"], (w["cont_ns"] - w["stop_ns"]) / MS,
+                            self.timeout_ms, o["node"], lap, "; ".join(why),
+                            self.desc(w), self.desc(o)))
 
     def desc(self, s):
         """Describe segment S for a message."""
@@ -444,9 +448,10 @@ class Checker:
     # --- rule (d) ---
 
     def coverage(self):
-        """The merged [start, end] intervals in which a (non-woken) node led."""
+        """The merged [start, end] intervals in which some node led (for d)."""
         ivs = sorted((s["start"], s["end"]) for s in self.segments
-                     if s["kind"] == "lead" and s["end"] > s["start"])
+                     if s["end"] > s["start"] and
+                     (s["kind"] == "lead" or not immediate_demote(s)))
         merged = []
         for a, b in ivs:
             if merged and a <= merged[-1][1]:
@@ -512,6 +517,18 @@ class Checker:
         self.heal_reports.append(rep)
 
 
+def immediate_demote(w):
+    """True when post-wake segment W is shorter than its demote + 100 ms."""
+    return w["end"] - w["start"] < w["demote_ns"] + WAKE_SLACK_MS * MS
+
+
+def printable(words):
+    """A line's WORDS for a warning, control bytes escaped."""
+    return "".join(c if c.isprintable() else "\\x%02x" % ord(c)
+                   if ord(c) < 0x100 else "\\u%04x" % ord(c)
+                   for c in " ".join(words))
+
+
 def fmt_epoch(e):
     """An epoch for a message ("-" when unknown)."""
     return "-" if e is None else str(e)
@@ -526,7 +543,7 @@ def parse_line(words, idx, lineno, warnings, config):
     """Parse one line's WORDS into an Event, or None (with a warning)."""
     ns = parse_int(words[0])
     if ns is None or len(words) < 3:
-        warnings.append("line %d: malformed: %s" % (lineno, " ".join(words)))
+        warnings.append("line %d: malformed: %s" % (lineno, printable(words)))
         return None
     node, kind = words[1], words[2]
     if kind in HOOK_EVENTS:
@@ -534,7 +551,7 @@ def parse_line(words, idx, lineno, warnings, config):
                 node == "-" or \
                 (words[4] != "-" and parse_int(words[4]) is None):
             warnings.append("line %d: malformed hook line: %s"
-                            % (lineno, " ".join(words)))
+                            % (lineno, printable(words)))
             return None
         ev = Event(ns, idx, lineno, node, "hook")
         ev.kind_event = kind
@@ -546,16 +563,17 @@ def parse_line(words, idx, lineno, warnings, config):
     if kind in ("KILL", "STOP", "CONT"):
         if len(words) != 3 or node == "-":
             warnings.append("line %d: malformed %s line: %s"
-                            % (lineno, kind, " ".join(words)))
+                            % (lineno, kind, printable(words)))
             return None
         return Event(ns, idx, lineno, node, kind)
     if node != "-" or kind not in ("FAULT", "HEAL", "CONFIG", "END"):
-        warnings.append("line %d: unknown line: %s" % (lineno, " ".join(words)))
+        warnings.append("line %d: unknown line: %s"
+                        % (lineno, printable(words)))
         return None
     if kind == "FAULT":
         if len(words) not in (4, 5):
             warnings.append("line %d: malformed FAULT line: %s"
-                            % (lineno, " ".join(words)))
+                            % (lineno, printable(words)))
             return None
         ev = Event(ns, idx, lineno, node, kind)
         ev.fault = words[3]
@@ -566,7 +584,7 @@ def parse_line(words, idx, lineno, warnings, config):
         return None
     if len(words) != 3:
         warnings.append("line %d: malformed %s line: %s"
-                        % (lineno, kind, " ".join(words)))
+                        % (lineno, kind, printable(words)))
         return None
     return Event(ns, idx, lineno, node, kind)
 

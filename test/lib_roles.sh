@@ -17,6 +17,8 @@
 #   hook_seen_reason ID EVENT PHASE REGEX   likewise, with a reason matching REGEX
 #   list_count N                   zkelectctl list (with a.conf) shows N contenders
 #   start_queue NAME...            start them in order: the first leads, the rest follow
+#   event_mark WHAT...             add a line (FAULT, HEAL, KILL...) to the event log
+#   check_log SESSION_MS           run test/check_invariants.py over the event log
 
 role_is() {
 	[ "$(state_of "$1" ROLE 2>/dev/null)" = "$2" ]
@@ -110,4 +112,17 @@ start_queue() {
 			wait_for "$n to follow" 20 role_is "$n" follower
 		fi
 	done
+}
+
+# event_mark WHAT...: append "NS WHAT..." to the event log the hooks write (for the checker).
+event_mark() {
+	echo "$(($(now_us) * 1000)) $*" >>"$T/hooks.log"
+}
+
+# check_log SESSION_MS: mark the end and run the invariant checker over the event log.
+check_log() {
+	{ echo "0 - CONFIG session_timeout_ms=$1"; cat "$T/hooks.log"; } >"$T/run.log"
+	echo "$(($(now_us) * 1000)) - END" >>"$T/run.log"
+	python3 "$ROOT/test/check_invariants.py" "$T/run.log" >"$T/checker.out" ||
+		fail "invariant checker: $(grep -E 'VIOLATION|verdict' "$T/checker.out")"
 }

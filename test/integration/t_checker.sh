@@ -1,0 +1,322 @@
+#!/bin/bash
+# test/check_invariants.py, the fault suite's invariant checker, on synthetic
+# event logs (no ZooKeeper, no daemon): clean runs (a graceful handover, a
+# crash, a brief disconnect that keeps the epoch, frozen leaders that demote
+# at once on waking, lines out of order, a malformed line, a hook orphaned by
+# a KILL) pass; each kind of violation injected into a log is caught with its
+# letter: (a) an overlap, a woken frozen leader that lingers, a next leader
+# whose epoch is not greater; (b) two promotes or two demotes in a row; (c) an
+# epoch going backwards, a different node with the same epoch, an epoch kept
+# across a resign; (d) no leader within session timeout + 5 s of a HEAL, and a
+# leaderless stretch later in a healed period. Usage errors exit 2.
+# shellcheck source=test/lib.sh
+. "$(dirname "$0")/../lib.sh"
+
+CHECKER=$ROOT/test/check_invariants.py
+BASE=1795673975000000000
+
+# Write $T/NAME.ev from stdin; a leading "<ms>" becomes BASE + ms in ns.
+mklog() {
+	local ms rest
+	while read -r ms rest; do
+		if [[ $ms =~ ^[0-9]+$ ]]; then
+			echo "$((BASE + ms * 1000000)) $rest"
+		else
+			echo "$ms $rest"
+		fi
+	done >"$T/$1.ev"
+}
+
+# Run the checker on $T/NAME.ev (output in $T/NAME.out, JSON in $T/NAME.json);
+# fail unless it exits RC and its VIOLATION letters are exactly LETTERS.
+expect() {
+	local name=$1 rc=$2 letters=$3 got=0 seen verdict
+	"$CHECKER" "$T/$name.ev" --json "$T/$name.json" >"$T/$name.out" 2>&1 || got=$?
+	[ "$got" -eq "$rc" ] || fail "$name: exit $got, expected $rc: $(cat "$T/$name.out")"
+	seen=$(sed -n 's/^VIOLATION (\([a-d]\)): .*/\1/p' "$T/$name.out" | sort -u | tr -d '\n')
+	[ "$seen" = "$letters" ] ||
+		fail "$name: violations '$seen', expected '$letters': $(cat "$T/$name.out")"
+	verdict=$(tail -n 1 "$T/$name.out")
+	if [ "$rc" -eq 0 ]; then
+		[ "$verdict" = "verdict: OK" ] || fail "$name: last line: $verdict"
+	else
+		[[ $verdict =~ ^verdict:\ [1-9][0-9]*\ violations$ ]] || fail "$name: last line: $verdict"
+	fi
+}
+
+# Fail unless $T/NAME.out has a line matching the extended regex PATTERN.
+says() {
+	grep -qE -- "$2" "$T/$1.out" || fail "$1: no '$2' in: $(cat "$T/$1.out")"
+}
+
+# --- clean runs ---
+
+# A graceful handover, a crash of the leader, a brief disconnect (same
+# epoch), a long freeze with an immediate demote on waking; some lines out
+# of order, a blank line and a malformed one.
+mklog clean <<'EOF'
+0 - CONFIG session_timeout_ms=2000
+0 a demote start - startup follower
+5 a demote end - startup follower
+10 b demote start - startup follower
+15 b demote end - startup follower
+100 a promote start 10 elected leader
+150 a promote end 10 elected leader
+160 b follow start 10 leader-changed follower
+170 b follow end 10 leader-changed follower
+1000 a demote start 10 shutdown stopped
+1210 b promote start 20 elected leader
+1200 a demote end 10 shutdown stopped
+1260 b promote end 20 elected leader
+
+1300 a demote start - startup follower
+1305 a demote end - startup follower
+1320 a follow start 20 leader-changed follower
+1330 a follow end 20 leader-changed follower
+2000 - FAULT crash b
+2000 b KILL
+4100 a promote start 30 elected leader
+4150 a promote end 30 elected leader
+4200 - HEAL
+4300 b demote start - startup follower
+4310 b demote end - startup follower
+4320 b follow start 30 leader-changed follower
+4330 b follow end 30 leader-changed follower
+this line is garbage
+5000 - FAULT blackhole a
+5100 a demote start 30 connection-lost follower
+5150 a demote end 30 connection-lost follower
+5400 - HEAL
+5500 a promote start 30 elected leader
+5550 a promote end 30 elected leader
+6000 - FAULT pause a
+6000 a STOP
+8300 b promote start 40 elected leader
+8350 b promote end 40 elected leader
+9000 a CONT
+9010 a demote start 30 session-expired follower
+9040 a demote end 30 session-expired follower
+9100 - HEAL
+9200 a follow start 40 leader-changed follower
+9210 a follow end 40 leader-changed follower
+12000 - END
+EOF
+expect clean 0 ""
+says clean '^promotes: 5$'
+says clean '^nodes: 2 \(a b\)$'
+says clean '^faults: 3 \(blackhole 1, crash 1, pause 1\)$'
+says clean '^longest leaderless gap: 2300\.0 ms'
+says clean '^warning: line [0-9]+: .*garbage'
+[ "$(grep -c '^HEAL at .*: leader ' "$T/clean.out")" -eq 3 ] || fail "clean: $(cat "$T/clean.out")"
+python3 -c 'import json, sys; d = json.load(open(sys.argv[1])); sys.exit(not (d["verdict"] == "OK" and d["promotes"] == 5 and d["violations"] == [] and d["faults"]["crash"] == 1 and d["longest_leaderless_gap_ms"] == 2300.0))' \
+	"$T/clean.json" || fail "clean: JSON: $(cat "$T/clean.json")"
+
+# The leader is killed while its promote hook runs; the orphaned hook still
+# writes its end line. The node comes back with a startup demote. A HEAL
+# whose stretch ends (END) before a leader could be expected is not judged.
+mklog killhook <<'EOF'
+0 - CONFIG session_timeout_ms=1000
+100 a promote start 10 elected leader
+200 a KILL
+300 a promote end 10 elected leader
+1300 b promote start 11 elected leader
+1400 a demote start - startup follower
+1410 a demote end - startup follower
+2000 b demote start 11 resigned follower
+2010 b demote end 11 resigned follower
+2020 a promote start 12 elected leader
+2500 - HEAL
+3000 - END
+EOF
+expect killhook 0 ""
+says killhook 'orphaned hook'
+says killhook 'HEAL at .*: leader 0\.0 ms after'
+# A freeze of 0.8 x the session timeout can outlast the session (the
+# server last heard of a up to a third of it before the STOP): split too.
+mklog frozen08 <<'EOF'
+0 - CONFIG session_timeout_ms=2000
+100 a promote start 10 elected leader
+1000 a STOP
+2500 b promote start 20 elected leader
+2600 a CONT
+2605 a demote start 10 session-expired follower
+2625 a demote end 10 session-expired follower
+3000 - END
+EOF
+expect frozen08 0 ""
+mklog notjudged <<'EOF'
+100 a promote start 10 elected leader
+500 - FAULT crash a
+500 a KILL
+600 - HEAL
+5000 - END
+EOF
+expect notjudged 0 ""
+says notjudged 'HEAL at .*: not judged \(END came 4400\.0 ms after it'
+
+# --- (a) ---
+
+mklog overlap <<'EOF'
+100 a promote start 10 elected leader
+150 a promote end 10 elected leader
+500 b promote start 20 elected leader
+550 b promote end 20 elected leader
+900 a demote start 10 deleted follower
+1000 a demote end 10 deleted follower
+2000 - END
+EOF
+expect overlap 1 a
+says overlap '^VIOLATION \(a\): a and b led at once for 500\.0 ms'
+
+# Frozen 3 s (> 2 s) and then 500 ms before demoting: too long.
+mklog frozenlong <<'EOF'
+0 - CONFIG session_timeout_ms=2000
+100 a promote start 10 elected leader
+150 a promote end 10 elected leader
+1000 a STOP
+3200 b promote start 20 elected leader
+3250 b promote end 20 elected leader
+4000 a CONT
+4500 a demote start 10 session-expired follower
+4520 a demote end 10 session-expired follower
+6000 - END
+EOF
+expect frozenlong 1 a
+says frozenlong '^VIOLATION \(a\): a, frozen for 3000\.0 ms .*lasted 520\.0 ms, not under .*20\.0 ms \+ 100 ms'
+
+# The same freeze with an immediate demote, but the next leader has the same
+# epoch: (a) and (c).
+mklog frozenepoch <<'EOF'
+0 - CONFIG session_timeout_ms=2000
+100 a promote start 10 elected leader
+150 a promote end 10 elected leader
+1000 a STOP
+3200 b promote start 10 elected leader
+3250 b promote end 10 elected leader
+4000 a CONT
+4005 a demote start 10 session-expired follower
+4025 a demote end 10 session-expired follower
+6000 - END
+EOF
+expect frozenepoch 1 ac
+says frozenepoch "^VIOLATION \(a\): a, frozen .*b's epoch 10 is not greater than the frozen a's epoch 10"
+says frozenepoch '^VIOLATION \(c\): b: promote .* the same epoch as a'
+
+# A short freeze (under the session timeout) splits nothing: b leading
+# meanwhile is a plain overlap.
+mklog frozenshort <<'EOF'
+0 - CONFIG session_timeout_ms=2000
+100 a promote start 10 elected leader
+1000 a STOP
+1500 b promote start 20 elected leader
+2000 a CONT
+2005 a demote start 10 session-expired follower
+2025 a demote end 10 session-expired follower
+3000 - END
+EOF
+expect frozenshort 1 a
+says frozenshort '^VIOLATION \(a\): a and b led at once'
+
+# --- (b) ---
+
+mklog twopromotes <<'EOF'
+0 a demote start - startup follower
+5 a demote end - startup follower
+100 a promote start 10 elected leader
+150 a promote end 10 elected leader
+500 a promote start 10 elected leader
+550 a promote end 10 elected leader
+1000 - END
+EOF
+expect twopromotes 1 b
+says twopromotes '^VIOLATION \(b\): a: promote start at .* follows its promote start at '
+
+mklog twodemotes <<'EOF'
+0 a demote start - startup follower
+5 a demote end - startup follower
+100 a promote start 10 elected leader
+150 a promote end 10 elected leader
+500 a demote start 10 resigned follower
+550 a demote end 10 resigned follower
+600 a demote start 10 health-failed withdrawn
+650 a demote end 10 health-failed withdrawn
+1000 - END
+EOF
+expect twodemotes 1 b
+says twodemotes '^VIOLATION \(b\): a: demote start at .* \(reason health-failed\) follows'
+
+# --- (c) ---
+
+mklog backwards <<'EOF'
+100 a promote start 20 elected leader
+500 a demote start 20 resigned follower
+600 a demote end 20 resigned follower
+700 b promote start 15 elected leader
+1000 - END
+EOF
+expect backwards 1 c
+says backwards '^VIOLATION \(c\): b: promote at .* with epoch 15, lower than epoch 20 of a'
+
+mklog sameepoch <<'EOF'
+100 a promote start 20 elected leader
+500 a demote start 20 resigned follower
+600 a demote end 20 resigned follower
+700 b promote start 20 elected leader
+1000 - END
+EOF
+expect sameepoch 1 c
+says sameepoch '^VIOLATION \(c\): b: promote at .* with epoch 20, the same epoch as a'
+
+# The same node keeps its epoch after a resign (a new znode): caught; after a
+# connection-lost demote (same znode) it is fine.
+mklog keptepoch <<'EOF'
+100 a promote start 20 elected leader
+200 a demote start 20 connection-lost follower
+210 a demote end 20 connection-lost follower
+300 a promote start 20 elected leader
+500 a demote start 20 resigned follower
+600 a demote end 20 resigned follower
+700 a promote start 20 elected leader
+1000 - END
+EOF
+expect keptepoch 1 c
+[ "$(grep -c '^VIOLATION' "$T/keptepoch.out")" -eq 1 ] || fail "keptepoch: $(cat "$T/keptepoch.out")"
+says keptepoch '^VIOLATION \(c\): a: promote at .* keeps epoch 20 after a resigned demote'
+
+# --- (d) ---
+
+mklog noleader <<'EOF'
+0 - CONFIG session_timeout_ms=2000
+100 a promote start 10 elected leader
+1000 - FAULT crash a
+1000 a KILL
+1500 - HEAL
+10000 b promote start 11 elected leader
+12000 - END
+EOF
+expect noleader 1 d
+says noleader '^VIOLATION \(d\): no leader within 7000 ms .* HEAL at .*8500\.0 ms after it'
+mklog lategap <<'EOF'
+0 - CONFIG session_timeout_ms=2000
+100 a promote start 10 elected leader
+1000 - FAULT partition b
+1500 - HEAL
+2000 a demote start 10 resigned follower
+2100 a demote end 10 resigned follower
+20000 - END
+EOF
+expect lategap 1 d
+says lategap '^VIOLATION \(d\): no leader from .* although no fault was active'
+
+# --- usage ---
+
+rc=0
+"$CHECKER" >/dev/null 2>&1 || rc=$?
+[ "$rc" -eq 2 ] || fail "no argument: exit $rc"
+rc=0
+"$CHECKER" "$T/nonexistent.ev" >/dev/null 2>&1 || rc=$?
+[ "$rc" -eq 2 ] || fail "missing log: exit $rc"
+rc=0
+"$CHECKER" "$T/clean.ev" --bogus >/dev/null 2>&1 || rc=$?
+[ "$rc" -eq 2 ] || fail "unknown option: exit $rc"
+pass
