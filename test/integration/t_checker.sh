@@ -168,6 +168,32 @@ EOF
 expect overlap 1 a
 says overlap '^VIOLATION \(a\): a and b led at once for 500\.0 ms'
 
+# The leader's znode deleted by hand: b promotes while a demotes at once
+# (a forced handover, allowed); the same with a demote that lingers is not.
+mklog forced <<'EOF'
+0 - CONFIG session_timeout_ms=2000
+0 a promote start 5 elected leader
+2 a promote end 5 elected leader
+1000 - FAULT delete-znode a
+1001 b promote start 9 elected leader
+1002 a demote start 5 deleted follower
+1003 b promote end 9 elected leader
+1010 a demote end 5 deleted follower
+2000 - END
+EOF
+expect forced 0 ""
+says forced "forced handovers .*: 1"
+mklog forcedslow <<'EOF'
+0 - CONFIG session_timeout_ms=2000
+0 a promote start 5 elected leader
+2 a promote end 5 elected leader
+1001 b promote start 9 elected leader
+1500 a demote start 5 deleted follower
+1510 a demote end 5 deleted follower
+2000 - END
+EOF
+expect forcedslow 1 a
+
 # Frozen 3 s (> 2 s) and then 500 ms before demoting: too long.
 mklog frozenlong <<'EOF'
 0 - CONFIG session_timeout_ms=2000
