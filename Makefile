@@ -26,7 +26,7 @@ LDLIBS  += $(shell pkg-config --libs $(PKGS) 2>/dev/null) -lzookeeper_mt -lpthre
 
 # The modules, in the order data flows through them (see README "Inside").
 COMMON  = log xmalloc config znode state
-DAEMON  = $(COMMON) zk election role hook notify
+DAEMON  = $(COMMON) zk election role hook health status notify
 CTL     = $(COMMON) zkquery
 
 DAEMON_OBJ = $(DAEMON:%=$(BUILD)/%.o) $(BUILD)/zkelectd.o
@@ -93,7 +93,13 @@ install: all
 	sed 's|@SBINDIR@|$(PREFIX)/sbin|g' systemd/zkelectd@.service > $(DESTDIR)$(UNITDIR)/zkelectd@.service
 	chmod 644 $(DESTDIR)$(UNITDIR)/zkelectd.service $(DESTDIR)$(UNITDIR)/zkelectd@.service
 	install -d $(DESTDIR)$(PREFIX)/share/zkelectd/hooks
-	install -m 755 scripts/hooks/* $(DESTDIR)$(PREFIX)/share/zkelectd/hooks/
+	install -d $(DESTDIR)$(PREFIX)/share/zkelectd/hooks/postgresql
+	install -m 755 scripts/hooks/example-hook $(DESTDIR)$(PREFIX)/share/zkelectd/hooks/
+	install -m 755 scripts/hooks/postgresql/promote scripts/hooks/postgresql/demote \
+	    scripts/hooks/postgresql/follow scripts/hooks/postgresql/health \
+	    $(DESTDIR)$(PREFIX)/share/zkelectd/hooks/postgresql/
+	install -m 644 scripts/hooks/postgresql/common.sh scripts/hooks/postgresql/README.md \
+	    $(DESTDIR)$(PREFIX)/share/zkelectd/hooks/postgresql/
 	install -d $(DESTDIR)$(PREFIX)/share/man/man1 $(DESTDIR)$(PREFIX)/share/man/man5 $(DESTDIR)$(PREFIX)/share/man/man8
 	install -m 644 man/zkelectctl.1 $(DESTDIR)$(PREFIX)/share/man/man1/
 	install -m 644 man/zkelectd.conf.5 $(DESTDIR)$(PREFIX)/share/man/man5/

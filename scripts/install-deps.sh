@@ -4,7 +4,7 @@
 set -eu
 
 pkgs="build-essential pkg-config libzookeeper-mt-dev libevent-dev libinih-dev
-libsystemd-dev libcmocka-dev zookeeper procps iproute2 python3"
+libsystemd-dev libcmocka-dev zookeeper procps iproute2 python3 postgresql"
 
 missing=""
 for p in $pkgs; do
@@ -24,6 +24,15 @@ if [ "$(id -u)" -ne 0 ]; then
 fi
 
 echo "install-deps: installing$missing"
+# PostgreSQL is only for the example hooks' test, which runs private clusters:
+# ask Debian's postgresql-common not to create (and start) its own main cluster.
+case " $missing " in
+*" postgresql "*)
+	if [ ! -e /etc/postgresql-common/createcluster.conf ]; then
+		mkdir -p /etc/postgresql-common
+		echo "create_main_cluster = false" >/etc/postgresql-common/createcluster.conf
+	fi ;;
+esac
 export DEBIAN_FRONTEND=noninteractive
 apt-get update -qq
 # shellcheck disable=SC2086

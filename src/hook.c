@@ -37,6 +37,7 @@ struct hook {
 	bool timed_out;
 	bool stopped;
 	bool term_sent;		/* SIGTERM went to the group; SIGKILL may follow */
+	bool quiet;		/* a successful run is logged at debug level only */
 	int wstatus;
 	hook_done_fn *done;
 	void *arg;
@@ -220,6 +221,20 @@ hook_kill(struct hook *h)
 	evtimer_del(h->ev_timeout);
 	evtimer_del(h->ev_kill);
 	hook_signal_group(h, SIGKILL);
+}
+
+/* Log this run's success at debug level only (a periodic check). */
+void
+hook_quiet(struct hook *h)
+{
+	h->quiet = true;
+}
+
+/* Forget the caller: the run goes on to its end, but DONE will not be called. */
+void
+hook_detach(struct hook *h)
+{
+	h->done = NULL;
 }
 
 /* The child's pid, which is also its process group (-1 if it never started). */
@@ -459,9 +474,11 @@ hook_finish(struct hook *h)
 	if (h->spawn_failed)
 		log_warnx("hook %s %s", h->name, res.status);
 	else
-		log_at(res.ok ? LOG_INFO : LOG_WARNING, "hook %s[%ld] %s after %lld ms",
+		log_at(res.ok ? (h->quiet ? LOG_DEBUG : LOG_INFO) : LOG_WARNING,
+		    "hook %s[%ld] %s after %lld ms",
 		    h->name, (long)h->pid, res.status, (long long)res.duration_ms);
-	h->done(h->arg, &res);
+	if (h->done != NULL)
+		h->done(h->arg, &res);
 	hook_free(h);
 }
 

@@ -46,6 +46,10 @@ struct hook *hook_run(const char *name, char *const argv[], char *const envp[],
 void hook_stop(struct hook *h);
 /* SIGKILL the group at once (logged); counts as failed. */
 void hook_kill(struct hook *h);
+/* Log a successful end at debug level only (for periodic checks). */
+void hook_quiet(struct hook *h);
+/* The caller goes away: the run continues (or is killed), DONE is not called. */
+void hook_detach(struct hook *h);
 pid_t hook_pid(const struct hook *h);
 const char *hook_name(const struct hook *h);
 

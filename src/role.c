@@ -10,11 +10,13 @@
 
 #include "config.h"
 #include "election.h"
+#include "health.h"
 #include "hook.h"
 #include "log.h"
 #include "notify.h"
 #include "role.h"
 #include "state.h"
+#include "status.h"
 #include "xmalloc.h"
 
 enum role_name { R_STARTING, R_FOLLOWER, R_LEADER, R_OBSERVER, R_WITHDRAWN, R_STOPPED };
@@ -25,20 +27,20 @@ static const char *const role_names[] = {
 
 enum reason {
 	RS_ELECTED, RS_RESIGNED, RS_CONNECTION_LOST, RS_SESSION_EXPIRED, RS_HEALTH_FAILED,
-	RS_PROMOTE_FAILED, RS_SHUTDOWN, RS_STARTUP, RS_LEADER_CHANGED, RS_DELETED,
+	RS_PROMOTE_FAILED, RS_SHUTDOWN, RS_STARTUP, RS_LEADER_CHANGED, RS_DELETED, RS_NONE,
 };
 
 static const char *const reason_names[] = {
 	"elected", "resigned", "connection-lost", "session-expired", "health-failed",
-	"promote-failed", "shutdown", "startup", "leader-changed", "deleted",
+	"promote-failed", "shutdown", "startup", "leader-changed", "deleted", "",
 };
 
-enum hook_kind { HK_NONE, HK_PROMOTE, HK_DEMOTE, HK_FOLLOW };
+enum hook_kind { HK_NONE, HK_PROMOTE, HK_DEMOTE, HK_FOLLOW, HK_HEALTH };
 
-static const char *const hook_names[] = { "none", "promote", "demote", "follow" };
+static const char *const hook_names[] = { "none", "promote", "demote", "follow", "health" };
 
 /* What to do once we have left the election. */
-enum then { THEN_REJOIN, THEN_BACKOFF, THEN_STOP, THEN_RECONFIG };
+enum then { THEN_REJOIN, THEN_BACKOFF, THEN_STOP, THEN_RECONFIG, THEN_WITHDRAW };
 
 struct role {
 	struct event_base *base;
@@ -60,6 +62,13 @@ struct role {
 	enum then then;
 	bool stopping;		/* shutdown in progress */
 	bool ready_sent;
+
+	/* [health] and [status] */
+	struct health *health;
+	struct status *status;
+	bool healthy;		/* the check passes, or there is none */
+	bool health_out;	/* out of the election because of the check */
+	struct status_metrics m;
 
 	/* the hook running, if any */
 	struct hook *running;
@@ -111,6 +120,10 @@ static void ev_joined(void *arg);
 static void ev_leader(void *arg, const struct leader_info *leader);
 static void ev_session(void *arg, enum zk_event ev);
 static void free_strv(char **v);
+static void on_health(void *arg, bool healthy);
+static char **health_env(void *arg);
+static void reload_health(struct role *r, const struct config *n);
+static void reload_status(struct role *r, const struct config *n);
 static void reload_done(struct role *r);
 
 static const struct election_callbacks election_cb = {
@@ -120,10 +133,16 @@ static const struct election_callbacks election_cb = {
 /* Create the role machine; it owns CFG. */
 struct role *
 role_new(struct event_base *base, struct config *cfg, void (*stopped)(void *arg, int status),
-    void *arg)
+    void *arg, char *err, size_t errlen)
 {
 	struct role *r = xcalloc(1, sizeof(*r));
 
+	if (cfg->status_listen != NULL &&
+	    (r->status = status_new(base, cfg->status_listen, err, errlen)) == NULL) {
+		free(r);
+		return NULL;
+	}
+	r->healthy = !cfg->health_enabled;	/* with a check, join only after a success */
 	r->stop_done = stopped;
 	r->stop_arg = arg;
 	r->base = base;
@@ -143,6 +162,8 @@ role_free(struct role *r)
 	if (r == NULL)
 		return;
 	election_free(r->el);
+	health_free(r->health);
+	status_free(r->status);
 	event_free(r->ev_backoff);
 	event_free(r->ev_reopen);
 	config_free(r->cfg);
@@ -157,6 +178,8 @@ role_free(struct role *r)
 void
 role_start(struct role *r)
 {
+	if (r->cfg->health_enabled)
+		r->health = health_new(r->base, r->cfg, on_health, health_env, r);
 	write_state(r);
 	if (r->cfg->demote_on_start && r->cfg->demote.argv != NULL) {
 		log_info("role: start-up demote (demote_on_start = yes)");
@@ -228,7 +251,7 @@ reconcile(struct role *r)
 		r->follow_pending = false;
 		if (r->cfg->follow.argv != NULL)
 			start_hook(r, HK_FOLLOW, RS_LEADER_CHANGED, resting_role(r));
-	} else if (r->want_in && !r->in && !r->leaving && !r->stopping) {
+	} else if (r->want_in && r->healthy && !r->in && !r->leaving && !r->stopping) {
 		r->in = true;
 		election_join(r->el);
 	}
@@ -255,6 +278,7 @@ ev_elected(void *arg, const struct leader_info *self)
 	if (r->stopping || r->leave_requested || r->leaving)
 		return;
 	r->elected = true;
+	r->m.leader_changes++;
 	set_leader(r, self);
 	reconcile(r);
 }
@@ -310,6 +334,7 @@ ev_leader(void *arg, const struct leader_info *leader)
 	if (r->elected)
 		return;
 	set_leader(r, leader);
+	r->m.leader_changes++;
 	if (strcmp(leader->id, r->cfg->id) == 0) {
 		/* our own previous process, whose znode lingers until its session expires */
 		log_notice("role: the leader is a previous instance of this node (%s); no follow "
@@ -396,6 +421,8 @@ hook_done(void *arg, const struct hook_result *res)
 	r->running = NULL;
 	r->running_kind = HK_NONE;
 	snprintf(r->last_hook_status, sizeof(r->last_hook_status), "%s", res->status);
+	r->m.hook_runs[kind - 1][res->ok ? 0 : 1]++;
+	r->m.hook_seconds[kind - 1] += (double)res->duration_ms / 1000;
 	if (kind == HK_PROMOTE)
 		promote_done(r, res);
 	else if (kind == HK_DEMOTE && !res->ok)
@@ -554,13 +581,27 @@ write_state(struct role *r)
 	st.znode = r->el ? election_znode(r->el) : NULL;
 	st.session_id = r->el ? election_session_id(r->el) : 0;
 	st.zk_state = r->el ? election_zk_state(r->el) : "connecting";
-	st.health = r->cfg->health_enabled ? "unknown" : "none";
+	st.health = r->health != NULL ? health_state(r->health) : "none";
 	st.pid = (long)getpid();
 	st.since = r->since;
 	st.updated = time(NULL);
 	st.transitions = r->transitions;
 	st.last_hook = r->last_hook;
 	st.last_hook_status = r->last_hook_status;
+	if (r->status != NULL) {
+		const struct zk_counters *zc = r->el ? election_zk_counters(r->el) : NULL;
+
+		r->m.connected = r->el && strcmp(st.zk_state, "connected") == 0;
+		r->m.healthy = r->healthy;
+		if (r->health != NULL) {
+			r->m.hook_runs[HK_HEALTH - 1][0] = health_checks(r->health, true);
+			r->m.hook_runs[HK_HEALTH - 1][1] = health_checks(r->health, false);
+		}
+		r->m.expirations = zc ? zc->expirations : 0;
+		r->m.connection_losses = zc ? zc->connection_losses : 0;
+		r->m.zk_requests = zc ? zc->requests : 0;
+		status_update(r->status, &st, &r->m);
+	}
 	if (state_write(r->cfg->state_file, &st) == -1)
 		log_warn("cannot write the state file %s", r->cfg->state_file);
 	notify_status("%s, ZooKeeper %s, leader %s", st.role, st.zk_state,
@@ -597,6 +638,13 @@ left(void *arg)
 		tv.tv_sec = r->cfg->promote_backoff_ms / 1000;
 		tv.tv_usec = (r->cfg->promote_backoff_ms % 1000) * 1000;
 		evtimer_add(r->ev_backoff, &tv);
+		break;
+	case THEN_WITHDRAW:
+		if (r->healthy) {	/* it recovered while we were leaving */
+			r->health_out = false;
+			r->want_in = true;
+		} else
+			set_role(r, R_WITHDRAWN);
 		break;
 	case THEN_STOP:
 		finish_stop(r);
@@ -704,6 +752,8 @@ role_reload(struct role *r, struct config *n)
 	    strcmp(n->path, o->path) != 0 || strcmp(n->id, o->id) != 0 ||
 	    strcmp(n->data, o->data) != 0 || n->mode != o->mode;
 	log_setlevel(n->log_level);
+	reload_health(r, n);
+	reload_status(r, n);
 	config_free(r->next_cfg);
 	r->next_cfg = n;
 	if (!rejoin || r->el == NULL || r->stopping) {
@@ -712,6 +762,7 @@ role_reload(struct role *r, struct config *n)
 		apply_reload(r);
 		log_notice("reload: new settings applied");
 		reload_done(r);
+		write_state(r);
 		return;
 	}
 	log_notice("reload: the election settings changed: leaving the election and joining "
@@ -766,6 +817,91 @@ on_reopen(evutil_socket_t fd, short what, void *arg)
 	reload_done(r);
 	write_state(r);
 	reconcile(r);
+}
+
+/* The check's judgement changed: withdraw from the election, or join again (rule 15). */
+static void
+on_health(void *arg, bool healthy)
+{
+	struct role *r = arg;
+
+	r->healthy = healthy;
+	if (r->stopping) {
+		write_state(r);
+		return;
+	}
+	if (!healthy) {
+		r->health_out = true;
+		if (r->in || r->elected || r->promoted || r->leaving) {
+			log_warnx("role: unhealthy: %s the election", r->elected || r->promoted ?
+			    "demoting and leaving" : "leaving");
+			lose(r, RS_HEALTH_FAILED);
+			evtimer_del(r->ev_backoff);
+			if (r->leaving)
+				r->then = THEN_WITHDRAW;
+			else
+				leave_then(r, THEN_WITHDRAW);
+		} else {
+			r->want_in = false;
+			if (r->role != R_STARTING)
+				set_role(r, R_WITHDRAWN);
+		}
+	} else if (r->health_out && !r->leaving && !r->leave_requested) {
+		log_notice("role: healthy again: joining the election");
+		r->health_out = false;
+		r->want_in = true;
+	}
+	write_state(r);
+	reconcile(r);
+}
+
+/* The health check's environment: the hooks' one, with ZKELECT_EVENT=health. */
+static char **
+health_env(void *arg)
+{
+	struct role *r = arg;
+
+	return hook_env(r, HK_HEALTH, RS_NONE, r->role, r->role);
+}
+
+/* [health] changed on reload: start, stop or reconfigure the check at once. */
+static void
+reload_health(struct role *r, const struct config *n)
+{
+	if (n->health_enabled && r->health != NULL) {
+		health_reconfigure(r->health, n);
+	} else if (n->health_enabled) {
+		/* a new check: judged from its first results, the node stays in meanwhile */
+		r->health = health_new(r->base, n, on_health, health_env, r);
+	} else if (r->health != NULL) {
+		health_free(r->health);
+		r->health = NULL;
+		if (!r->healthy)
+			on_health(r, true);
+	}
+}
+
+/* [status] changed on reload: listen on the new address (keep the old one on failure). */
+static void
+reload_status(struct role *r, const struct config *n)
+{
+	struct status *s;
+	char err[256];
+
+	if (n->status_listen == NULL) {
+		status_free(r->status);
+		r->status = NULL;
+		return;
+	}
+	if (r->status != NULL && strcmp(status_listen(r->status), n->status_listen) == 0)
+		return;
+	status_free(r->status);	/* free the port first: the new address may reuse it */
+	r->status = NULL;
+	if ((s = status_new(r->base, n->status_listen, err, sizeof(err))) == NULL) {
+		log_errorx("reload: %s", err);
+		return;
+	}
+	r->status = s;
 }
 
 /* Tell systemd the reload is over; READY=1 only once we were in the election. */

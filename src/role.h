@@ -7,6 +7,8 @@
 #ifndef ZKELECT_ROLE_H
 #define ZKELECT_ROLE_H
 
+#include <stddef.h>
+
 struct event_base;
 struct config;
 struct role;
@@ -15,9 +17,10 @@ struct role;
  * Create the role machine with CFG (owned from now on). Nothing runs yet.
  * STOPPED(ARG, status) is called once everything is down after a stop (a
  * signal, or a fatal condition such as rejected credentials: status 1).
+ * NULL with a message in ERR when the [status] endpoint cannot listen.
  */
 struct role *role_new(struct event_base *base, struct config *cfg,
-    void (*stopped)(void *arg, int status), void *arg);
+    void (*stopped)(void *arg, int status), void *arg, char *err, size_t errlen);
 void role_free(struct role *r);
 
 /* Start: the start-up demote (if configured), then join the election. */

@@ -29,7 +29,6 @@ struct daemon {
 
 static void usage(FILE *f);
 static struct config *load_config(const char *file, bool to_stdout);
-static bool supported(const struct config *cfg, bool to_stdout);
 static void print_warning(const char *msg);
 static void check_dir(const char *what, const char *path);
 static void on_signal(evutil_socket_t sig, short what, void *arg);
@@ -98,7 +97,8 @@ main(int argc, char *argv[])
 		fatalx("cannot create the event loop");
 	hook_init(d.base);
 	notify_init(d.base);
-	d.role = role_new(d.base, cfg, on_stopped, &d);
+	if ((d.role = role_new(d.base, cfg, on_stopped, &d, err, sizeof(err))) == NULL)
+		fatalx("%s", err);
 
 	/* Signals go through libevent, so their handlers run in the loop and may do real work. */
 	for (size_t i = 0; i < 4; i++) {
@@ -138,33 +138,7 @@ load_config(const char *file, bool to_stdout)
 			log_errorx("%s", e->text);
 	}
 	config_errors_free(errs);
-	if (cfg != NULL && !supported(cfg, to_stdout)) {
-		config_free(cfg);
-		return NULL;
-	}
 	return cfg;
-}
-
-/* Refuse, never ignore, what the contract names but this version does not do yet. */
-static bool
-supported(const struct config *cfg, bool to_stdout)
-{
-	char msg[512];
-	bool ok = true;
-
-	if (cfg->health_enabled) {
-		snprintf(msg, sizeof(msg), "%s:%d: [health] is not supported by this version "
-		    "of zkelectd yet; remove the section", cfg->file, cfg->health_line);
-		to_stdout ? (void)fprintf(stderr, "%s\n", msg) : log_errorx("%s", msg);
-		ok = false;
-	}
-	if (cfg->status_listen != NULL) {
-		snprintf(msg, sizeof(msg), "%s:%d: [status] listen is not supported by this "
-		    "version of zkelectd yet; remove it", cfg->file, cfg->status_line);
-		to_stdout ? (void)fprintf(stderr, "%s\n", msg) : log_errorx("%s", msg);
-		ok = false;
-	}
-	return ok;
 }
 
 static void

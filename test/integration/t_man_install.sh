@@ -83,7 +83,7 @@ check_coverage() {
 
 # Checksums of every source file make install reads.
 source_sums() {
-	(cd "$ROOT" && sha256sum systemd/* man/* conf/* scripts/hooks/*)
+	(cd "$ROOT" && sha256sum systemd/* man/* conf/* scripts/hooks/example-hook scripts/hooks/postgresql/*)
 }
 
 # make install into $DEST (umask 022, as a packager's); output in $T/install-N.log.
@@ -116,10 +116,10 @@ check_tree() {
 			fail "installed $u does not start /usr/sbin/zkelectd"
 	done
 	has_file usr/share/zkelectd/hooks/example-hook 755
-	for hook in "$ROOT"/scripts/hooks/*; do
-		cmp -s "$hook" "$DEST/usr/share/zkelectd/hooks/${hook##*/}" ||
-			fail "scripts/hooks/${hook##*/} is not installed as is"
-	done
+	while IFS= read -r hook; do
+		cmp -s "$ROOT/scripts/hooks/$hook" "$DEST/usr/share/zkelectd/hooks/$hook" ||
+			fail "scripts/hooks/$hook is not installed as is"
+	done < <(cd "$ROOT/scripts/hooks" && find . -type f | sed 's|^\./||')
 	for page in "${PAGES[@]}"; do
 		sect=${page##*.}
 		has_file "usr/share/man/man$sect/$page" 644

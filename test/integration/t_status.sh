@@ -1,0 +1,116 @@
+#!/bin/bash
+# shellcheck disable=SC2317 # functions called through wait_for
+# [status] listen: the read-only HTTP endpoint. /leader, /follower and /health
+# answer 200 or 503 for HAProxy-style checks; /status is the state as JSON
+# (it parses, whatever the leader data holds); /metrics parses as Prometheus
+# text format; other paths 404, other methods 405; a reload moves it.
+# shellcheck source=test/lib.sh
+. "$(dirname "$0")/../lib.sh"
+
+# A free TCP port on 127.0.0.1.
+free_port() {
+	python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'
+}
+
+# http METHOD PORT PATH: print the status code, the body into $T/body.
+http() {
+	python3 - "$@" "$T/body" <<'PY'
+import sys, urllib.request, urllib.error
+method, port, path, out = sys.argv[1:5]
+req = urllib.request.Request("http://127.0.0.1:%s%s" % (port, path), method=method,
+                             data=b"" if method == "POST" else None)
+try:
+    r = urllib.request.urlopen(req, timeout=5); code, body = r.status, r.read()
+except urllib.error.HTTPError as e:
+    code, body = e.code, e.read()
+except OSError:
+    code, body = 0, b""
+open(out, "wb").write(body)
+print(code)
+PY
+}
+
+# expect_code METHOD PORT PATH CODE
+expect_code() {
+	local got
+	got=$(http "$1" "$2" "$3")
+	[ "$got" = "$4" ] || fail "$1 $3 on port $2: $got, expected $4 ($(head -c 200 "$T/body"))"
+}
+
+# True when GET PORT PATH answers CODE.
+answers() {
+	[ "$(http GET "$1" "$2")" = "$3" ]
+}
+
+pa=$(free_port)
+pb=$(free_port)
+data='he said "hi" \ and left'
+zk_start
+write_conf a "status.listen=127.0.0.1:$pa" "election.data=$data"
+write_conf b "status.listen=127.0.0.1:$pb"
+start_queue a b
+wait_for "a's endpoint" 10 answers "$pa" /leader 200
+expect_code GET "$pa" /leader 200
+expect_code GET "$pb" /leader 503
+expect_code GET "$pb" /follower 200
+expect_code GET "$pa" /follower 503
+expect_code GET "$pa" /health 200
+expect_code GET "$pb" /health 200
+expect_code GET "$pa" /nope 404
+expect_code POST "$pa" /leader 405
+
+expect_code GET "$pb" /status 200
+python3 - "$T/body" "$data" "$(state_of b EPOCH)" <<'PY' || fail "b's /status JSON: $(cat "$T/body")"
+import json, sys
+d = json.load(open(sys.argv[1]))
+assert d["role"] == "follower", d
+assert d["leader_id"] == "a", d
+assert d["leader_data"] == sys.argv[2], d["leader_data"]
+assert d["epoch"] == int(sys.argv[3]), d
+assert isinstance(d["pid"], int) and isinstance(d["transitions"], int), d
+for k in ("id", "znode", "session_id", "zk_state", "health", "since", "updated",
+          "last_hook", "last_hook_status"):
+    assert k in d, k
+assert d["health"] == "none" and d["zk_state"] == "connected", d
+PY
+
+expect_code GET "$pa" /metrics 200
+python3 - "$T/body" <<'PY' || fail "a's /metrics: $(cat "$T/body")"
+import re, sys
+sample = re.compile(r'^(zkelectd_[a-z_]+)(\{[a-z_]+="[^"\\]*"(,[a-z_]+="[^"\\]*")*\})? '
+                    r'(-?[0-9]+(\.[0-9]+)?([eE][-+]?[0-9]+)?)$')
+typed, seen = set(), {}
+for line in open(sys.argv[1]).read().splitlines():
+    if line.startswith("# TYPE "):
+        name, kind = line.split()[2:4]
+        assert kind in ("gauge", "counter"), line
+        typed.add(name)
+        continue
+    if line.startswith("# HELP ") or not line:
+        continue
+    m = sample.match(line)
+    assert m, "not a sample: %r" % line
+    assert m.group(1) in typed, "no TYPE for %s" % m.group(1)
+    seen[m.group(1) + (m.group(2) or "")] = float(m.group(4))
+assert seen['zkelectd_role{role="leader"}'] == 1, seen
+assert seen['zkelectd_role{role="follower"}'] == 0, seen
+assert seen['zkelectd_hook_runs_total{hook="promote",outcome="ok"}'] == 1, seen
+assert seen["zkelectd_zk_connected"] == 1, seen
+for name in ("zkelectd_leader_changes_total", "zkelectd_session_expirations_total",
+             "zkelectd_connection_losses_total", "zkelectd_healthy", "zkelectd_role_seconds",
+             'zkelectd_hook_duration_seconds_total{hook="demote"}',
+             'zkelectd_health_checks_total{result="ok"}'):
+    assert name in seen, name
+PY
+
+# a reload moves the endpoint at once, without a role change
+pa2=$(free_port)
+write_conf a "status.listen=127.0.0.1:$pa2" "election.data=$data"
+transitions=$(state_of a TRANSITIONS)
+daemon_stop a HUP
+wait_for "a's endpoint on its new port" 10 answers "$pa2" /leader 200
+expect_code GET "$pa" /leader 0
+[ "$(state_of a TRANSITIONS)" = "$transitions" ] || fail "the reload changed a's role"
+daemon_stop a
+expect_code GET "$pb" /leader 200
+pass
