@@ -95,6 +95,7 @@ install: all
 	install -d $(DESTDIR)$(PREFIX)/share/zkelectd/hooks
 	install -d $(DESTDIR)$(PREFIX)/share/zkelectd/hooks/postgresql
 	install -m 755 scripts/hooks/example-hook $(DESTDIR)$(PREFIX)/share/zkelectd/hooks/
+	install -m 644 systemd/hardening-strict.conf $(DESTDIR)$(PREFIX)/share/zkelectd/
 	install -m 755 scripts/hooks/postgresql/promote scripts/hooks/postgresql/demote \
 	    scripts/hooks/postgresql/follow scripts/hooks/postgresql/health \
 	    $(DESTDIR)$(PREFIX)/share/zkelectd/hooks/postgresql/

@@ -4,6 +4,9 @@
 #include <arpa/inet.h>
 #include <ctype.h>
 #include <errno.h>
+#include <grp.h>
+#include <limits.h>
+#include <pwd.h>
 #include <ini.h>
 #include <inttypes.h>
 #include <stdarg.h>
@@ -43,6 +46,7 @@ enum key_id {
 	KEY_PATH, KEY_ID, KEY_DATA, KEY_MODE, KEY_GRACE, KEY_DEMOTE_ON_START,
 	KEY_PROMOTE, KEY_DEMOTE, KEY_FOLLOW, KEY_TIMEOUT, KEY_PROMOTE_TIMEOUT,
 	KEY_DEMOTE_TIMEOUT, KEY_FOLLOW_TIMEOUT, KEY_ON_PROMOTE_FAILURE, KEY_PROMOTE_BACKOFF,
+	KEY_USER, KEY_GROUP,
 	KEY_HEALTH_COMMAND, KEY_HEALTH_INTERVAL, KEY_HEALTH_TIMEOUT, KEY_HEALTH_FALL,
 	KEY_HEALTH_RISE,
 	KEY_PID_FILE, KEY_STATE_FILE, KEY_LOG_LEVEL,
@@ -68,6 +72,7 @@ struct parse {
 	int seen[KEY_COUNT];	/* line where each key was given, 0 when not */
 	bool bad[KEY_COUNT];	/* given, with an invalid value */
 	int64_t hook_timeout_ms;
+	gid_t group;		/* [hooks] group, when given */
 	struct problem *problems;
 	size_t nproblems;
 };
@@ -113,6 +118,12 @@ static bool set_mode(struct parse *, const struct key *, const char *);
 static bool set_on_promote_failure(struct parse *, const struct key *, const char *);
 static bool set_log_level(struct parse *, const struct key *, const char *);
 static bool set_listen(struct parse *, const struct key *, const char *);
+static bool set_user(struct parse *, const struct key *, const char *);
+static bool set_group(struct parse *, const struct key *, const char *);
+static void finish_run_as(struct parse *, int);
+static void check_owner_mode(struct parse *, const char *, int, const char *,
+    const struct stat *);
+static void check_dirs(struct parse *, const char *, int, const char *);
 static bool valid_id(const char *);
 static bool valid_port(const char *);
 static bool valid_hostname(const char *, size_t);
@@ -154,6 +165,8 @@ static const struct key keys[KEY_COUNT] = {
 	[KEY_FOLLOW_TIMEOUT] = DUR(S_HOOKS, "follow_timeout", follow_timeout_ms, 1, 24 * MS_HOUR),
 	[KEY_ON_PROMOTE_FAILURE] = FUN(S_HOOKS, "on_promote_failure", set_on_promote_failure),
 	[KEY_PROMOTE_BACKOFF] = DUR(S_HOOKS, "promote_backoff", promote_backoff_ms, 0, MS_HOUR),
+	[KEY_USER] = FUN(S_HOOKS, "user", set_user),
+	[KEY_GROUP] = FUN(S_HOOKS, "group", set_group),
 	[KEY_HEALTH_COMMAND] = FLD(S_HEALTH, "command", set_command, health),
 	[KEY_HEALTH_INTERVAL] = DUR(S_HEALTH, "interval", health_interval_ms, 100, MS_HOUR),
 	[KEY_HEALTH_TIMEOUT] = DUR(S_HEALTH, "timeout", health_timeout_ms, 1, MS_HOUR),
@@ -751,6 +764,70 @@ set_log_level(struct parse *p, const struct key *k, const char *v)
 	return true;
 }
 
+/* [hooks] user: a user name (or a numeric uid) hooks and the health check run as. */
+static bool
+set_user(struct parse *p, const struct key *k, const char *v)
+{
+	struct passwd *pw;
+
+	(void)k;
+	errno = 0;
+	if ((pw = getpwnam(v)) == NULL) {
+		problem(p, p->line, "user: no such user \"%s\"", v);
+		return false;
+	}
+	p->cfg->hook_user = xstrdup(pw->pw_name);
+	p->cfg->hook_home = xstrdup(pw->pw_dir);
+	p->cfg->run_as = xcalloc(1, sizeof(*p->cfg->run_as));
+	p->cfg->run_as->uid = pw->pw_uid;
+	p->cfg->run_as->gid = pw->pw_gid;
+	return true;
+}
+
+/* [hooks] group: the group hooks run as (default: the user's own group). */
+static bool
+set_group(struct parse *p, const struct key *k, const char *v)
+{
+	struct group *gr;
+
+	(void)k;
+	if ((gr = getgrnam(v)) == NULL) {
+		problem(p, p->line, "group: no such group \"%s\"", v);
+		return false;
+	}
+	p->group = gr->gr_gid;
+	return true;
+}
+
+/*
+ * Whom hooks run as: the user's groups (or the one given), and only root can
+ * switch. A group without a user is an error: say whose group it is.
+ */
+static void
+finish_run_as(struct parse *p, int flags)
+{
+	struct run_as *as = p->cfg->run_as;
+	int n = 0;
+
+	if (p->seen[KEY_GROUP] && !p->bad[KEY_GROUP] && !p->seen[KEY_USER]) {
+		problem(p, p->seen[KEY_GROUP], "group: give user as well (the group hooks run "
+		    "as goes with a user)");
+		return;
+	}
+	if (as == NULL)
+		return;
+	if (p->seen[KEY_GROUP] && !p->bad[KEY_GROUP])
+		as->gid = p->group;
+	getgrouplist(p->cfg->hook_user, as->gid, NULL, &n);
+	as->groups = xcalloc((size_t)n + 1, sizeof(gid_t));
+	as->ngroups = n;
+	if (getgrouplist(p->cfg->hook_user, as->gid, as->groups, &as->ngroups) == -1)
+		as->ngroups = 0;
+	if ((flags & CONFIG_CHECK_COMMANDS) && geteuid() != 0 && as->uid != geteuid())
+		problem(p, p->seen[KEY_USER], "user: running hooks as %s needs root (zkelectd "
+		    "runs as uid %ld)", p->cfg->hook_user, (long)geteuid());
+}
+
 /* [status] listen: HOST:PORT, [IPV6]:PORT. */
 static bool
 set_listen(struct parse *p, const struct key *k, const char *v)
@@ -795,6 +872,7 @@ finish(struct parse *p, int flags)
 	if (!p->seen[KEY_FOLLOW_TIMEOUT])
 		cfg->follow_timeout_ms = p->hook_timeout_ms;
 	finish_grace(p);
+	finish_run_as(p, flags);
 	if (cfg->pid_file == NULL)
 		cfg->pid_file = xstrdup(DEFAULT_PID_FILE);
 	if (cfg->state_file == NULL)
@@ -892,6 +970,54 @@ check_command(struct parse *p, const char *name, const struct command *cmd)
 		problem(p, cmd->line, "%s: %s is not a regular file", name, cmd->argv[0]);
 	else if (access(cmd->argv[0], X_OK) != 0)
 		problem(p, cmd->line, "%s: %s is not executable", name, cmd->argv[0]);
+	else if (geteuid() == 0) {
+		/* like keepalived's script security: nobody but root may change what root runs */
+		char real[PATH_MAX];
+
+		check_owner_mode(p, name, cmd->line, cmd->argv[0], &st);
+		check_dirs(p, name, cmd->line, cmd->argv[0]);
+		if (realpath(cmd->argv[0], real) != NULL && strcmp(real, cmd->argv[0]) != 0)
+			check_dirs(p, name, cmd->line, real);
+	}
+}
+
+/* A program run by root must belong to root (or the hooks' user) and be writable by no one else. */
+static void
+check_owner_mode(struct parse *p, const char *name, int line, const char *path,
+    const struct stat *st)
+{
+	const struct run_as *as = p->cfg->run_as;
+
+	if (st->st_uid != 0 && (as == NULL || st->st_uid != as->uid))
+		problem(p, line, "%s: %s belongs to uid %ld, not root: whoever owns it could run "
+		    "anything as %s (chown root)", name, path, (long)st->st_uid,
+		    as != NULL ? p->cfg->hook_user : "root");
+	else if ((st->st_mode & S_IWOTH) || ((st->st_mode & S_IWGRP) && st->st_gid != 0))
+		problem(p, line, "%s: %s is writable by %s: anyone there could run anything as "
+		    "%s (chmod go-w %s)", name, path, (st->st_mode & S_IWOTH) ? "others" :
+		    "its group", as != NULL ? p->cfg->hook_user : "root", path);
+}
+
+/* No directory on the way to PATH may let others replace it (writable, no sticky bit). */
+static void
+check_dirs(struct parse *p, const char *name, int line, const char *path)
+{
+	char *dir = xstrdup(path), *slash;
+	struct stat st;
+
+	while ((slash = strrchr(dir, '/')) != NULL) {
+		*slash = '\0';
+		if (stat(dir[0] != '\0' ? dir : "/", &st) == 0 && (st.st_mode & S_IWOTH) &&
+		    !(st.st_mode & S_ISVTX)) {
+			problem(p, line, "%s: %s lies in %s, which others may write to (no sticky "
+			    "bit): anyone could replace it (chmod o-w %s)", name, path,
+			    dir[0] != '\0' ? dir : "/", dir[0] != '\0' ? dir : "/");
+			break;
+		}
+		if (dir[0] == '\0')
+			break;
+	}
+	free(dir);
 }
 
 /* The one problem of a file we cannot read at all. */
@@ -962,6 +1088,11 @@ config_free(struct config *cfg)
 	command_free(&cfg->demote);
 	command_free(&cfg->follow);
 	command_free(&cfg->health);
+	free(cfg->hook_user);
+	free(cfg->hook_home);
+	if (cfg->run_as != NULL)
+		free(cfg->run_as->groups);
+	free(cfg->run_as);
 	free(cfg->pid_file);
 	free(cfg->state_file);
 	free(cfg->status_listen);

@@ -5,6 +5,8 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#include "hook.h"
+
 #define CONFIG_DEFAULT_FILE "/etc/zkelectd/zkelectd.conf"
 #define CONFIG_ID_MAX 128
 /* Debian's inih reads at most 200 bytes a line, newline and NUL included. */
@@ -42,6 +44,9 @@ struct config {
 	int64_t promote_timeout_ms, demote_timeout_ms, follow_timeout_ms; /* default: timeout, 60 s */
 	enum promote_failure on_promote_failure;	/* default resign */
 	int64_t promote_backoff_ms;	/* default 5 s */
+	char *hook_user;		/* [hooks] user: hooks and the health check run as */
+	char *hook_home;		/* that user's home (HOME for the hooks) */
+	struct run_as *run_as;		/* NULL: as the daemon itself */
 
 	/* [health] (optional) */
 	bool health_enabled;

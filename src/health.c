@@ -15,6 +15,7 @@ struct health {
 	struct event *ev_timer;
 	struct command cmd;
 	int64_t interval_ms, timeout_ms;
+	const struct run_as *as;	/* the configuration's, kept in force by reloads */
 	int fall, rise;
 	health_change_fn *change;
 	health_env_fn *env;
@@ -55,6 +56,7 @@ set_config(struct health *h, const struct config *cfg)
 	command_free(&h->cmd);
 	command_copy(&h->cmd, &cfg->health);
 	h->interval_ms = cfg->health_interval_ms;
+	h->as = cfg->run_as;
 	h->timeout_ms = cfg->health_timeout_ms;
 	h->fall = cfg->health_fall;
 	h->rise = cfg->health_rise;
@@ -108,7 +110,7 @@ on_timer(evutil_socket_t fd, short what, void *arg)
 		argv[i] = xstrdup(h->cmd.argv[i]);
 	argv[i] = xstrdup("health");
 	envp = h->env(h->arg);
-	h->running = hook_run("health", argv, envp, h->timeout_ms, run_done, h);
+	h->running = hook_run("health", argv, envp, h->timeout_ms, h->as, run_done, h);
 	hook_quiet(h->running);
 	free_strv(argv);
 	free_strv(envp);

@@ -1,8 +1,11 @@
 /* hook: run one child command without ever blocking the event loop. */
 #include <errno.h>
 #include <fcntl.h>
+#include <pthread.h>
 #include <signal.h>
-#include <spawn.h>
+#include <stdint.h>
+#include <grp.h>
+#include <sys/prctl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -46,14 +49,19 @@ struct hook {
 	struct hook *next;
 };
 
+struct spawn;
+static int hook_vfork(struct hook *, struct spawn *);
+static void hook_child(const struct spawn *) __attribute__((noreturn));
+
 static struct event_base *hook_base;
 static struct event *hook_sigchld;
 static struct hook *hook_live;	/* runs not yet finished */
 
 static int64_t hook_ms_since(const struct timespec *);
 static void hook_timer(struct event *, int64_t);
-static int hook_spawn(struct hook *, char *const [], char *const [], int);
-static void hook_start(struct hook *, char *const [], char *const []);
+static int hook_spawn(struct hook *, char *const [], char *const [], const struct run_as *, int);
+
+static void hook_start(struct hook *, char *const [], char *const [], const struct run_as *);
 static void hook_unlink(struct hook *);
 static void hook_finish(struct hook *);
 static void hook_result(struct hook *, struct hook_result *);
@@ -107,7 +115,7 @@ hook_shutdown(void)
 /* Start a run of ARGV; DONE is always called later, from the loop. */
 struct hook *
 hook_run(const char *name, char *const argv[], char *const envp[],
-    int64_t timeout_ms, hook_done_fn *done, void *arg)
+    int64_t timeout_ms, const struct run_as *as, hook_done_fn *done, void *arg)
 {
 	struct hook *h;
 
@@ -121,20 +129,20 @@ hook_run(const char *name, char *const argv[], char *const envp[],
 	h->next = hook_live;
 	hook_live = h;
 	clock_gettime(CLOCK_MONOTONIC, &h->start);
-	hook_start(h, argv, envp);
+	hook_start(h, argv, envp, as);
 	return h;
 }
 
 /* Spawn the child and arm its events; on failure report it from a zero timer. */
 static void
-hook_start(struct hook *h, char *const argv[], char *const envp[])
+hook_start(struct hook *h, char *const argv[], char *const envp[], const struct run_as *as)
 {
 	int fds[2], error;
 
 	if (pipe2(fds, O_CLOEXEC) == -1)
 		error = errno;
 	else {
-		error = hook_spawn(h, argv, envp, fds[1]);
+		error = hook_spawn(h, argv, envp, as, fds[1]);
 		close(fds[1]);
 		if (error != 0)
 			close(fds[0]);
@@ -160,43 +168,93 @@ hook_start(struct hook *h, char *const argv[], char *const envp[])
 }
 
 /*
- * posix_spawn ARGV in a new process group with default signal dispositions, an
- * empty mask, /dev/null as stdin, OUT as stdout and stderr and nothing else
- * open. Returns 0 or an errno value.
+ * What the child of vfork() needs, prepared by the parent: the child shares
+ * our memory until it execs, so it only reads this and makes system calls.
+ */
+struct spawn {
+	char *const *argv, *const *envp;
+	const struct run_as *as;
+	int out, devnull;
+	pid_t parent;
+	volatile int error;	/* set by the child when it cannot exec */
+};
+
+/*
+ * Start ARGV in a new process group with default signal dispositions, an empty
+ * mask, /dev/null as stdin, OUT as stdout and stderr, nothing else open, a
+ * parent-death signal and AS's identity. vfork() rather than posix_spawn(),
+ * which cannot set the parent-death signal or switch users; it is as cheap.
+ * Returns 0 or an errno value.
  */
 static int
-hook_spawn(struct hook *h, char *const argv[], char *const envp[], int out)
+hook_spawn(struct hook *h, char *const argv[], char *const envp[], const struct run_as *as,
+    int out)
 {
 	static char *const noenv[] = { NULL };
-	posix_spawn_file_actions_t fa;
-	posix_spawnattr_t attr;
-	sigset_t none, all;
-	int error;
+	struct spawn sp = { argv, envp != NULL ? envp : noenv, as, out, -1, getpid(), 0 };
 
-	sigemptyset(&none);
-	sigfillset(&all);	/* every catchable signal back to SIG_DFL (SIGPIPE!) */
-	sigdelset(&all, SIGKILL);
-	sigdelset(&all, SIGSTOP);
-	posix_spawnattr_init(&attr);
-	posix_spawnattr_setflags(&attr, POSIX_SPAWN_SETPGROUP |
-	    POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF);
-	posix_spawnattr_setpgroup(&attr, 0);
-	posix_spawnattr_setsigmask(&attr, &none);
-	posix_spawnattr_setsigdefault(&attr, &all);
+	if ((sp.devnull = open("/dev/null", O_RDONLY | O_CLOEXEC)) == -1)
+		return errno;
+	return hook_vfork(h, &sp);
+}
 
-	posix_spawn_file_actions_init(&fa);
-	posix_spawn_file_actions_addopen(&fa, STDIN_FILENO, "/dev/null", O_RDONLY, 0);
-	posix_spawn_file_actions_adddup2(&fa, out, STDOUT_FILENO);
-	posix_spawn_file_actions_adddup2(&fa, out, STDERR_FILENO);
-	posix_spawn_file_actions_addclosefrom_np(&fa, STDERR_FILENO + 1);
+/* vfork and exec as SP says; only H and SP are used after vfork returns. */
+static int
+hook_vfork(struct hook *h, struct spawn *sp)
+{
+	sigset_t all, old;
+	int status;
 
-	error = posix_spawn(&h->pid, argv[0], &fa, &attr, argv,
-	    envp != NULL ? envp : noenv);
-	if (error != 0)
+	/* no handler of ours may run in the child before it resets them */
+	sigfillset(&all);
+	pthread_sigmask(SIG_BLOCK, &all, &old);
+	h->pid = vfork();
+	if (h->pid == 0)
+		hook_child(sp);
+	pthread_sigmask(SIG_SETMASK, &old, NULL);
+	close(sp->devnull);
+	if (h->pid == -1)
+		return errno;
+	if (sp->error != 0) {
+		/* it never ran: reap it here, before the SIGCHLD handler sees it */
+		while (waitpid(h->pid, &status, 0) == -1 && errno == EINTR)
+			;
 		h->pid = -1;
-	posix_spawn_file_actions_destroy(&fa);
-	posix_spawnattr_destroy(&attr);
-	return error;
+		return sp->error;
+	}
+	return 0;
+}
+
+/* In the child of vfork(): set up and exec; only system calls from here on. */
+static void
+hook_child(const struct spawn *csp)
+{
+	struct spawn *sp = (struct spawn *)(uintptr_t)csp;
+	struct sigaction dfl;
+	sigset_t none;
+
+	memset(&dfl, 0, sizeof(dfl));
+	dfl.sa_handler = SIG_DFL;
+	for (int sig = 1; sig < NSIG; sig++)
+		if (sig != SIGKILL && sig != SIGSTOP)
+			sigaction(sig, &dfl, NULL);	/* SIGPIPE too: we ignore it */
+	if (setpgid(0, 0) == -1 ||
+	    prctl(PR_SET_PDEATHSIG, SIGKILL) == -1 || getppid() != sp->parent ||
+	    dup2(sp->devnull, STDIN_FILENO) == -1 || dup2(sp->out, STDOUT_FILENO) == -1 ||
+	    dup2(sp->out, STDERR_FILENO) == -1 ||
+	    close_range(STDERR_FILENO + 1, ~0U, 0) == -1)
+		goto fail;
+	if (sp->as != NULL &&
+	    (setgroups((size_t)sp->as->ngroups, sp->as->groups) == -1 ||
+	    setresgid(sp->as->gid, sp->as->gid, sp->as->gid) == -1 ||
+	    setresuid(sp->as->uid, sp->as->uid, sp->as->uid) == -1))
+		goto fail;
+	sigemptyset(&none);
+	sigprocmask(SIG_SETMASK, &none, NULL);
+	execve(sp->argv[0], sp->argv, sp->envp);
+fail:
+	sp->error = errno != 0 ? errno : EINVAL;
+	_exit(127);
 }
 
 /* End the run as on timeout: SIGTERM to the group now, SIGKILL 5 s later. */

@@ -18,6 +18,14 @@
 struct event_base;
 struct hook;
 
+/* Whom a run is started as (hook_run's AS; NULL: as the daemon itself). */
+struct run_as {
+	uid_t uid;
+	gid_t gid;
+	int ngroups;		/* supplementary groups */
+	gid_t *groups;
+};
+
 struct hook_result {
 	bool ok;		/* exited with status 0, not timed out, not stopped */
 	int wstatus;		/* raw wait status; -1 when it could not be started */
@@ -34,13 +42,15 @@ void hook_init(struct event_base *base);
 void hook_shutdown(void);
 
 /*
- * Start ARGV (argv[0] absolute) with ENVP. DONE is called once, from the loop,
+ * Start ARGV (argv[0] absolute) with ENVP, as AS (NULL: as we are). The child
+ * also gets a parent-death signal (SIGKILL when the daemon dies).
+ * DONE is called once, from the loop,
  * when the run is finished; the hook is freed after DONE returns. If the child
  * cannot be started, DONE is still called (from the loop, soon) with wstatus -1.
  * NAME labels log lines ("promote").
  */
 struct hook *hook_run(const char *name, char *const argv[], char *const envp[],
-    int64_t timeout_ms, hook_done_fn *done, void *arg);
+    int64_t timeout_ms, const struct run_as *as, hook_done_fn *done, void *arg);
 
 /* End the run as on timeout (SIGTERM to the group, SIGKILL 5 s later); counts as failed. */
 void hook_stop(struct hook *h);

@@ -405,7 +405,8 @@ start_hook(struct role *r, enum hook_kind kind, enum reason why, enum role_name 
 	r->running_ended = false;
 	snprintf(r->last_hook, sizeof(r->last_hook), "%s", hook_names[kind]);
 	snprintf(r->last_hook_status, sizeof(r->last_hook_status), "running");
-	r->running = hook_run(hook_names[kind], argv, envp, hook_timeout(r, kind), hook_done, r);
+	r->running = hook_run(hook_names[kind], argv, envp, hook_timeout(r, kind), r->cfg->run_as,
+	    hook_done, r);
 	free_strv(argv);
 	free_strv(envp);
 	write_state(r);
@@ -512,8 +513,11 @@ hook_env(struct role *r, enum hook_kind kind, enum reason why, enum role_name pr
 	bool known = r->leader_epoch >= 0 && why != RS_STARTUP;
 
 	for (size_t i = 0; i < sizeof(keep) / sizeof(keep[0]); i++)
-		if ((v = getenv(keep[i])) != NULL)
+		if ((v = getenv(keep[i])) != NULL &&
+		    (r->cfg->hook_home == NULL || strcmp(keep[i], "HOME") != 0))
 			env[n++] = xasprintf("%s=%s", keep[i], v);
+	if (r->cfg->hook_home != NULL)	/* hooks run as [hooks] user: its home */
+		env[n++] = xasprintf("HOME=%s", r->cfg->hook_home);
 	if (getenv("PATH") == NULL)
 		env[n++] = xstrdup("PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin");
 	snprintf(epoch, sizeof(epoch), "%" PRId64, r->leader_epoch);

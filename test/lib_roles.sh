@@ -19,6 +19,7 @@
 #   start_queue NAME...            start them in order: the first leads, the rest follow
 #   event_mark WHAT...             add a line (FAULT, HEAL, KILL...) to the event log
 #   check_log SESSION_MS           run test/check_invariants.py over the event log
+#   not_alive PID                  the process is gone (or a zombie)
 
 role_is() {
 	[ "$(state_of "$1" ROLE 2>/dev/null)" = "$2" ]
@@ -125,4 +126,9 @@ check_log() {
 	echo "$(($(now_us) * 1000)) - END" >>"$T/run.log"
 	python3 "$ROOT/test/check_invariants.py" "$T/run.log" >"$T/checker.out" ||
 		fail "invariant checker: $(grep -E 'VIOLATION|verdict' "$T/checker.out")"
+}
+
+# not_alive PID: the process is gone (a zombie counts as gone).
+not_alive() {
+	! kill -0 "$1" 2>/dev/null || [[ $(sed 's/.*) //' "/proc/$1/stat" 2>/dev/null) == Z* ]]
 }

@@ -204,7 +204,7 @@ run_captured(const char *name, char *const argv[], char *const envp[],
 
 	memset(o, 0, sizeof(*o));
 	capture_start();
-	hook_run(name, argv, envp, timeout_ms, done_cb, o);
+	hook_run(name, argv, envp, timeout_ms, NULL, done_cb, o);
 	ok = loop_until(outcome_done, o, DEADLINE_MS);
 	log = capture_end();
 	if (!ok)
@@ -424,7 +424,7 @@ test_kill(void **state)
 
 	(void)state;
 	memset(&o, 0, sizeof(o));
-	h = hook_run("k", argv, envp, 60000, done_cb, &o);
+	h = hook_run("k", argv, envp, 60000, NULL, done_cb, &o);
 	assert_true(hook_pid(h) > 0);
 	assert_string_equal(hook_name(h), "k");
 	hook_kill(h);
@@ -447,7 +447,7 @@ test_stop(void **state)
 
 	(void)state;
 	memset(&o, 0, sizeof(o));
-	h = hook_run("s", argv, envp, 60000, done_cb, &o);
+	h = hook_run("s", argv, envp, 60000, NULL, done_cb, &o);
 	hook_stop(h);
 	if (!loop_until(outcome_done, &o, DEADLINE_MS))
 		fail_msg("stopped hook did not finish");
@@ -467,7 +467,7 @@ test_spawn_failure(void **state)
 
 	(void)state;
 	memset(&o, 0, sizeof(o));
-	h = hook_run("missing", argv, envp, 5000, done_cb, &o);
+	h = hook_run("missing", argv, envp, 5000, NULL, done_cb, &o);
 	assert_non_null(h);
 	assert_false(o.done);
 	if (!loop_until(outcome_done, &o, DEADLINE_MS))
@@ -523,8 +523,8 @@ test_concurrent_runs(void **state)
 	(void)state;
 	memset(&oa, 0, sizeof(oa));
 	memset(&ob, 0, sizeof(ob));
-	hook_run("a", a, envp, 5000, done_cb, &oa);
-	hook_run("b", b, envp, 5000, done_cb, &ob);
+	hook_run("a", a, envp, 5000, NULL, done_cb, &oa);
+	hook_run("b", b, envp, 5000, NULL, done_cb, &ob);
 	if (!loop_until(outcome_done, &oa, DEADLINE_MS) ||
 	    !loop_until(outcome_done, &ob, DEADLINE_MS))
 		fail_msg("concurrent hooks did not both finish");
