@@ -670,7 +670,7 @@ election_set_grace(struct election *e, int64_t grace_ms)
 static void
 retry_later(struct election *e)
 {
-	struct timeval tv = { RETRY_MS / 1000, (RETRY_MS % 1000) * 1000 };
+	struct timeval tv = { RETRY_MS / 1000, (suseconds_t)(RETRY_MS % 1000) * 1000 };
 
 	evtimer_add(e->ev_retry, &tv);
 }

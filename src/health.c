@@ -24,6 +24,7 @@ struct health {
 	enum verdict verdict;
 	int streak;		/* consecutive results against the verdict */
 	unsigned long ok_count, failed_count;
+	double seconds;
 };
 
 static void on_timer(evutil_socket_t fd, short what, void *arg);
@@ -123,6 +124,7 @@ run_done(void *arg, const struct hook_result *res)
 	struct health *h = arg;
 
 	h->running = NULL;
+	h->seconds += (double)res->duration_ms / 1000;
 	if (res->ok)
 		h->ok_count++;
 	else
@@ -168,6 +170,12 @@ bool
 health_ok(const struct health *h)
 {
 	return h->verdict == H_OK;
+}
+
+double
+health_seconds(const struct health *h)
+{
+	return h->seconds;
 }
 
 unsigned long

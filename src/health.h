@@ -30,5 +30,7 @@ void health_free(struct health *h);
 const char *health_state(const struct health *h);
 bool health_ok(const struct health *h);
 unsigned long health_checks(const struct health *h, bool ok);
+/* Seconds spent in checks so far. */
+double health_seconds(const struct health *h);
 
 #endif

@@ -106,6 +106,8 @@ static enum role_name demote_target(const struct role *r, enum reason why);
 static void lose(struct role *r, enum reason why);
 static void set_leader(struct role *r, const struct leader_info *li);
 static void write_state(struct role *r);
+static void fill_state(struct role *r, struct state *st);
+static void push_status(void *arg);
 static void open_election(struct role *r);
 static void leave_then(struct role *r, enum then then);
 static void left(void *arg);
@@ -138,7 +140,7 @@ role_new(struct event_base *base, struct config *cfg, void (*stopped)(void *arg,
 	struct role *r = xcalloc(1, sizeof(*r));
 
 	if (cfg->status_listen != NULL &&
-	    (r->status = status_new(base, cfg->status_listen, err, errlen)) == NULL) {
+	    (r->status = status_new(base, cfg->status_listen, push_status, r, err, errlen)) == NULL) {
 		free(r);
 		return NULL;
 	}
@@ -570,42 +572,60 @@ set_role(struct role *r, enum role_name to)
 	r->transitions++;
 }
 
+/* What the state file says now. */
+static void
+fill_state(struct role *r, struct state *st)
+{
+	memset(st, 0, sizeof(*st));
+	st->role = role_names[r->role];
+	st->id = r->cfg->id;
+	st->leader_id = r->leader_id;
+	st->leader_data = r->leader_data;
+	st->epoch = r->leader_epoch;
+	st->znode = r->el ? election_znode(r->el) : NULL;
+	st->session_id = r->el ? election_session_id(r->el) : 0;
+	st->zk_state = r->el ? election_zk_state(r->el) : "connecting";
+	st->health = r->health != NULL ? health_state(r->health) : "none";
+	st->pid = (long)getpid();
+	st->since = r->since;
+	st->updated = time(NULL);
+	st->transitions = r->transitions;
+	st->last_hook = r->last_hook;
+	st->last_hook_status = r->last_hook_status;
+}
+
+/* Hand the status endpoint a fresh snapshot (also called by it before answering). */
+static void
+push_status(void *arg)
+{
+	struct role *r = arg;
+	const struct zk_counters *zc = r->el ? election_zk_counters(r->el) : NULL;
+	struct state st;
+
+	if (r->status == NULL)
+		return;
+	fill_state(r, &st);
+	r->m.connected = r->el && strcmp(st.zk_state, "connected") == 0;
+	r->m.healthy = r->healthy;
+	if (r->health != NULL) {
+		r->m.hook_runs[HK_HEALTH - 1][0] = health_checks(r->health, true);
+		r->m.hook_runs[HK_HEALTH - 1][1] = health_checks(r->health, false);
+		r->m.hook_seconds[HK_HEALTH - 1] = health_seconds(r->health);
+	}
+	r->m.expirations = zc ? zc->expirations : 0;
+	r->m.connection_losses = zc ? zc->connection_losses : 0;
+	r->m.zk_requests = zc ? zc->requests : 0;
+	status_update(r->status, &st, &r->m);
+}
+
 /* Write the state file (atomically); a failure is logged, never fatal. */
 static void
 write_state(struct role *r)
 {
 	struct state st;
 
-	memset(&st, 0, sizeof(st));
-	st.role = role_names[r->role];
-	st.id = r->cfg->id;
-	st.leader_id = r->leader_id;
-	st.leader_data = r->leader_data;
-	st.epoch = r->leader_epoch;
-	st.znode = r->el ? election_znode(r->el) : NULL;
-	st.session_id = r->el ? election_session_id(r->el) : 0;
-	st.zk_state = r->el ? election_zk_state(r->el) : "connecting";
-	st.health = r->health != NULL ? health_state(r->health) : "none";
-	st.pid = (long)getpid();
-	st.since = r->since;
-	st.updated = time(NULL);
-	st.transitions = r->transitions;
-	st.last_hook = r->last_hook;
-	st.last_hook_status = r->last_hook_status;
-	if (r->status != NULL) {
-		const struct zk_counters *zc = r->el ? election_zk_counters(r->el) : NULL;
-
-		r->m.connected = r->el && strcmp(st.zk_state, "connected") == 0;
-		r->m.healthy = r->healthy;
-		if (r->health != NULL) {
-			r->m.hook_runs[HK_HEALTH - 1][0] = health_checks(r->health, true);
-			r->m.hook_runs[HK_HEALTH - 1][1] = health_checks(r->health, false);
-		}
-		r->m.expirations = zc ? zc->expirations : 0;
-		r->m.connection_losses = zc ? zc->connection_losses : 0;
-		r->m.zk_requests = zc ? zc->requests : 0;
-		status_update(r->status, &st, &r->m);
-	}
+	fill_state(r, &st);
+	push_status(r);
 	if (state_write(r->cfg->state_file, &st) == -1)
 		log_warn("cannot write the state file %s", r->cfg->state_file);
 	notify_status("%s, ZooKeeper %s, leader %s", st.role, st.zk_state,
@@ -901,7 +921,7 @@ reload_status(struct role *r, const struct config *n)
 		return;
 	status_free(r->status);	/* free the port first: the new address may reuse it */
 	r->status = NULL;
-	if ((s = status_new(r->base, n->status_listen, err, sizeof(err))) == NULL) {
+	if ((s = status_new(r->base, n->status_listen, push_status, r, err, sizeof(err))) == NULL) {
 		log_errorx("reload: %s", err);
 		return;
 	}

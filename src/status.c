@@ -1,4 +1,5 @@
 /* status: the read-only HTTP endpoint, answered from the last snapshot. */
+#include <errno.h>
 #include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -32,6 +33,8 @@ struct snapshot {
 
 struct status {
 	struct evhttp *http;
+	void (*refresh)(void *arg);
+	void *arg;
 	char *listen;
 	struct snapshot snap;
 };
@@ -51,7 +54,8 @@ static char *dup_or_empty(const char *s);
 
 /* Bind the endpoint. */
 struct status *
-status_new(struct event_base *base, const char *listen, char *err, size_t errlen)
+status_new(struct event_base *base, const char *listen, void (*refresh)(void *arg), void *arg,
+    char *err, size_t errlen)
 {
 	struct status *s;
 	char host[256];
@@ -63,6 +67,8 @@ status_new(struct event_base *base, const char *listen, char *err, size_t errlen
 	}
 	s = xcalloc(1, sizeof(*s));
 	s->http = evhttp_new(base);
+	s->refresh = refresh;
+	s->arg = arg;
 	s->listen = xstrdup(listen);
 	status_update(s, &(struct state){ .role = "starting", .epoch = -1 },
 	    &(struct status_metrics){ 0 });
@@ -103,6 +109,8 @@ split_listen(const char *listen, char *host, size_t hostlen, int *port)
 {
 	const char *colon = strrchr(listen, ':');
 	const char *h = listen;
+	char *end;
+	long v;
 	size_t n;
 
 	if (colon == NULL || colon == listen)
@@ -116,8 +124,12 @@ split_listen(const char *listen, char *host, size_t hostlen, int *port)
 		return false;
 	memcpy(host, h, n);
 	host[n] = '\0';
-	*port = atoi(colon + 1);
-	return *port > 0 && *port < 65536;
+	errno = 0;
+	v = strtol(colon + 1, &end, 10);
+	if (errno != 0 || end == colon + 1 || *end != '\0' || v <= 0 || v >= 65536)
+		return false;
+	*port = (int)v;
+	return true;
 }
 
 static char *
@@ -177,6 +189,7 @@ on_request(struct evhttp_request *req, void *arg)
 
 	if (path == NULL)
 		path = "/";
+	s->refresh(s->arg);
 	if (strcmp(path, "/leader") != 0 && strcmp(path, "/follower") != 0 &&
 	    strcmp(path, "/health") != 0 && strcmp(path, "/status") != 0 &&
 	    strcmp(path, "/metrics") != 0) {

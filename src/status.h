@@ -32,8 +32,12 @@ struct status_metrics {
 	unsigned long zk_requests;
 };
 
-/* Listen on LISTEN ("HOST:PORT", "[V6]:PORT"); NULL with a message in ERR on failure. */
-struct status *status_new(struct event_base *base, const char *listen, char *err, size_t errlen);
+/*
+ * Listen on LISTEN ("HOST:PORT", "[V6]:PORT"); NULL with a message in ERR on
+ * failure. REFRESH(ARG) is called before each answer, to push a fresh snapshot.
+ */
+struct status *status_new(struct event_base *base, const char *listen,
+    void (*refresh)(void *arg), void *arg, char *err, size_t errlen);
 void status_free(struct status *s);
 /* The listen address in use. */
 const char *status_listen(const struct status *s);

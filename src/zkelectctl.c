@@ -113,7 +113,7 @@ process_state(pid_t pid)
 	if ((fp = fopen(path, "r")) == NULL)
 		return 0;
 	len = fread(buf, 1, sizeof(buf) - 1, fp);
-	fclose(fp);
+	(void)fclose(fp);	/* read only: nothing to flush, nothing to report */
 	buf[len] = '\0';
 	/* "PID (COMM) S ...": COMM may hold blanks and parentheses */
 	if ((p = strrchr(buf, ')')) == NULL || p[1] != ' ')
@@ -171,7 +171,8 @@ print_ago(FILE *fp, int64_t since)
 		fputs("-", fp);
 		return;
 	}
-	strftime(date, sizeof(date), "%Y-%m-%d %H:%M:%S %Z", &tm);
+	if (strftime(date, sizeof(date), "%Y-%m-%d %H:%M:%S %Z", &tm) == 0)
+		snprintf(date, sizeof(date), "@%" PRId64, since);
 	if (ago < 0)
 		ago = 0;
 	fprintf(fp, "%s (%" PRId64 " s ago)", date, ago);

@@ -2,8 +2,10 @@
 # shellcheck disable=SC2317 # functions called through wait_for
 # [zookeeper] auth: two nodes with the same digest credentials elect as usual
 # and their znodes carry creator-all + world-read ACLs, so zkelectctl list
-# works without credentials; a node with other credentials cannot join: it
-# says why, loudly, and never leads (rule 18: never a silent stall).
+# works without credentials, while a client without them can delete neither a
+# contender's znode nor the election path; a node with other credentials
+# cannot join: it says why, loudly, and never leads (rule 18: never a silent
+# stall). A password in a file others can read gets a warning.
 # shellcheck source=test/lib.sh
 . "$(dirname "$0")/../lib.sh"
 
@@ -27,6 +29,17 @@ zkctl anon list >"$T/list" || fail "zkelectctl list without credentials failed"
 zkcli getAcl "$(state_of a ZNODE)"
 grep -q "world,'anyone" "$T/zkcli.log" || fail "no world ACL on a's znode: $(tail "$T/zkcli.log")"
 grep -q "digest,'alice:" "$T/zkcli.log" || fail "no digest ACL on a's znode"
+# without credentials nobody can delete a contender's znode or the election path
+zkdelete "$(state_of b ZNODE)" && fail "an unauthenticated client deleted b's znode"
+grep -q "not authenticated\|NOAUTH\|no permission\|ZNOAUTH\|invalid ACL" "$T/zkcli.log" ||
+	fail "the refused delete did not say why: $(tail -n 2 "$T/zkcli.log")"
+zkdeleteall "$ELECTION_PATH" && fail "an unauthenticated client deleted the election path"
+[ "$(state_of b ROLE)" = follower ] || fail "b is $(state_of b ROLE)"
+# a password in a file others can read gets a warning (from -t too)
+chmod 644 "$T/a.conf"
+"$ZKELECTD" -t -c "$T/a.conf" >"$T/t.out" 2>&1 || fail "-t failed: $(cat "$T/t.out")"
+grep -qi "readable" "$T/t.out" || fail "no warning about a readable password: $(cat "$T/t.out")"
+grep -q "secret1" "$T/t.out" && fail "-t printed the password"
 daemon_start x
 wait_for "x to report the refusal" 20 refused x
 [ "$(state_of x ROLE)" = starting ] || fail "x is $(state_of x ROLE)"
