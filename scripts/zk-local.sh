@@ -9,6 +9,7 @@
 #   zk-local.sh stop DIR [K]         stop every member (or member K): TERM, KILL after 5 s
 #   zk-local.sh start-member DIR K   start member K again, on its old ports and data
 #   zk-local.sh cli DIR CMD [K]      send a four-letter command (srvr, mntr, ruok, ...)
+#   zk-local.sh ports N              print N free loopback ports (for other servers of a test)
 #                                    to member K (default: the first that answers)
 #
 # Files in DIR: zkK.cfg, zkK.pid, zkK.log, dataK/ for each member K, connect.
@@ -301,6 +302,7 @@ cmd_cli() {
 main() {
 	[ $# -ge 2 ] || usage
 	local cmd=$1
+	[ "$cmd" = ports ] && { free_ports "$2" | tr '\n' ' ' | sed 's/ $/\n/'; return; }
 	shift
 	case $cmd in
 	start) [ $# -le 2 ] || usage; cmd_start "$@" ;;

@@ -58,26 +58,6 @@ hook_ok() {
 	esac
 }
 
-# Print two free TCP ports on 127.0.0.1 outside the ephemeral range.
-two_ports() {
-	python3 - <<'EOF'
-import random, socket
-held, ports = [], []
-while len(ports) < 2:
-    p = random.randint(20000, 32000)
-    s = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
-    try:
-        s.bind(("127.0.0.1", p))
-    except OSError:
-        s.close()
-        continue
-    if p not in ports:
-        held.append(s)
-        ports.append(p)
-print(*ports)
-EOF
-}
-
 # node_conf NODE: its port and socket directory, outside the data directory (which
 # pg_basebackup and pg_rewind copy from the other node); postgresql.conf includes it.
 node_conf() {
@@ -108,7 +88,7 @@ pg_start() {
 # Set up a (initdb, primary) and b (pg_basebackup -R, standby), both running.
 pg_setup_pair() {
 	local n
-	read -r "PORT[a]" "PORT[b]" < <(two_ports)
+	read -r "PORT[a]" "PORT[b]" < <("$ROOT/scripts/zk-local.sh" ports 2)
 	chmod 755 "$T"
 	mkdir -p "$PG/a" "$PG/b"
 	chown "$PG_USER" "$PG/a" "$PG/b"
@@ -262,7 +242,7 @@ echo "a follows b: ${SECONDS}s"
 env -i PATH="$PATH" "$HOOKS/health" "$PG/b.env" health >"$T/manual.out" 2>&1 ||
 	fail "health on b failed: $(cat "$T/manual.out")"
 [ ! -s "$T/manual.out" ] || fail "health on b was not quiet: $(cat "$T/manual.out")"
-sed "s/^PGPORT=.*/PGPORT=$(two_ports | cut -d' ' -f1)/" "$PG/b.env" >"$PG/closed.env"
+sed "s/^PGPORT=.*/PGPORT=$("$ROOT/scripts/zk-local.sh" ports 1)/" "$PG/b.env" >"$PG/closed.env"
 chmod 644 "$PG/closed.env"
 rc=0
 env -i PATH="$PATH" "$HOOKS/health" "$PG/closed.env" health >"$T/manual.out" 2>&1 || rc=$?

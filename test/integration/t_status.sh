@@ -9,7 +9,7 @@
 
 # A free TCP port on 127.0.0.1.
 free_port() {
-	python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'
+	"$ROOT/scripts/zk-local.sh" ports 1
 }
 
 # http METHOD PORT PATH: print the status code, the body into $T/body.
