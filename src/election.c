@@ -48,6 +48,13 @@ struct election {
 
 	void (*leave_done)(void *arg);
 	void *leave_arg;
+
+	/* znodes of ours to delete, retried until gone (rule 12): one that is the
+	 * lowest would otherwise block the whole election for as long as we live */
+	struct stray {
+		char *path;
+		struct stray *next;
+	} *strays;
 };
 
 static void on_session(void *arg, enum zk_event ev);
@@ -57,6 +64,9 @@ static void retry_later(struct election *e);
 static void create_node(struct election *e);
 static void create_done(void *arg, const struct zk_result *r);
 static void abandoned_done(void *arg, const struct zk_result *r);
+static void delete_stray(struct election *e, const char *path);
+static void retry_strays(struct election *e);
+static void forget_strays(struct election *e);
 static void ensure_parent(struct election *e);
 static void parent_done(void *arg, const struct zk_result *r);
 static void list(struct election *e);
@@ -130,6 +140,7 @@ election_free(struct election *e)
 	free(e->own);
 	free(e->pred);
 	free(e->parent_todo);
+	forget_strays(e);
 	free(e);
 }
 
@@ -190,7 +201,7 @@ create_done(void *arg, const struct zk_result *r)
 		/* we left while it was in flight: delete it at once (rule 12) */
 		if (r->rc == ZOK) {
 			log_info("election: deleting %s, created after we left", r->created);
-			zk_delete(e->zk, r->created, -1, abandoned_done, e, 0);
+			delete_stray(e, r->created);
 		} else if (zk_rc_is_transient(r->rc))
 			e->create_uncertain = true;
 		return;
@@ -220,13 +231,67 @@ create_done(void *arg, const struct zk_result *r)
 	}
 }
 
-/* A node created after we left was deleted (or was already gone). */
+/* Delete PATH, a znode of ours we do not keep; remembered until it is gone. */
+static void
+delete_stray(struct election *e, const char *path)
+{
+	struct stray *st;
+
+	for (st = e->strays; st != NULL && strcmp(st->path, path) != 0; st = st->next)
+		;
+	if (st == NULL) {
+		st = xcalloc(1, sizeof(*st));
+		st->path = xstrdup(path);
+		st->next = e->strays;
+		e->strays = st;
+	}
+	zk_delete(e->zk, path, -1, abandoned_done, e, 0);
+}
+
+/* A stray's delete answered: forget it once gone; otherwise it is sent again later. */
 static void
 abandoned_done(void *arg, const struct zk_result *r)
 {
-	(void)arg;
-	if (r->rc != ZOK && r->rc != ZNONODE)
-		log_warnx("election: could not delete an abandoned znode: %s", zerror(r->rc));
+	struct election *e = arg;
+	struct stray **pp, *st;
+
+	if (r->rc != ZOK && r->rc != ZNONODE) {
+		if (!zk_rc_is_transient(r->rc)) {
+			log_warnx("election: cannot delete %s: %s; retrying", r->path, zerror(r->rc));
+			retry_later(e);
+		}
+		return;
+	}
+	for (pp = &e->strays; *pp != NULL; pp = &(*pp)->next) {
+		if (strcmp((*pp)->path, r->path) == 0) {
+			st = *pp;
+			*pp = st->next;
+			free(st->path);
+			free(st);
+			break;
+		}
+	}
+}
+
+/* Send the delete of every stray again (after a reconnect or a back-off). */
+static void
+retry_strays(struct election *e)
+{
+	for (struct stray *st = e->strays; st != NULL; st = st->next)
+		zk_delete(e->zk, st->path, -1, abandoned_done, e, 0);
+}
+
+/* A new session: the strays of the old one went with it (they were ephemeral). */
+static void
+forget_strays(struct election *e)
+{
+	struct stray *st;
+
+	while ((st = e->strays) != NULL) {
+		e->strays = st->next;
+		free(st->path);
+		free(st);
+	}
 }
 
 /* Create the election path, component by component, persistent (rule 13). */
@@ -364,7 +429,7 @@ delete_strays(struct election *e, const struct znode_name *names, size_t n,
 			continue;
 		p = child_path(e, names[i].name);
 		log_info("election: deleting %s, left from an older session of ours", p);
-		zk_delete(e->zk, p, -1, abandoned_done, e, 0);
+		delete_stray(e, p);
 		free(p);
 	}
 }
@@ -685,6 +750,7 @@ on_retry(evutil_socket_t fd, short what, void *arg)
 	(void)what;
 	if (!zk_usable(e->zk))
 		return;	/* the reconnect will resume */
+	retry_strays(e);
 	if (e->st == E_LEAVING)
 		leave_delete(e);
 	else if (e->st == E_QUEUED && !e->observer)
@@ -763,7 +829,7 @@ recover_owner_done(void *arg, const struct zk_result *r)
 			break;
 		case CLAIM_DELETE:
 			log_info("election: deleting %s (ours, but not to keep)", r->path);
-			zk_delete(e->zk, r->path, -1, abandoned_done, e, 0);
+			delete_stray(e, r->path);
 			break;
 		case CLAIM_IGNORE:
 			break;
@@ -790,11 +856,13 @@ on_session(void *arg, enum zk_event ev)
 		e->st = E_OUT;
 		e->create_uncertain = false;
 		e->announce_watched = false;
+		forget_strays(e);
 		if (e->want)
 			election_join(e);
 		break;
 	case ZK_EV_RECONNECTED:
 		/* same session: watches come back by themselves; list and check again (rule 8) */
+		retry_strays(e);
 		if (e->create_uncertain)
 			recover(e);
 		else if (e->st == E_LEAVING)

@@ -11,7 +11,8 @@
 static void log_verrno(int level, int err, const char *fmt, va_list ap) LOG_FMT(3, 0);
 
 static const char *log_progname = "zkelectd";
-static int log_level = LOG_INFO;
+/* atomic: libzookeeper_mt's threads log (src/zk.c) while a reload may change it */
+static _Atomic int log_level = LOG_INFO;
 static int log_journal;	/* stderr is the journal: use <N> priority prefixes */
 
 static const char *const level_names[] = {

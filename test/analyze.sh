@@ -11,7 +11,7 @@
 set -u
 
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
-PKGS="libevent_core libevent_extra libevent_pthreads inih libsystemd"
+PKGS=(libevent_core libevent_extra libevent_pthreads inih libsystemd)
 DEFS=(-D_GNU_SOURCE -DTHREADED '-DVERSION="x"')
 CFLAGS_PKG=()
 OUT=$(mktemp -d "${TMPDIR:-/tmp}/zkelectd-analyze.XXXXXX")
@@ -60,7 +60,7 @@ run_clang_tidy() {
 	local i running=0
 
 	# shellcheck disable=SC2207  # word splitting of pkg-config's flags is wanted
-	CFLAGS_PKG=($(pkg-config --cflags $PKGS 2>/dev/null))
+	CFLAGS_PKG=($(pkg-config --cflags "${PKGS[@]}" 2>/dev/null))
 	for i in "${!FILES[@]}"; do
 		if [ "$running" -ge "${JOBS:-$(nproc)}" ]; then
 			wait -n

@@ -153,7 +153,7 @@ for ((i = 1; i <= NODES; i++)); do
 	proxy_start "$n"
 	write_conf "$n" "zookeeper.hosts=127.0.0.1:${PROXY_PORT[$n]}" \
 		"zookeeper.session_timeout=${SESSION_MS}ms" "hooks.promote_timeout=1s" \
-		"hooks.follow=" "daemon.log_level=info"
+		"hooks.follow=" "daemon.log_level=debug"
 	daemon_start "$n"
 done
 wait_for "a first leader" 30 test_leaders 1
@@ -172,7 +172,8 @@ if [ -n "${CHAOS_JSON:-}" ]; then
 else
 	python3 "$ROOT/test/check_invariants.py" "$T/run.log"
 fi || {
-	cp "$T/run.log" "${CHAOS_KEEP:-/tmp}/chaos-failed-$SEED.log" 2>/dev/null
-	fail "the invariant checker found violations (event log kept as ${CHAOS_KEEP:-/tmp}/chaos-failed-$SEED.log)"
+	keep=${CHAOS_KEEP:-/tmp}/chaos-failed-$SEED
+	mkdir -p "$keep" && cp "$T"/*.log "$keep/" 2>/dev/null
+	fail "the invariant checker found violations (event log and daemon logs kept in $keep)"
 }
 pass

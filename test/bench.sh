@@ -1,0 +1,900 @@
+#!/bin/bash
+# test/bench.sh: make bench. Starts a private ZooKeeper and real daemons whose
+# hooks are test/hookrec.c (a no-op that records a ns timestamp as its first
+# action), runs each scenario many times and prints one table: median, p95,
+# run count, the goal, and the physical limit the figure is measured against
+# (bare ZooKeeper clients and the spawn cost, measured in the same run).
+#
+#   test/bench.sh                     the full run (about 6 minutes)
+#   BENCH_QUICK=1 test/bench.sh       a smoke run (about a minute)
+#   BENCH_JSON=FILE test/bench.sh     also write the figures as JSON to FILE
+#   KEEP=1                            keep the run's directory (logs, samples, snapshots)
+#   BENCH_SCALE="3 100 1000"          contender counts of the scale scenario
+#   BENCH_IDLE=60                     seconds of the idle footprint window
+#   BENCH_BATCH=50                    daemons started at once when the crowd grows
+#
+# Scenarios (BENCHMARKS.md says what each figure means):
+#   spawn      posix_spawn -> the hook's first instruction (test/spawnbench.c)
+#   floor      ZooKeeper alone: a delete reaching a watcher, then list + exists;
+#              connect + create + list + exists (what a cold start must wait for)
+#   handover   3 daemons; SIGTERM the leader: demote end -> successor's promote start
+#   crash      3 daemons, session_timeout 2 s; SIGKILL the leader
+#   cold       one daemon on an empty election: exec -> promote start
+#   footprint  an idle leader and follower (session_timeout 10 s) beside a bare client
+#   scale      N contenders, no follow hook: per handover the requests, bytes, who
+#              listed, notifications per follower; the time for the crowd to join
+# Targets are goals to report, never pass/fail: the exit status is 0 unless the
+# harness itself failed.
+# shellcheck source=test/lib.sh
+. "$(dirname "$0")/lib.sh"
+
+QUICK=${BENCH_QUICK:-0}
+SPAWNBENCH=$(dirname "$ZKELECTD")/spawnbench
+SAMPLES=$T/samples
+FIGS=$T/figures.tsv
+NAPFIFO=$T/.nap
+HOOKLOG=$T/hooks.log
+BATCH=${BENCH_BATCH:-50}
+declare -A LAST=() LASTEP=() CROWD=()
+CROWD_NAMES=()
+BG_PIDS=()
+HOOK_PARTIAL=""
+JOIN_NS=0
+
+# FULL or QUICK, by the mode.
+pick() {
+	if [ "$QUICK" = 1 ]; then echo "$2"; else echo "$1"; fi
+}
+
+N_SPAWN=$(pick 300 30)
+N_FLOOR=$(pick 200 20)
+N_HANDOVER=$(pick 60 6)
+N_CRASH=$(pick 20 3)
+N_COLD=$(pick 40 6)
+N_SCALE_RUNS=$(pick 20 3)
+IDLE=${BENCH_IDLE:-$(pick 60 10)}
+SCALE_NS=${BENCH_SCALE:-$(pick "3 100 1000" "3 30")}
+
+# --- small tools ---
+
+# The realtime clock in ns (µs resolution), without a fork.
+now_ns() {
+	local t=$EPOCHREALTIME
+	echo "${t/./}000"
+}
+
+# Sleep SECS (a fraction) without a fork: a read that times out on a FIFO nobody writes.
+nap() {
+	read -r -t "$1" <>"$NAPFIFO" || true
+}
+
+# Declare a row of the table: KEY UNIT TARGET LIMIT LABEL. TARGET and LIMIT are text,
+# or "=EXPR" over the medians of other keys (ns, bytes or counts); "=MED|=P95" for two.
+figure() {
+	printf '%s\t%s\t%s\t%s\t%s\n' "$1" "$2" "$3" "$4" "$5" >>"$FIGS"
+}
+
+# Append VALUE... (one per line) to the samples of KEY.
+sample() {
+	local k=$1
+	shift
+	printf '%s\n' "$@" >>"$SAMPLES/$k"
+}
+
+# Print a progress line on stderr.
+say() {
+	echo "bench: $(date +%T) $*" >&2
+}
+
+# --- the hook log, read as it grows (no fork while waiting) ---
+
+# Read the new complete lines of hooks.log into LAST[id:event:phase] (ns) and LASTEP (epoch).
+hooks_poll() {
+	local line="" ns id ev ph ep rest
+	while IFS= read -r -u "$HOOK_FD" line; do
+		line=$HOOK_PARTIAL$line
+		HOOK_PARTIAL=""
+		read -r ns id ev ph ep rest <<<"$line"
+		[ -n "${ph:-}" ] || continue
+		LAST[$id:$ev:$ph]=$ns
+		LASTEP[$id:$ev:$ph]=$ep
+	done
+	HOOK_PARTIAL+=$line	# a record still being written
+}
+
+# Forget what we know of ID's EVENT PHASE, so that we can wait for the next one.
+hook_forget() {
+	hooks_poll
+	unset "LAST[$1:$2:$3]" "LASTEP[$1:$2:$3]"
+}
+
+# Wait up to SECS for a record ID EVENT PHASE (newer than the last hook_forget);
+# with EPOCH, one for that epoch.
+wait_hook() {
+	local id=$1 ev=$2 ph=$3 secs=$4 ep=${5:-} deadline
+	deadline=$(($(now_us) + secs * 1000000))
+	while :; do
+		hooks_poll
+		if [ -n "${LAST[$id:$ev:$ph]:-}" ] &&
+		    { [ -z "$ep" ] || [ "${LASTEP[$id:$ev:$ph]}" = "$ep" ]; }; then
+			return 0
+		fi
+		[ "$(now_us)" -lt "$deadline" ] ||
+			fail "timed out after ${secs}s waiting for $id's $ev $ph${ep:+ (epoch $ep)}"
+		nap 0.005
+	done
+}
+
+# --- processes ---
+
+# True while our child PID runs (a zombie does not count). No fork.
+alive() {
+	local st
+	[ -r "/proc/$1/stat" ] || return 1
+	read -r st <"/proc/$1/stat" 2>/dev/null || return 1
+	st=${st##*) }
+	[ "${st%% *}" != Z ]
+}
+
+# Wait up to SECS for our child PID to exit (KILL it then) and reap it.
+wait_exit() {
+	local pid=$1 deadline
+	deadline=$(($(now_us) + $2 * 1000000))
+	while alive "$pid"; do
+		if [ "$(now_us)" -ge "$deadline" ]; then
+			echo "bench: pid $pid still running after $2 s, sending SIGKILL" >&2
+			kill -s KILL "$pid" 2>/dev/null || true
+		fi
+		nap 0.01
+	done
+	wait "$pid" 2>/dev/null || true
+}
+
+# Stop NAME's daemon (started by daemon_start) with SIG and wait until it is gone.
+stop_daemon() {
+	local pid
+	pid=$(daemon_pid "$1")
+	kill -s "$2" "$pid" 2>/dev/null || true
+	wait_exit "$pid" 20
+}
+
+# Kill the crowd and our helpers (by PID), then run lib.sh's cleanup.
+bench_cleanup() {
+	local rc=$? pid
+	[ "$BASHPID" = "$LIB_PID" ] || exit "$rc"
+	for pid in "${CROWD[@]}" "${BG_PIDS[@]}"; do
+		kill -s KILL "$pid" 2>/dev/null || true
+	done
+	for pid in "${CROWD[@]}" "${BG_PIDS[@]}"; do
+		wait "$pid" 2>/dev/null || true
+	done
+	(exit "$rc")
+	cleanup
+}
+trap bench_cleanup EXIT
+
+# --- ZooKeeper ---
+
+# Start the private ZooKeeper, allowing any number of connections from one address
+# (scripts/zk-local.sh keeps the default of 60): stop it, add the key, start it again.
+bench_zk() {
+	zk_start
+	zk_stop
+	echo "maxClientCnxns=0" >>"$ZK_DIR/zk1.cfg"
+	zk_start_member 1
+}
+
+# Send a four-letter word to our ZooKeeper.
+fourlw() {
+	"$ROOT/scripts/zk-local.sh" cli "$ZK_DIR" "$1"
+}
+
+# --- scenario: spawn cost and the ZooKeeper floors ---
+
+# posix_spawn of the no-op hook, as the daemon does it.
+bench_spawn() {
+	say "spawn: $N_SPAWN runs"
+	mkdir -p "$T/spawn"
+	ln -s "$(dirname "$ZKELECTD")/hookrec" "$T/spawn/hook.sh"
+	"$SPAWNBENCH" spawn 20 "$T/spawn" >/dev/null || fail "spawnbench spawn"
+	rm -f "$T/spawn/hooks.log"
+	"$SPAWNBENCH" spawn "$N_SPAWN" "$T/spawn" >>"$SAMPLES/spawn" || fail "spawnbench spawn"
+}
+
+# ZooKeeper's own share of a handover and of a cold start, with bare clients.
+bench_floor() {
+	local out
+	say "floor: $N_FLOOR handovers and $N_COLD joins with bare clients"
+	"$SPAWNBENCH" floor "$ZK_HOSTS" /benchfloor 20 >/dev/null || fail "spawnbench floor"
+	out=$("$SPAWNBENCH" floor "$ZK_HOSTS" /benchfloor "$N_FLOOR") || fail "spawnbench floor"
+	awk '{ print $1 }' <<<"$out" >>"$SAMPLES/floor_notify"
+	awk '{ print $2 }' <<<"$out" >>"$SAMPLES/floor_total"
+	awk '{ print $2 - $1 }' <<<"$out" >>"$SAMPLES/floor_react"
+	"$SPAWNBENCH" join "$ZK_HOSTS" /benchjoin 5 >/dev/null || fail "spawnbench join"
+	out=$("$SPAWNBENCH" join "$ZK_HOSTS" /benchjoin "$N_COLD") || fail "spawnbench join"
+	awk '{ print $1 }' <<<"$out" >>"$SAMPLES/join_connect"
+	awk '{ print $2 }' <<<"$out" >>"$SAMPLES/join_total"
+}
+
+# --- scenario: graceful handover (N = 3) ---
+
+# The id of the contender at POSITION (1 = leader) in NAME's election.
+nth_in_list() {
+	"$ZKELECTCTL" -c "$T/$1.conf" list 2>/dev/null | awk -F'\t' -v p="$2" '$1 == p { print $2 }'
+}
+
+# Start NAMES... as a queue (configs written): the first leads, each waits for the one before.
+queue_up() {
+	local n first=$1
+	for n in "$@"; do
+		hook_forget "$n" promote end
+		daemon_start "$n"
+		if [ "$n" = "$first" ]; then
+			wait_hook "$n" promote end 20
+		else
+			wait_for "$n to follow" 20 role_is "$n" follower
+		fi
+	done
+}
+
+# Wait until every daemon of NAMES... other than LEADER ran follow for EPOCH.
+followers_settled() {
+	local leader=$1 ep=$2 n
+	shift 2
+	for n in "$@"; do
+		[ "$n" = "$leader" ] && continue
+		wait_hook "$n" follow end 20 "$ep"
+	done
+}
+
+# SIGTERM the leader of NAMES...; record demote end -> promote start and the end-to-end
+# time; restart the old leader (it joins at the back) and wait until all is quiet.
+one_handover() {
+	local leader successor t0 ep promoted demoted
+	leader=$(nth_in_list "$1" 1)
+	successor=$(nth_in_list "$1" 2)
+	if [ -z "$leader" ] || [ -z "$successor" ]; then
+		fail "handover: no leader or successor listed"
+	fi
+	hook_forget "$leader" demote end
+	hook_forget "$successor" promote start
+	hook_forget "$successor" promote end
+	t0=$(now_ns)
+	kill -s TERM "$(daemon_pid "$leader")"
+	wait_hook "$successor" promote start 20
+	stop_daemon "$leader" TERM
+	wait_hook "$leader" demote end 1
+	promoted=${LAST[$successor:promote:start]}
+	demoted=${LAST[$leader:demote:end]}
+	sample handover $((promoted - demoted))
+	sample handover_e2e $((promoted - t0))
+	ep=${LASTEP[$successor:promote:start]}
+	wait_hook "$successor" promote end 20
+	hook_forget "$leader" follow end
+	daemon_start "$leader"
+	followers_settled "$successor" "$ep" "$@"
+}
+
+# Three daemons with every hook; SIGTERM the leader again and again.
+bench_handover() {
+	local n i
+	say "handover: $N_HANDOVER graceful handovers among 3 daemons"
+	for n in h1 h2 h3; do
+		write_conf "$n" election.path=/benchhand/e zookeeper.session_timeout=10s \
+		    daemon.log_level=info
+	done
+	queue_up h1 h2 h3
+	followers_settled h1 "${LASTEP[h1:promote:end]}" h1 h2 h3
+	for ((i = 0; i < 3; i++)); do	# warm-up, not counted
+		one_handover h1 h2 h3
+	done
+	rm -f "$SAMPLES/handover" "$SAMPLES/handover_e2e"
+	for ((i = 0; i < N_HANDOVER; i++)); do
+		one_handover h1 h2 h3
+	done
+	for n in h1 h2 h3; do
+		stop_daemon "$n" TERM
+	done
+}
+
+# --- scenario: crash failover (session_timeout 2 s) ---
+
+# SIGKILL the leader; record SIGKILL -> deletion delivered (to a bare watcher) ->
+# successor's promote start; restart the killed node and wait until all is quiet.
+one_crash() {
+	local leader successor znode t0 w ep tdel promoted
+	leader=$(nth_in_list k1 1)
+	successor=$(nth_in_list k1 2)
+	znode=$(state_of "$leader" ZNODE)
+	if [ -z "$znode" ] || [ -z "$successor" ]; then
+		fail "crash: no leader znode or successor"
+	fi
+	w=$T/crash/watch.$RANDOM
+	"$SPAWNBENCH" watch "$ZK_HOSTS" "$znode" "$w" 2>>"$T/crash/watch.err" &
+	BG_PIDS+=($!)
+	wait_for "the watcher to arm" 10 test -e "$w.armed"
+	hook_forget "$successor" promote start
+	hook_forget "$successor" promote end
+	t0=$(now_ns)
+	kill -s KILL "$(daemon_pid "$leader")"
+	wait_exit "$(daemon_pid "$leader")" 5
+	wait_hook "$successor" promote start 20
+	wait_for "the watcher's report" 10 test -s "$w"
+	read -r tdel <"$w"
+	promoted=${LAST[$successor:promote:start]}
+	sample crash_delivery $((tdel - t0))
+	sample crash_react $((promoted - tdel))
+	sample crash_total $((promoted - t0))
+	ep=${LASTEP[$successor:promote:start]}
+	wait_hook "$successor" promote end 20
+	hook_forget "$leader" follow end
+	daemon_start "$leader"
+	followers_settled "$successor" "$ep" k1 k2 k3
+}
+
+# Three daemons at session_timeout 2 s; SIGKILL the leader again and again.
+bench_crash() {
+	local n i
+	say "crash: $N_CRASH crash failovers among 3 daemons (each waits out the 2 s session)"
+	mkdir -p "$T/crash"
+	for n in k1 k2 k3; do
+		write_conf "$n" election.path=/benchcrash/e zookeeper.session_timeout=2s \
+		    daemon.log_level=info
+	done
+	queue_up k1 k2 k3
+	followers_settled k1 "${LASTEP[k1:promote:end]}" k1 k2 k3
+	one_crash	# warm-up, not counted
+	rm -f "$SAMPLES"/crash_*
+	for ((i = 0; i < N_CRASH; i++)); do
+		one_crash
+	done
+	for n in k1 k2 k3; do
+		stop_daemon "$n" TERM
+	done
+}
+
+# --- scenario: cold start ---
+
+# Start one daemon on an empty election (its exec time noted by spawnbench), wait
+# for its promote hook, record exec -> demote start and -> promote start; stop it.
+one_cold() {
+	local t0 promoted demoted
+	hook_forget cold demote start
+	hook_forget cold promote start
+	hook_forget cold promote end
+	rm -f "$T/cold.t0"
+	"$SPAWNBENCH" exec "$T/cold.t0" "$ZKELECTD" -c "$T/cold.conf" </dev/null \
+	    >>"$T/cold.log" 2>&1 &
+	DAEMON_PIDS["cold"]=$!	# lib.sh's cleanup stops it if we fail
+	wait_hook cold promote start 20
+	read -r t0 <"$T/cold.t0"
+	promoted=${LAST[cold:promote:start]}
+	demoted=${LAST[cold:demote:start]}
+	sample cold $((promoted - t0))
+	sample cold_demote $((demoted - t0))
+	wait_hook cold promote end 20
+	stop_daemon cold TERM
+}
+
+# One daemon started again and again on an empty election.
+bench_cold() {
+	local i
+	say "cold: $N_COLD cold starts on an empty election"
+	write_conf cold election.path=/benchcold/e zookeeper.session_timeout=10s \
+	    daemon.log_level=info
+	for ((i = 0; i < 3; i++)); do	# warm-up (the first creates the path), not counted
+		one_cold
+	done
+	rm -f "$SAMPLES"/cold*
+	for ((i = 0; i < N_COLD; i++)); do
+		one_cold
+	done
+}
+
+# --- scenario: footprint ---
+
+# CPU time (ns) PID used so far, summed over its threads (schedstat is exact, unlike ticks).
+cpu_ns() {
+	local f t sum=0
+	for f in /proc/"$1"/task/*/schedstat; do
+		read -r t _ <"$f" 2>/dev/null && sum=$((sum + t))
+	done
+	echo "$sum"
+}
+
+# The value of FIELD (in kB) in /proc/PID/status, as bytes.
+status_bytes() {
+	local k v _u
+	while read -r k v _u; do
+		if [ "$k" = "$2:" ]; then
+			echo $((v * 1024))
+			return 0
+		fi
+	done <"/proc/$1/status"
+	echo 0
+}
+
+# How many threads PID has, and their names.
+threads_of() {
+	local f names="" c n=0
+	for f in /proc/"$1"/task/*/comm; do
+		read -r c <"$f" && names+="${names:+,}$c" && n=$((n + 1))
+	done
+	echo "$n $names"
+}
+
+# An idle leader and follower at session_timeout 10 s, and a bare client beside them.
+bench_footprint() {
+	local n pid bare c0f c0l c0b i th
+	say "footprint: an idle leader, follower and bare client for ${IDLE}s"
+	for n in f1 f2; do
+		write_conf "$n" election.path=/benchfoot/e zookeeper.session_timeout=10s \
+		    daemon.log_level=info
+	done
+	queue_up f1 f2
+	followers_settled f1 "${LASTEP[f1:promote:end]}" f1 f2
+	"$SPAWNBENCH" idle "$ZK_HOSTS" 10000 $((IDLE + 30)) &
+	bare=$!
+	BG_PIDS+=("$bare")
+	nap 1	# let the bare client's session come up: nothing is measured before
+	c0l=$(cpu_ns "$(daemon_pid f1)")
+	c0f=$(cpu_ns "$(daemon_pid f2)")
+	c0b=$(cpu_ns "$bare")
+	for ((i = 0; i < IDLE; i += 5)); do
+		nap 5
+		for n in f1 f2; do
+			pid=$(daemon_pid "$n")
+			sample "rss_$n" "$(status_bytes "$pid" VmRSS)"
+			sample "anon_$n" "$(status_bytes "$pid" RssAnon)"
+		done
+		sample rss_bare "$(status_bytes "$bare" VmRSS)"
+		sample anon_bare "$(status_bytes "$bare" RssAnon)"
+	done
+	sample cpu_f1 $(($(cpu_ns "$(daemon_pid f1)") - c0l))
+	sample cpu_f2 $(($(cpu_ns "$(daemon_pid f2)") - c0f))
+	sample cpu_bare $(($(cpu_ns "$bare") - c0b))
+	for n in f1 f2 bare; do
+		if [ "$n" = bare ]; then pid=$bare; else pid=$(daemon_pid "$n"); fi
+		th=$(threads_of "$pid")
+		sample "threads_$n" "${th%% *}"
+		echo "$n: ${th#* }" >>"$T/threads.txt"
+	done
+	kill -s TERM "$bare" 2>/dev/null || true
+	wait_exit "$bare" 5
+	for n in f1 f2; do
+		stop_daemon "$n" TERM
+	done
+}
+
+# --- scenario: scale ---
+
+# Write crowd member NAME's config (no follow hook, session_timeout 10 s, debug log).
+crowd_conf() {
+	local n=$1
+	mkdir -p "$T/crowd/$n"
+	cat >"$T/crowd/$n.conf" <<EOF
+[zookeeper]
+hosts = $ZK_HOSTS
+session_timeout = 10s
+
+[election]
+path = /benchscale/e
+id = $n
+
+[hooks]
+promote = $T/hook.sh
+demote = $T/hook.sh
+timeout = 20s
+
+[daemon]
+pid_file = $T/crowd/$n/zkelectd.pid
+state_file = $T/crowd/$n/zkelectd.state
+log_level = debug
+EOF
+}
+
+# Start crowd member NAME in the background (our own PID list, not lib.sh's).
+crowd_start() {
+	"$ZKELECTD" -c "$T/crowd/$1.conf" </dev/null >>"$T/crowd/$1.log" 2>&1 &
+	CROWD[$1]=$!
+}
+
+# How many of the state files FILES... show a znode.
+joined_count() {
+	grep -l "^ZNODE='/" "$@" 2>/dev/null | wc -l
+}
+
+# Grow the crowd to N members, BATCH at a time, each batch in the election before
+# the next starts; add the time this took to JOIN_NS.
+crowd_grow() {
+	local want=$1 i n t0 b deadline
+	local -a batch files
+	t0=$(now_ns)
+	i=${#CROWD_NAMES[@]}
+	while [ "$i" -lt "$want" ]; do
+		batch=()
+		files=()
+		for ((b = 0; b < BATCH && i < want; b++)); do
+			i=$((i + 1))
+			n=s$i
+			crowd_conf "$n"
+			hook_forget "$n" promote end
+			crowd_start "$n"
+			CROWD_NAMES+=("$n")
+			batch+=("$n")
+			files+=("$T/crowd/$n/zkelectd.state")
+			if [ "$i" -eq 1 ]; then
+				wait_hook s1 promote end 20	# the first one leads
+			fi
+		done
+		deadline=$(($(now_us) + 60000000))
+		until [ "$(joined_count "${files[@]}")" -eq "${#batch[@]}" ]; do
+			[ "$(now_us)" -lt "$deadline" ] || fail "crowd: batch up to $n did not join in 60 s"
+			nap 0.05
+		done
+	done
+	JOIN_NS=$((JOIN_NS + $(now_ns) - t0))
+}
+
+# Snapshot the server's counters and the crowd's listing counts into PREFIX.*.
+snapshot() {
+	local port=${ZK_HOSTS##*:}
+	fourlw cons >"$1.cons"
+	fourlw mntr >"$1.mntr"
+	ss -tinH "sport = :$port" >"$1.ss"
+	grep -c 'election: listing' "$T"/crowd/s*.log >"$1.lst"
+}
+
+# State files of the crowd other than NAMES... (the old leader and the successor).
+others_files() {
+	local n skip=" $* "
+	for n in "${CROWD_NAMES[@]}"; do
+		[[ $skip == *" $n "* ]] || echo "$T/crowd/$n/zkelectd.state"
+	done
+}
+
+# The id at POSITION in the crowd's election.
+nth_in_list_crowd() {
+	"$ZKELECTCTL" -c "$T/crowd/s1.conf" list 2>/dev/null |
+	    awk -F'\t' -v p="$1" '$1 == p { print $2 }'
+}
+
+# True when one of the state files FILES... does not name LEADER yet.
+someone_behind() {
+	local leader=$1
+	shift
+	[ $# -gt 0 ] || return 1
+	[ -n "$(grep -L "^LEADER_ID='$leader'\$" "$@" 2>/dev/null | head -n 1)" ]
+}
+
+# One handover in the crowd of N (run K): snapshot, SIGTERM the leader, wait until
+# every follower knows the successor, snapshot; restart the old leader at the back.
+crowd_handover() {
+	local n=$1 k=$2 leader successor sid_s p deadline promoted demoted st
+	local -a others
+	leader=$(nth_in_list_crowd 1)
+	successor=$(nth_in_list_crowd 2)
+	if [ -z "$leader" ] || [ -z "$successor" ]; then
+		fail "scale: no leader or successor listed"
+	fi
+	mapfile -t others < <(others_files "$leader" "$successor")
+	sid_s=$(sed -n "s/^SESSION_ID='\(.*\)'\$/\1/p" "$T/crowd/$successor/zkelectd.state")
+	p=$T/snap/$n.$k
+	hook_forget "$leader" demote end
+	hook_forget "$successor" promote start
+	hook_forget "$successor" promote end
+	snapshot "$p.before"
+	kill -s TERM "${CROWD[$leader]}"
+	wait_hook "$successor" promote start 30
+	wait_exit "${CROWD[$leader]}" 30
+	wait_hook "$leader" demote end 1
+	deadline=$(($(now_us) + 60000000))
+	while someone_behind "$successor" "${others[@]}"; do
+		[ "$(now_us)" -lt "$deadline" ] || fail "scale: followers did not learn $successor in 60 s"
+		nap 0.02
+	done
+	wait_hook "$successor" promote end 20
+	snapshot "$p.after"
+	promoted=${LAST[$successor:promote:start]}
+	demoted=${LAST[$leader:demote:end]}
+	echo "$leader $successor $sid_s $((promoted - demoted))" >"$p.meta"
+	crowd_start "$leader"
+	st=$T/crowd/$leader/zkelectd.state
+	deadline=$(($(now_us) + 60000000))
+	until grep -q "^LEADER_ID='$successor'\$" "$st" 2>/dev/null && grep -q "^ZNODE='/" "$st"; do
+		[ "$(now_us)" -lt "$deadline" ] || fail "scale: $leader did not rejoin in 60 s"
+		nap 0.02
+	done
+}
+
+# Grow the crowd through the sizes of SCALE_NS, measuring handovers at each size.
+bench_scale() {
+	local n k
+	mkdir -p "$T/crowd" "$T/snap"
+	for n in $SCALE_NS; do
+		say "scale: growing the crowd to $n (batches of $BATCH)"
+		crowd_grow "$n"
+		say "scale: $n joined ($((JOIN_NS / 1000000)) ms in all); $N_SCALE_RUNS handovers"
+		crowd_handover "$n" warm
+		for ((k = 1; k <= N_SCALE_RUNS; k++)); do
+			crowd_handover "$n" "$k"
+		done
+		sample "scale_join_$n" "$JOIN_NS"
+		report_py snap "$T" "$n" || fail "scale: analysis"
+	done
+}
+
+# --- the report ---
+
+# Declare every row of the table, in order.
+declare_figures() {
+	local n first="" last="" tgt
+	figure spawn ms "-" "-" "spawn: posix_spawn -> hook's first instruction"
+	figure floor_notify ms "-" "-" "ZooKeeper alone: delete sent -> watcher notified"
+	figure floor_total ms "-" "-" "ZooKeeper alone: delete sent -> notified, list + exists answered"
+	figure handover ms "=1e6+spawn|=2e6+spawn" "=floor_total+spawn" \
+	    "graceful handover (N=3): demote end -> successor's promote start"
+	figure handover_e2e ms "-" "=floor_total+2*spawn" \
+	    "graceful handover (N=3): SIGTERM -> successor's promote start"
+	figure crash_delivery ms "-" "1333-2200 ms" \
+	    "crash (timeout 2 s): SIGKILL -> ZooKeeper delivers the deletion"
+	figure crash_react ms "=10e6" "=floor_react+spawn" \
+	    "crash: deletion delivered -> successor's promote start"
+	figure crash_total ms "-" "-" "crash: SIGKILL -> successor's promote start"
+	figure join_total ms "-" "-" "ZooKeeper alone: connect, create, list, exists"
+	figure cold ms "=30e6" "=join_total+2*spawn" \
+	    "cold start, empty election: exec -> promote start"
+	figure cold_demote ms "-" "=spawn" "cold start: exec -> start-up demote start"
+	figure rss_f2 MiB "=3e6" "=rss_bare" "RSS, idle follower (sampled every 5 s)"
+	figure rss_f1 MiB "=3e6" "=rss_bare" "RSS, idle leader"
+	figure anon_f2 MiB "-" "=anon_bare" "RSS, anonymous part, idle follower"
+	figure anon_f1 MiB "-" "=anon_bare" "RSS, anonymous part, idle leader"
+	figure rss_bare MiB "-" "-" "RSS, bare ZooKeeper C client"
+	figure cpu_f2 ms "=10e6" "=cpu_bare" "CPU time in the ${IDLE} s idle window, follower"
+	figure cpu_f1 ms "=10e6" "=cpu_bare" "CPU time in the ${IDLE} s idle window, leader"
+	figure cpu_bare ms "-" "-" "CPU time in the ${IDLE} s idle window, bare client"
+	figure threads_f1 count "-" "=threads_bare" "threads, daemon (leader; follower the same)"
+	figure threads_bare count "-" "-" "threads, bare ZooKeeper C client"
+	for n in $SCALE_NS; do
+		[ -n "$first" ] || first=$n
+		last=$n
+		tgt="=2*scale_handover_$first"
+		[ "$n" = "$first" ] && tgt="-"
+		figure "scale_handover_$n" ms "$tgt" "-" \
+		    "scale N=$n: demote end -> promote start (no follow hook)"
+		figure "scale_req_$n" count "-" "=$n" "scale N=$n: election requests per handover"
+		figure "scale_getc_$n" count "=1|=1" "=1" "scale N=$n: getChildren per handover"
+		figure "scale_listers_$n" count "=1|=1" "=1" \
+		    "scale N=$n: contenders that listed (must be the successor)"
+		figure "scale_notif_$n" count "=1|=1" "=1" \
+		    "scale N=$n: most notifications to one follower"
+		figure "scale_bin_$n" KiB "-" "-" "scale N=$n: bytes to ZooKeeper per handover"
+		figure "scale_bout_$n" KiB "-" "-" "scale N=$n: bytes from ZooKeeper per handover"
+	done
+	figure "scale_join_$last" s "-" "-" "scale: $last contenders join (batches of $BATCH)"
+}
+
+# One line about the machine and the server.
+machine() {
+	local cpu
+	cpu=$(sed -n 's/^model name[[:space:]]*: //p' /proc/cpuinfo | head -n 1)
+	echo "$(nproc) x $cpu, $(awk '/MemTotal/ { printf "%.0f GiB", $2 / 1048576 }' /proc/meminfo)," \
+	    "Linux $(uname -r), ZooKeeper $(fourlw mntr | sed -n 's/^zk_version\t\([0-9.]*\).*/\1/p')"
+}
+
+# The analysis and the table, in Python: report_py snap T N | table T MACHINE SECS QUICK JSON.
+report_py() {
+	python3 - "$@" <<'EOF_PY'
+import glob, json, math, os, re, statistics, sys
+
+UNITS = {"ms": 1e6, "s": 1e9, "MiB": 1048576, "KiB": 1024, "count": 1}
+PING_IN, PING_OUT = 12, 20      # a ping and its reply, bytes on the wire
+PROBE_IN, PROBE_OUT = 18, 88    # the daemon's keep-alive exists("/") and its reply
+
+
+def mntr(path):
+    out = {}
+    for line in open(path):
+        k, _, v = line.strip().partition("\t")
+        try:
+            out[k] = float(v)
+        except ValueError:
+            pass
+    return out
+
+
+def cons(path):
+    out = {}
+    for line in open(path):
+        m = re.search(r":(\d+)\[\d+\]\((.*)\)", line)
+        if not m or "sid=" not in m.group(2):
+            continue
+        kv = dict(x.split("=", 1) for x in m.group(2).split(",") if "=" in x)
+        out[kv["sid"]] = {"port": m.group(1), "recved": int(kv["recved"]),
+                          "sent": int(kv["sent"]), "lcxid": int(kv["lcxid"], 16)}
+    return out
+
+
+def ss(path):
+    out, port = {}, None
+    for line in open(path):
+        if line.startswith("ESTAB"):
+            port = line.split()[4].rsplit(":", 1)[1]
+            out[port] = {"sent": 0, "received": 0}
+        elif port is not None:
+            for k in ("sent", "received"):
+                m = re.search(r"bytes_%s:(\d+)" % k, line)
+                if m:
+                    out[port][k] = int(m.group(1))
+    return out
+
+
+def listing(path):
+    out = {}
+    for line in open(path):
+        f, _, c = line.strip().rpartition(":")
+        out[os.path.basename(f)[:-4]] = int(c)
+    return out
+
+
+def snap(t, n):
+    """Samples for each handover in the crowd of N, and one line of diagnostics each."""
+    diag = open(os.path.join(t, "snap", "%s.analysis" % n), "w")
+    diag.write("# k leader successor handover_ns reads writes updates getc listers pings "
+               "probes followers_notified_once/followers notif_max bytes_in bytes_out\n")
+    for meta in sorted(glob.glob(os.path.join(t, "snap", "%s.*.meta" % n))):
+        k = meta.split(".")[-2]
+        if k == "warm":
+            continue
+        p = meta[:-5]
+        leader, succ, sid_s, ho = open(meta).read().split()
+        mb, ma = mntr(p + ".before.mntr"), mntr(p + ".after.mntr")
+        d = lambda key: ma.get(key, 0) - mb.get(key, 0)
+        reads = d("zk_cnt_benchscale_read_per_namespace")
+        writes = d("zk_cnt_benchscale_write_per_namespace")
+        getc = d("zk_response_packet_get_children_cache_hits") + \
+            d("zk_response_packet_get_children_cache_misses")
+        lb, la = listing(p + ".before.lst"), listing(p + ".after.lst")
+        listers = sorted(i for i in la if la[i] > lb.get(i, 0))
+        cb, ca = cons(p + ".before.cons"), cons(p + ".after.cons")
+        sb, sa = ss(p + ".before.ss"), ss(p + ".after.ss")
+        pings, notif, out_live = 0, [], 0
+        for sid in set(cb) & set(ca):
+            b, a = cb[sid], ca[sid]
+            pings += (a["recved"] - b["recved"]) - (a["lcxid"] - b["lcxid"])
+            if sid != sid_s:
+                notif.append((a["sent"] - b["sent"]) - (a["recved"] - b["recved"]))
+            if a["port"] in sa and b["port"] in sb:
+                out_live += sa[a["port"]]["sent"] - sb[b["port"]]["sent"]
+        probes = d("zk_cnt_readlatency") - pings - reads
+        four = 2        # four-letter words inside the window: the "after" cons and mntr
+        bin_ = d("zk_bytes_received_count") - 4 * four - PING_IN * pings - PROBE_IN * probes
+        bout = out_live - PING_OUT * pings - PROBE_OUT * probes
+        rows = {"scale_handover": ho, "scale_req": reads + writes, "scale_getc": getc,
+                "scale_listers": len(listers), "scale_notif": max(notif) if notif else 0,
+                "scale_bin": bin_, "scale_bout": bout}
+        for key, v in rows.items():
+            with open(os.path.join(t, "samples", "%s_%s" % (key, n)), "a") as f:
+                f.write("%s\n" % v)
+        diag.write("%s %s %s %s %d %d %d %d %s %d %d %d/%d %d %d %d\n" % (
+            k, leader, succ, ho, reads, writes, d("zk_cnt_updatelatency"), getc,
+            ",".join(listers) or "-", pings, probes, sum(1 for x in notif if x == 1),
+            len(notif), max(notif) if notif else 0, bin_, bout))
+        if listers != [succ]:
+            diag.write("# handover %s: listed by %s, expected only %s\n" % (k, listers, succ))
+
+
+def load(t, key):
+    try:
+        return [float(x) for x in open(os.path.join(t, "samples", key)).read().split()]
+    except FileNotFoundError:
+        return []
+
+
+def p95(v):
+    s = sorted(v)
+    return s[max(0, math.ceil(0.95 * len(s)) - 1)]
+
+
+def fmt(v, unit):
+    if v is None:
+        return "n/a"
+    x = v / UNITS[unit]
+    if unit == "count":
+        return "%d" % x if x == int(x) else "%.1f" % x
+    if unit in ("ms", "KiB") and abs(x) >= 10:
+        return "%.1f %s" % (x, unit)
+    return "%.3f %s" % (x, unit) if unit == "ms" else "%.2f %s" % (x, unit)
+
+
+def value(expr, med):
+    try:
+        return float(eval(expr[1:], {"__builtins__": {}}, med))
+    except (NameError, SyntaxError, TypeError):
+        return None
+
+
+def table(t, machine, secs, quick, json_path):
+    med, p, runs, rows = {}, {}, {}, []
+    lines = [x.rstrip("\n").split("\t") for x in open(os.path.join(t, "figures.tsv"))]
+    for key, *_ in lines:
+        v = load(t, key)
+        if v:
+            med[key], p[key], runs[key] = statistics.median(v), p95(v), len(v)
+    for key, unit, target, limit, label in lines:
+        tm = tp = lim = None
+        if target.startswith("="):
+            parts = target.split("|")
+            tm = value(parts[0], med)
+            tp = value(parts[1], med) if len(parts) > 1 else None
+        if limit.startswith("="):
+            lim = value(limit, med)
+        meets = "-"
+        if tm is not None and key in med:
+            ok = med[key] <= tm * 1.0000001 and (tp is None or p[key] <= tp * 1.0000001)
+            meets = "yes" if ok else "NO"
+        shown = target
+        if target.startswith("="):
+            shown = " / ".join(fmt(x, unit) for x in (tm, tp) if x is not None)
+            if tp is not None:
+                shown += " (med / p95)"
+        rows.append({"key": key, "figure": label, "unit": unit, "median": med.get(key),
+                     "p95": p.get(key), "runs": runs.get(key, 0), "target": shown,
+                     "limit": fmt(lim, unit) if limit.startswith("=") else limit,
+                     "meets_target": meets})
+    print()
+    print("zkelectd benchmark (%s run, %s s): %s" % (
+        "quick" if quick == "1" else "full", secs, machine))
+    print()
+    print("| figure | median | p95 | runs | target | physical limit | meets |")
+    print("|---|---|---|---|---|---|---|")
+    for r in rows:
+        print("| %s | %s | %s | %d | %s | %s | %s |" % (
+            r["figure"], fmt(r["median"], r["unit"]), fmt(r["p95"], r["unit"]), r["runs"],
+            r["target"], r["limit"], r["meets_target"]))
+    if json_path:
+        for r in rows:
+            for k in ("median", "p95"):
+                if r[k] is not None:
+                    r[k] = r[k] / UNITS[r["unit"]]
+        with open(json_path, "w") as f:
+            json.dump({"machine": machine, "seconds": int(secs), "quick": quick == "1",
+                       "figures": rows}, f, indent=1)
+            f.write("\n")
+
+
+if sys.argv[1] == "snap":
+    snap(sys.argv[2], sys.argv[3])
+else:
+    table(*sys.argv[2:7])
+EOF_PY
+}
+
+main() {
+	local t0
+	t0=$(now_us)
+	if [ ! -x "$SPAWNBENCH" ] || [ ! -x "$(dirname "$ZKELECTD")/hookrec" ]; then
+		fail "build the test tools first (make all unit)"
+	fi
+	unset JOURNAL_STREAM	# the daemons' log lines keep their timestamps
+	mkdir -p "$SAMPLES"
+	mkfifo "$NAPFIFO"
+	: >"$HOOKLOG"
+	exec {HOOK_FD}<"$HOOKLOG"
+	bench_zk
+	MACHINE=$(machine)
+	bench_spawn
+	bench_floor
+	bench_handover
+	bench_crash
+	bench_cold
+	bench_footprint
+	bench_scale
+	declare_figures
+	report_py table "$T" "$MACHINE" "$((($(now_us) - t0) / 1000000))" "$QUICK" \
+	    "${BENCH_JSON:-}" || fail "report"
+	[ "${KEEP:-0}" = 1 ] && say "samples, snapshots and logs in $T (KEEP=1)"
+	return 0
+}
+
+main "$@"
