@@ -112,6 +112,6 @@ install: all
 clean:
 	rm -rf build
 
-.PHONY: all unit deps check chaos demo install clean
+.PHONY: all unit deps check chaos tsan analyze demo install clean
 
 -include $(wildcard $(BUILD)/*.d)

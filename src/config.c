@@ -599,7 +599,9 @@ valid_port(const char *s)
 
 	if (n == 0 || n > 5 || strspn(s, "0123456789") != n)
 		return false;
-	return atoi(s) >= 1 && atoi(s) <= 65535;
+	long v = strtol(s, NULL, 10);	/* the digits are checked above */
+
+	return v >= 1 && v <= 65535;
 }
 
 /* A host name or IPv4 address (LEN bytes of S): letters, digits, '.', '-', '_'. */
@@ -1043,9 +1045,7 @@ config_load(const char *file, int flags, struct config_error **errors)
 	config_defaults(p.cfg);
 	*errors = NULL;
 
-	if ((p.fp = fopen(file, "r")) == NULL)
-		open_problem(&p, errno);
-	else if (fstat(fileno(p.fp), &st) != 0)
+	if ((p.fp = fopen(file, "r")) == NULL || fstat(fileno(p.fp), &st) != 0)
 		open_problem(&p, errno);
 	else if (S_ISDIR(st.st_mode))
 		open_problem(&p, EISDIR);
@@ -1060,7 +1060,7 @@ config_load(const char *file, int flags, struct config_error **errors)
 		finish(&p, flags);
 	}
 	if (p.fp != NULL)
-		fclose(p.fp);
+		(void)fclose(p.fp);	/* read only: nothing to lose */
 	free(p.buf);
 	if (p.nproblems == 0)
 		return p.cfg;
@@ -1248,6 +1248,8 @@ command_equal(const struct command *a, const struct command *b)
 {
 	if (a->argc != b->argc || (a->argv == NULL) != (b->argv == NULL))
 		return false;
+	if (a->argv == NULL)
+		return true;
 	for (int i = 0; i < a->argc; i++)
 		if (strcmp(a->argv[i], b->argv[i]) != 0)
 			return false;

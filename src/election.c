@@ -472,6 +472,12 @@ ownership_done(void *arg, const struct zk_result *r)
 	e->own_czxid = r->stat->czxid;
 	if (e->leader)
 		return;
+	if (!zk_safe(e->zk)) {
+		/* an answer from before a loss we have not recovered from: the
+		 * reconnect lists and checks again (rule 8) */
+		log_info("election: lowest, but the session is not safe now: not leading yet");
+		return;
+	}
 	e->leader = true;
 	e->known_epoch = e->own_czxid;
 	log_notice("election: elected: %s is the lowest and ours (epoch %" PRId64 ")", e->own,

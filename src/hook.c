@@ -203,14 +203,16 @@ static int
 hook_vfork(struct hook *h, struct spawn *sp)
 {
 	sigset_t all, old;
+	pid_t pid;
 	int status;
 
 	/* no handler of ours may run in the child before it resets them */
 	sigfillset(&all);
 	pthread_sigmask(SIG_BLOCK, &all, &old);
-	h->pid = vfork();
-	if (h->pid == 0)
-		hook_child(sp);
+	pid = vfork();	/* the child must not write our memory: only sp->error */
+	if (pid == 0)	/* only system calls there, then execve or _exit */
+		hook_child(sp);	/* NOLINT(clang-analyzer-unix.Vfork) */
+	h->pid = pid;
 	pthread_sigmask(SIG_SETMASK, &old, NULL);
 	close(sp->devnull);
 	if (h->pid == -1)

@@ -92,7 +92,9 @@ struct role {
 };
 
 static void reconcile(struct role *r);
-static void start_hook(struct role *r, enum hook_kind kind, enum reason why, enum role_name to);
+static void check_running(struct role *r);
+static bool next_step(struct role *r);
+static bool start_hook(struct role *r, enum hook_kind kind, enum reason why, enum role_name to);
 static void hook_done(void *arg, const struct hook_result *res);
 static void promote_done(struct role *r, const struct hook_result *res);
 static char **hook_env(struct role *r, enum hook_kind kind, enum reason why, enum role_name prev,
@@ -221,42 +223,59 @@ open_election(struct role *r)
 static void
 reconcile(struct role *r)
 {
-	if (r->running != NULL) {
-		if (r->running_ended)
-			return;
-		if (r->running_kind == HK_PROMOTE && !r->elected) {
-			log_warnx("role: leadership lost while the promote hook runs: stopping it");
-			r->running_ended = true;
-			hook_stop(r->running);
-		} else if (r->running_kind == HK_FOLLOW && r->elected) {
-			log_notice("role: elected while a follow hook runs: killing it");
-			r->running_ended = true;
-			hook_kill(r->running);
-		} else if (r->running_kind == HK_FOLLOW && r->stopping) {
-			r->running_ended = true;
-			hook_stop(r->running);
-		}
+	if (r->running != NULL)
+		check_running(r);
+	else if (r->started)
+		while (next_step(r))
+			;
+}
+
+/* A hook runs: end it if what it is for is no longer true. */
+static void
+check_running(struct role *r)
+{
+	if (r->running_ended)
 		return;
+	if (r->running_kind == HK_PROMOTE && !r->elected) {
+		log_warnx("role: leadership lost while the promote hook runs: stopping it");
+		r->running_ended = true;
+		hook_stop(r->running);
+	} else if (r->running_kind == HK_FOLLOW && r->elected) {
+		log_notice("role: elected while a follow hook runs: killing it");
+		r->running_ended = true;
+		hook_kill(r->running);
+	} else if (r->running_kind == HK_FOLLOW && r->stopping) {
+		r->running_ended = true;
+		hook_stop(r->running);
 	}
-	if (!r->started)
-		return;
+}
+
+/* Take the next step; true when it ran no hook and another step may follow. */
+static bool
+next_step(struct role *r)
+{
 	if (r->elected && !r->promoted && !r->stopping) {
 		r->follow_pending = false;
-		start_hook(r, HK_PROMOTE, RS_ELECTED, R_LEADER);
-	} else if (!r->elected && r->promoted) {
-		start_hook(r, HK_DEMOTE, r->lost, demote_target(r, r->lost));
-	} else if (r->leave_requested && !r->leaving) {
+		return !start_hook(r, HK_PROMOTE, RS_ELECTED, R_LEADER);
+	}
+	if (!r->elected && r->promoted)
+		return !start_hook(r, HK_DEMOTE, r->lost, demote_target(r, r->lost));
+	if (r->leave_requested && !r->leaving) {
 		r->leave_requested = false;
 		r->leaving = true;
 		election_leave(r->el, left, r);
-	} else if (r->follow_pending && !r->elected && !r->stopping && !r->leaving) {
+		return false;
+	}
+	if (r->follow_pending && !r->elected && !r->stopping && !r->leaving) {
 		r->follow_pending = false;
-		if (r->cfg->follow.argv != NULL)
-			start_hook(r, HK_FOLLOW, RS_LEADER_CHANGED, resting_role(r));
-	} else if (r->want_in && r->healthy && !r->in && !r->leaving && !r->stopping) {
+		return r->cfg->follow.argv == NULL ||
+		    !start_hook(r, HK_FOLLOW, RS_LEADER_CHANGED, resting_role(r));
+	}
+	if (r->want_in && r->healthy && !r->in && !r->leaving && !r->stopping) {
 		r->in = true;
 		election_join(r->el);
 	}
+	return false;
 }
 
 /* Leadership is lost (or given up) for WHY: the demote will carry that reason. */
@@ -378,8 +397,8 @@ set_leader(struct role *r, const struct leader_info *li)
 
 /* --- hooks --- */
 
-/* Run hook KIND for WHY, moving to role TO. */
-static void
+/* Run hook KIND for WHY, moving to role TO; false when there is none to run. */
+static bool
 start_hook(struct role *r, enum hook_kind kind, enum reason why, enum role_name to)
 {
 	const struct command *cmd = hook_command(r, kind);
@@ -394,8 +413,7 @@ start_hook(struct role *r, enum hook_kind kind, enum reason why, enum role_name 
 		set_role(r, to);
 	if (cmd->argv == NULL) {	/* observer mode without hooks */
 		write_state(r);
-		reconcile(r);
-		return;
+		return false;
 	}
 	if (kind == HK_DEMOTE && r->stopping)
 		notify_extend_timeout((uint64_t)(hook_timeout(r, kind) + 10000) * 1000);
@@ -412,6 +430,7 @@ start_hook(struct role *r, enum hook_kind kind, enum reason why, enum role_name 
 	free_strv(argv);
 	free_strv(envp);
 	write_state(r);
+	return true;
 }
 
 /* A hook run is finished. */

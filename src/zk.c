@@ -14,6 +14,8 @@
 #include "xmalloc.h"
 #include "zk.h"
 
+#define STALL_MS 250	/* a timer this late means we were paused: say so */
+
 enum op_kind { OP_CREATE, OP_DELETE, OP_GET, OP_EXISTS, OP_CHILDREN, OP_SET, OP_PING };
 
 /* One asynchronous call in flight; freed on the loop when its completion is drained. */
@@ -74,6 +76,7 @@ struct zk {
 	int64_t last_contact_ms;
 	int64_t suspended_at_ms;
 	int64_t last_ping_ms;
+	int64_t timer_due_ms;	/* when the safety clock's timer should fire */
 	int open_failures;
 	struct zk_counters counters;
 
@@ -303,6 +306,13 @@ bool
 zk_usable(const struct zk *zk)
 {
 	return zk->zh != NULL && zk->state == ZK_STATE_CONNECTED && !zk->suspended;
+}
+
+bool
+zk_safe(const struct zk *zk)
+{
+	return zk_usable(zk) && !zk->unsafe &&
+	    now_ms() - zk->last_contact_ms < zk->timeout_ms * 2 / 3 + zk->grace_ms;
 }
 
 int64_t
@@ -663,6 +673,7 @@ arm_timer(struct zk *zk)
 		next = now;
 	tv.tv_sec = (next - now) / 1000;
 	tv.tv_usec = ((next - now) % 1000) * 1000;
+	zk->timer_due_ms = next;
 	evtimer_add(zk->ev_timer, &tv);
 }
 
@@ -674,6 +685,9 @@ on_timer(evutil_socket_t fd, short what, void *arg)
 
 	(void)fd;
 	(void)what;
+	if (now_ms() - zk->timer_due_ms > STALL_MS)
+		log_warnx("zookeeper: the event loop woke %" PRId64 " ms late (this process was "
+		    "paused or starved of CPU)", now_ms() - zk->timer_due_ms);
 	check_clock(zk);
 	arm_timer(zk);
 }

@@ -79,6 +79,8 @@ const char *zk_state_name(enum zk_state s);
 int64_t zk_session_id(const struct zk *zk);
 /* True while the session is usable for requests. */
 bool zk_usable(const struct zk *zk);
+/* True while it is safe to lead: usable, and no loss reported since (no UNSAFE pending). */
+bool zk_safe(const struct zk *zk);
 /* The session timeout the server granted (ms), or the configured one before. */
 int64_t zk_session_timeout(const struct zk *zk);
 /* Counters for the status endpoint and the benchmark. */

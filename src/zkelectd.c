@@ -92,7 +92,8 @@ main(int argc, char *argv[])
 		fatalx("%s", err);
 
 	/* A hook or a peer closing a pipe must not kill the daemon. */
-	signal(SIGPIPE, SIG_IGN);
+	if (signal(SIGPIPE, SIG_IGN) == SIG_ERR)
+		fatal("signal(SIGPIPE)");
 	if ((d.base = event_base_new()) == NULL)
 		fatalx("cannot create the event loop");
 	hook_init(d.base);

@@ -12,6 +12,10 @@
 #   BENCH_SCALE="3 100 1000"          contender counts of the scale scenario
 #   BENCH_IDLE=60                     seconds of the idle footprint window
 #   BENCH_BATCH=50                    daemons started at once when the crowd grows
+#   BENCH_TMPDIR=/dev/shm             where the run's directory goes: state and PID files
+#                                     belong on tmpfs, as in /run/zkelectd (on ext4 each
+#                                     state-file rename costs 0.2-7 ms); ZooKeeper's data
+#                                     stays on disk (/tmp), fsync and all
 #
 # Scenarios (BENCHMARKS.md says what each figure means):
 #   spawn      posix_spawn -> the hook's first instruction (test/spawnbench.c)
@@ -25,6 +29,8 @@
 #              listed, notifications per follower; the time for the crowd to join
 # Targets are goals to report, never pass/fail: the exit status is 0 unless the
 # harness itself failed.
+TMPDIR=${BENCH_TMPDIR:-/dev/shm}
+export TMPDIR
 # shellcheck source=test/lib.sh
 . "$(dirname "$0")/lib.sh"
 
@@ -40,18 +46,19 @@ CROWD_NAMES=()
 BG_PIDS=()
 HOOK_PARTIAL=""
 JOIN_NS=0
+ZK_DATA=""
 
 # FULL or QUICK, by the mode.
 pick() {
 	if [ "$QUICK" = 1 ]; then echo "$2"; else echo "$1"; fi
 }
 
-N_SPAWN=$(pick 300 30)
-N_FLOOR=$(pick 200 20)
-N_HANDOVER=$(pick 60 6)
-N_CRASH=$(pick 20 3)
-N_COLD=$(pick 40 6)
-N_SCALE_RUNS=$(pick 20 3)
+N_SPAWN=$(pick 1000 30)
+N_FLOOR=$(pick 500 20)
+N_HANDOVER=$(pick 200 6)
+N_CRASH=$(pick 30 3)
+N_COLD=$(pick 200 6)
+N_SCALE_RUNS=$(pick 40 3)
 IDLE=${BENCH_IDLE:-$(pick 60 10)}
 SCALE_NS=${BENCH_SCALE:-$(pick "3 100 1000" "3 30")}
 
@@ -158,7 +165,8 @@ stop_daemon() {
 	wait_exit "$pid" 20
 }
 
-# Kill the crowd and our helpers (by PID), then run lib.sh's cleanup.
+# Kill the crowd and our helpers (by PID), stop ZooKeeper and remove its data
+# (unless KEEP=1), then run lib.sh's cleanup.
 bench_cleanup() {
 	local rc=$? pid
 	[ "$BASHPID" = "$LIB_PID" ] || exit "$rc"
@@ -167,7 +175,17 @@ bench_cleanup() {
 	done
 	for pid in "${CROWD[@]}" "${BG_PIDS[@]}"; do
 		wait "$pid" 2>/dev/null || true
-	done
+	done 2>/dev/null
+	if [ -n "$ZK_DATA" ] && [ "${KEEP:-0}" != 1 ]; then
+		for pid in "${DAEMON_PIDS[@]}"; do	# they leave while ZooKeeper still runs
+			kill -s TERM "$pid" 2>/dev/null || true
+		done
+		for pid in "${DAEMON_PIDS[@]}"; do
+			wait_exit "$pid" 10
+		done
+		zk_stop >/dev/null 2>&1 || true
+		rm -rf "$ZK_DATA"
+	fi
 	(exit "$rc")
 	cleanup
 }
@@ -175,9 +193,12 @@ trap bench_cleanup EXIT
 
 # --- ZooKeeper ---
 
-# Start the private ZooKeeper, allowing any number of connections from one address
-# (scripts/zk-local.sh keeps the default of 60): stop it, add the key, start it again.
+# Start the private ZooKeeper with its data on disk (not in the tmpfs run directory),
+# allowing any number of connections from one address (scripts/zk-local.sh keeps the
+# default of 60): start it, stop it, add the key, start it again.
 bench_zk() {
+	ZK_DATA=$(mktemp -d /tmp/zkelectd-bench-zk.XXXXXX)
+	ln -s "$ZK_DATA" "$T/zk"
 	zk_start
 	zk_stop
 	echo "maxClientCnxns=0" >>"$ZK_DIR/zk1.cfg"
@@ -316,8 +337,10 @@ one_crash() {
 	hook_forget "$successor" promote start
 	hook_forget "$successor" promote end
 	t0=$(now_ns)
-	kill -s KILL "$(daemon_pid "$leader")"
-	wait_exit "$(daemon_pid "$leader")" 5
+	{
+		kill -s KILL "$(daemon_pid "$leader")"
+		wait_exit "$(daemon_pid "$leader")" 5
+	} 2>/dev/null	# bash would report the job as Killed
 	wait_hook "$successor" promote start 20
 	wait_for "the watcher's report" 10 test -s "$w"
 	read -r tdel <"$w"
@@ -636,7 +659,7 @@ declare_figures() {
 	    "graceful handover (N=3): demote end -> successor's promote start"
 	figure handover_e2e ms "-" "=floor_total+2*spawn" \
 	    "graceful handover (N=3): SIGTERM -> successor's promote start"
-	figure crash_delivery ms "-" "1333-2200 ms" \
+	figure crash_delivery ms "-" "2000-2200 ms (timeout + <= 1 tick)" \
 	    "crash (timeout 2 s): SIGKILL -> ZooKeeper delivers the deletion"
 	figure crash_react ms "=10e6" "=floor_react+spawn" \
 	    "crash: deletion delivered -> successor's promote start"
@@ -645,11 +668,11 @@ declare_figures() {
 	figure cold ms "=30e6" "=join_total+2*spawn" \
 	    "cold start, empty election: exec -> promote start"
 	figure cold_demote ms "-" "=spawn" "cold start: exec -> start-up demote start"
-	figure rss_f2 MiB "=3e6" "=rss_bare" "RSS, idle follower (sampled every 5 s)"
-	figure rss_f1 MiB "=3e6" "=rss_bare" "RSS, idle leader"
-	figure anon_f2 MiB "-" "=anon_bare" "RSS, anonymous part, idle follower"
-	figure anon_f1 MiB "-" "=anon_bare" "RSS, anonymous part, idle leader"
-	figure rss_bare MiB "-" "-" "RSS, bare ZooKeeper C client"
+	figure rss_f2 MB "=3e6" "=rss_bare" "RSS, idle follower (sampled every 5 s)"
+	figure rss_f1 MB "=3e6" "=rss_bare" "RSS, idle leader"
+	figure anon_f2 MB "-" "=anon_bare" "RSS, anonymous part, idle follower"
+	figure anon_f1 MB "-" "=anon_bare" "RSS, anonymous part, idle leader"
+	figure rss_bare MB "-" "-" "RSS, bare ZooKeeper C client"
 	figure cpu_f2 ms "=10e6" "=cpu_bare" "CPU time in the ${IDLE} s idle window, follower"
 	figure cpu_f1 ms "=10e6" "=cpu_bare" "CPU time in the ${IDLE} s idle window, leader"
 	figure cpu_bare ms "-" "-" "CPU time in the ${IDLE} s idle window, bare client"
@@ -687,7 +710,7 @@ report_py() {
 	python3 - "$@" <<'EOF_PY'
 import glob, json, math, os, re, statistics, sys
 
-UNITS = {"ms": 1e6, "s": 1e9, "MiB": 1048576, "KiB": 1024, "count": 1}
+UNITS = {"ms": 1e6, "s": 1e9, "MB": 1e6, "KiB": 1024, "count": 1}
 PING_IN, PING_OUT = 12, 20      # a ping and its reply, bytes on the wire
 PROBE_IN, PROBE_OUT = 18, 88    # the daemon's keep-alive exists("/") and its reply
 
@@ -711,7 +734,8 @@ def cons(path):
             continue
         kv = dict(x.split("=", 1) for x in m.group(2).split(",") if "=" in x)
         out[kv["sid"]] = {"port": m.group(1), "recved": int(kv["recved"]),
-                          "sent": int(kv["sent"]), "lcxid": int(kv["lcxid"], 16)}
+                          "sent": int(kv["sent"]), "lcxid": int(kv["lcxid"], 16),
+                          "queued": int(kv["queued"])}
     return out
 
 
@@ -761,9 +785,12 @@ def snap(t, n):
         pings, notif, out_live = 0, [], 0
         for sid in set(cb) & set(ca):
             b, a = cb[sid], ca[sid]
-            pings += (a["recved"] - b["recved"]) - (a["lcxid"] - b["lcxid"])
+            # every packet received is answered once, unless still queued: the rest of
+            # what was sent are notifications; answers without a new xid are pings
+            answered = (a["recved"] - a["queued"]) - (b["recved"] - b["queued"])
+            pings += answered - (a["lcxid"] - b["lcxid"])
             if sid != sid_s:
-                notif.append((a["sent"] - b["sent"]) - (a["recved"] - b["recved"]))
+                notif.append((a["sent"] - b["sent"]) - answered)
             if a["port"] in sa and b["port"] in sb:
                 out_live += sa[a["port"]]["sent"] - sb[b["port"]]["sent"]
         probes = d("zk_cnt_readlatency") - pings - reads
@@ -817,7 +844,8 @@ def value(expr, med):
 def table(t, machine, secs, quick, json_path):
     med, p, runs, rows = {}, {}, {}, []
     lines = [x.rstrip("\n").split("\t") for x in open(os.path.join(t, "figures.tsv"))]
-    for key, *_ in lines:
+    for path in glob.glob(os.path.join(t, "samples", "*")):
+        key = os.path.basename(path)
         v = load(t, key)
         if v:
             med[key], p[key], runs[key] = statistics.median(v), p95(v), len(v)

@@ -5,7 +5,8 @@
  *   zkput [-w] HOSTS OP PATH DATA [OP PATH DATA ...]
  *
  * OP is create (persistent), seq (persistent sequential), eseq (ephemeral
- * sequential) or set (replace the data of an existing node). DATA is the
+ * sequential), set (replace the data of an existing node) or mkpath (create
+ * PATH and its missing parents, empty, persistent; DATA is ignored). DATA is the
  * bytes given, or with a leading '@' the whole content of that file ('@'
  * alone: no data at all). Each created node is printed as "PATH CZXID", in
  * order. With -w, zkput then waits for SIGTERM or SIGINT before closing its
@@ -29,6 +30,7 @@ static volatile sig_atomic_t stop_now;
 static void on_stop(int sig);
 static char *read_data(const char *arg, int *len);
 static int do_op(zhandle_t *zh, const char *op, const char *path, const char *arg);
+static int make_path(zhandle_t *zh, const char *path);
 static zhandle_t *connect_to(const char *hosts);
 static void hold(void);
 
@@ -77,8 +79,11 @@ do_op(zhandle_t *zh, const char *op, const char *path, const char *arg)
 	char made[PATH_MAX_LEN];
 	struct Stat st;
 	int len, rc, flags;
-	char *data = read_data(arg, &len);
+	char *data;
 
+	if (strcmp(op, "mkpath") == 0)
+		return make_path(zh, path);
+	data = read_data(arg, &len);
 	if (strcmp(op, "set") == 0) {
 		rc = zoo_set(zh, path, data, len, -1);
 		free(data);
@@ -100,6 +105,26 @@ do_op(zhandle_t *zh, const char *op, const char *path, const char *arg)
 	free(data);
 	if (rc == ZOK)
 		printf("%s %lld\n", made, (long long)st.czxid);
+	return rc;
+}
+
+/* Create PATH and each missing parent (persistent, no data); ZOK when it exists after. */
+static int
+make_path(zhandle_t *zh, const char *path)
+{
+	char part[PATH_MAX_LEN];
+	const char *slash = path;
+	int rc = ZOK;
+
+	while (rc == ZOK && (slash = strchr(slash + 1, '/')) != NULL) {
+		snprintf(part, sizeof(part), "%.*s", (int)(slash - path), path);
+		if ((rc = zoo_create(zh, part, NULL, -1, &ZOO_OPEN_ACL_UNSAFE, 0, NULL, 0)) ==
+		    ZNODEEXISTS)
+			rc = ZOK;
+	}
+	if (rc == ZOK && (rc = zoo_create(zh, path, NULL, -1, &ZOO_OPEN_ACL_UNSAFE, 0, NULL,
+	    0)) == ZNODEEXISTS)
+		rc = ZOK;
 	return rc;
 }
 
@@ -146,7 +171,7 @@ main(int argc, char *argv[])
 		i++;
 	}
 	if (argc - i < 4 || (argc - i - 1) % 3 != 0) {
-		fprintf(stderr, "usage: zkput [-w] HOSTS create|seq|eseq|set PATH DATA|@FILE ...\n");
+		fprintf(stderr, "usage: zkput [-w] HOSTS create|seq|eseq|set|mkpath PATH DATA|@FILE ...\n");
 		return 2;
 	}
 	zh = connect_to(argv[i]);

@@ -1,0 +1,6 @@
+#!/bin/bash
+# The bad-input catalogue, test/bad_inputs.tsv: its hook rows (hooks that close
+# their output, flood it, die by signals or vanish), with t_bad_runtime.sh's runner.
+BAD_KINDS=hook
+# shellcheck source=test/integration/t_bad_runtime.sh
+. "$(dirname "$0")/t_bad_runtime.sh"
