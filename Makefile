@@ -3,6 +3,9 @@
 #   make            build build/zkelectd and build/zkelectctl
 #   make check      install missing packages, build, run every test suite
 #   make demo       install missing packages, build, show an election and a failover
+#   make chaos      a randomized fault run (DURATION=seconds), judged by the invariant checker
+#   make fuzz       the libFuzzer harnesses (FUZZ_SECONDS each)
+#   make bench      handover latency, footprint and scale figures (BENCH_JSON=file)
 #   make install    PREFIX=/usr/local DESTDIR= (binaries, units, hooks, man pages, config)
 
 PREFIX  ?= /usr/local
@@ -112,6 +115,6 @@ install: all
 clean:
 	rm -rf build
 
-.PHONY: all unit deps check chaos tsan analyze demo install clean
+.PHONY: all unit deps check chaos tsan analyze fuzz demo install clean
 
 -include $(wildcard $(BUILD)/*.d)
