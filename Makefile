@@ -77,7 +77,23 @@ check: deps
 	$(MAKE) WERROR=1 BUILD=build/asan \
 	    CFLAGS="-O1 -g -fno-omit-frame-pointer -fsanitize=address,undefined -fno-sanitize-recover=undefined" \
 	    all unit
+	$(MAKE) tsan
 	./test/run.sh
+
+# The daemon under ThreadSanitizer, for test/integration/t_tsan.sh (the bridge
+# between ZooKeeper's threads and the loop).
+TSAN_CFLAGS = -O1 -g -fno-omit-frame-pointer -fsanitize=thread
+tsan:
+	$(MAKE) WERROR=1 BUILD=build/tsan CFLAGS="$(TSAN_CFLAGS)" build/tsan/zkelectd
+
+# The static analysers: cppcheck and clang-tidy (.clang-tidy).
+analyze:
+	./test/analyze.sh
+
+# libFuzzer harnesses (test/fuzz/), FUZZ_SECONDS per harness.
+FUZZ_SECONDS ?= 300
+fuzz: deps
+	FUZZ_SECONDS=$(FUZZ_SECONDS) ./test/fuzz/run.sh
 
 # A randomized fault run against a 3-server ensemble and 5 daemons (DURATION seconds).
 DURATION ?= 300
