@@ -61,7 +61,7 @@ $(BUILD):
 # Test tools: unit tests; the fault proxy the integration tests put between a
 # daemon and ZooKeeper; zktool (deletes behind the daemons' backs); hookrec
 # (the hook that records each run).
-TEST_TOOLS = faultproxy zktool hookrec
+TEST_TOOLS = faultproxy zktool hookrec zkput
 
 unit: $(UNIT_BIN) $(TEST_TOOLS:%=$(BUILD)/%)
 

@@ -1045,7 +1045,10 @@ config_load(const char *file, int flags, struct config_error **errors)
 	config_defaults(p.cfg);
 	*errors = NULL;
 
-	if ((p.fp = fopen(file, "r")) == NULL || fstat(fileno(p.fp), &st) != 0)
+	/* stat first: opening a FIFO would block, a device could be endless */
+	if (stat(file, &st) == 0 && !S_ISREG(st.st_mode) && !S_ISDIR(st.st_mode))
+		problem(&p, 0, "cannot read the configuration file: not a regular file");
+	else if ((p.fp = fopen(file, "r")) == NULL || fstat(fileno(p.fp), &st) != 0)
 		open_problem(&p, errno);
 	else if (S_ISDIR(st.st_mode))
 		open_problem(&p, EISDIR);

@@ -49,6 +49,7 @@ struct role {
 	struct election *el;
 	struct event *ev_backoff;
 	struct event *ev_reopen;	/* a new session after a reload, outside election callbacks */
+	struct event *ev_state;		/* retry a state file write that failed */
 
 	enum role_name role;
 	bool started;		/* the start-up demote is over */
@@ -117,6 +118,7 @@ static void finish_stop(struct role *r);
 static void apply_reload(struct role *r);
 static void on_backoff(evutil_socket_t fd, short what, void *arg);
 static void on_reopen(evutil_socket_t fd, short what, void *arg);
+static void on_state_retry(evutil_socket_t fd, short what, void *arg);
 static void ev_elected(void *arg, const struct leader_info *self);
 static void ev_unelected(void *arg, enum election_loss why);
 static void ev_out(void *arg, enum election_loss why);
@@ -157,6 +159,7 @@ role_new(struct event_base *base, struct config *cfg, void (*stopped)(void *arg,
 	r->want_in = true;
 	r->ev_backoff = evtimer_new(base, on_backoff, r);
 	r->ev_reopen = evtimer_new(base, on_reopen, r);
+	r->ev_state = evtimer_new(base, on_state_retry, r);
 	return r;
 }
 
@@ -170,6 +173,7 @@ role_free(struct role *r)
 	status_free(r->status);
 	event_free(r->ev_backoff);
 	event_free(r->ev_reopen);
+	event_free(r->ev_state);
 	config_free(r->cfg);
 	config_free(r->next_cfg);
 	free(r->leader_id);
@@ -645,8 +649,18 @@ write_state(struct role *r)
 
 	fill_state(r, &st);
 	push_status(r);
-	if (state_write(r->cfg->state_file, &st) == -1)
-		log_warn("cannot write the state file %s", r->cfg->state_file);
+	if (state_write(r->cfg->state_file, &st) == -1) {
+		struct timeval again = { 1, 0 };
+
+		/* a stale file could say leader for a node that no longer leads: retry */
+		if (!evtimer_pending(r->ev_state, NULL))
+			log_warn("cannot write the state file %s; retrying every second",
+			    r->cfg->state_file);
+		evtimer_add(r->ev_state, &again);
+	} else if (evtimer_pending(r->ev_state, NULL)) {
+		evtimer_del(r->ev_state);
+		log_notice("the state file %s is written again", r->cfg->state_file);
+	}
 	notify_status("%s, ZooKeeper %s, leader %s", st.role, st.zk_state,
 	    r->leader_id && r->role != R_LEADER ? r->leader_id :
 	    r->role == R_LEADER ? "this node" : "unknown");
@@ -837,6 +851,15 @@ apply_reload(struct role *r)
 		r->then = THEN_REJOIN;
 		evtimer_add(r->ev_reopen, &now);
 	}
+}
+
+/* Write the state file again after a failure. */
+static void
+on_state_retry(evutil_socket_t fd, short what, void *arg)
+{
+	(void)fd;
+	(void)what;
+	write_state(arg);
 }
 
 /* After a reload that changed the election settings: a new session, then join. */

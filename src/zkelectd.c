@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
+#include <sys/stat.h>
 
 #include <event2/event.h>
 
@@ -31,6 +32,7 @@ static void usage(FILE *f);
 static struct config *load_config(const char *file, bool to_stdout);
 static void print_warning(const char *msg);
 static void check_dir(const char *what, const char *path);
+static void check_not_dir(const char *what, const char *path);
 static void on_signal(evutil_socket_t sig, short what, void *arg);
 static void on_start(evutil_socket_t fd, short what, void *arg);
 static void on_stopped(void *arg, int status);
@@ -88,6 +90,7 @@ main(int argc, char *argv[])
 
 	check_dir("pid_file", cfg->pid_file);
 	check_dir("state_file", cfg->state_file);
+	check_not_dir("state_file", cfg->state_file);
 	if ((pf = pidfile_open(cfg->pid_file, err, sizeof(err))) == NULL)
 		fatalx("%s", err);
 
@@ -158,6 +161,17 @@ check_dir(const char *what, const char *path)
 		fatal("%s %s: cannot write in %s (create it, or let systemd's "
 		    "RuntimeDirectory= do so)", what, path, dir);
 	free(copy);
+}
+
+/* PATH must not be a directory (we replace it as a file): else exit 1 saying so. */
+static void
+check_not_dir(const char *what, const char *path)
+{
+	struct stat st;
+
+	if (stat(path, &st) == 0 && S_ISDIR(st.st_mode))
+		fatalx("%s %s is a directory: give the path of a file in [daemon] %s", what, path,
+		    what);
 }
 
 /* The loop runs: start the role machine. */
