@@ -515,7 +515,10 @@ dispatch(struct zk *zk, struct qentry *e)
 		zk->watch_cb(zk->arg, e->type, e->path);
 		return;
 	}
-	if (!zk_rc_is_transient(e->rc))
+	/* only an answer from the server is contact: ZOK or an API error (rc <= ZAPIERROR);
+	 * system errors (-1..-99: connection loss, timeouts, ...) are the client's own */
+	if (e->rc == ZOK || (e->rc <= ZAPIERROR && !zk_rc_is_transient(e->rc) &&
+	    e->rc != ZNOTHING))
 		contact(zk, e->at_ms);
 	else if (e->rc == ZCONNECTIONLOSS || e->rc == ZOPERATIONTIMEOUT)
 		zk->counters.connection_losses++;
