@@ -627,6 +627,18 @@ check_clock(struct zk *zk)
 
 	if (zk->zh == NULL || !zk->ever_connected)
 		return true;
+	if (!zk->suspended && zoo_state(zk->zh) != ZOO_CONNECTED_STATE) {
+		/* the client does not always report a lost connection: look ourselves */
+		zk->suspended = true;
+		zk->suspended_at_ms = now;
+		zk->counters.connection_losses++;
+		log_warnx("zookeeper: connection lost (seen by polling the client's state)");
+		zk->session_cb(zk->arg, ZK_EV_SUSPENDED);
+	} else if (zk->suspended && zoo_state(zk->zh) == ZOO_CONNECTED_STATE) {
+		session_event(zk, ZOO_CONNECTED_STATE);	/* back, unannounced: same path */
+		if (zk->zh == NULL)
+			return false;
+	}
 	since = now - zk->last_contact_ms;
 	if (since >= t) {
 		expire(zk, "no contact with the server for a whole session timeout");
