@@ -62,8 +62,13 @@ read_data(const char *arg, int *len)
 		exit(1);
 	}
 	do {
-		if (n == cap && (buf = realloc(buf, cap = cap * 2 + 65536)) == NULL)
-			exit(1);
+		if (n == cap) {
+			char *more = realloc(buf, cap = cap * 2 + 65536);
+
+			if (more == NULL)
+				exit(1);
+			buf = more;
+		}
 		got = fread(buf + n, 1, cap - n, f);
 		n += got;
 	} while (got > 0);
