@@ -61,7 +61,7 @@ $(BUILD):
 # Test tools: unit tests; the fault proxy the integration tests put between a
 # daemon and ZooKeeper; zktool (deletes behind the daemons' backs); hookrec
 # (the hook that records each run).
-TEST_TOOLS = faultproxy zktool hookrec zkput
+TEST_TOOLS = faultproxy zktool hookrec zkput spawnbench
 
 unit: $(UNIT_BIN) $(TEST_TOOLS:%=$(BUILD)/%)
 
@@ -89,6 +89,10 @@ tsan:
 # The static analysers: cppcheck and clang-tidy (.clang-tidy).
 analyze:
 	./test/analyze.sh
+
+# Latency, footprint and scale figures (BENCHMARKS.md); not part of check.
+bench: deps all unit
+	./test/bench.sh
 
 # libFuzzer harnesses (test/fuzz/), FUZZ_SECONDS per harness.
 FUZZ_SECONDS ?= 300
@@ -131,6 +135,6 @@ install: all
 clean:
 	rm -rf build
 
-.PHONY: all unit deps check chaos tsan analyze fuzz demo install clean
+.PHONY: all unit deps check chaos tsan analyze fuzz bench demo install clean
 
 -include $(wildcard $(BUILD)/*.d)

@@ -5,8 +5,8 @@
 # run count, the goal, and the physical limit the figure is measured against
 # (bare ZooKeeper clients and the spawn cost, measured in the same run).
 #
-#   test/bench.sh                     the full run (about 6 minutes)
-#   BENCH_QUICK=1 test/bench.sh       a smoke run (about a minute)
+#   test/bench.sh                     the full run (about 3.5 minutes on 2 cores)
+#   BENCH_QUICK=1 test/bench.sh       a smoke run (about half a minute)
 #   BENCH_JSON=FILE test/bench.sh     also write the figures as JSON to FILE
 #   KEEP=1                            keep the run's directory (logs, samples, snapshots)
 #   BENCH_SCALE="3 100 1000"          contender counts of the scale scenario
