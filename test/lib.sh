@@ -33,6 +33,7 @@
 #   daemon_pid NAME         print the daemon's PID
 #   daemon_running NAME     true while the daemon's process exists
 #   zkctl NAME ARGS...      run zkelectctl -c $T/NAME.conf ARGS... (stderr also kept)
+#   poll SECS CMD...        poll CMD every 50 ms for up to SECS s; status 1 if it never succeeded
 #   wait_for DESC SECS CMD... poll CMD every 50 ms until it succeeds, else fail
 #                           "timed out after SECSs waiting for DESC"
 #   state_of NAME KEY       the value of KEY in NAME's state file (sourced by sh)
@@ -83,15 +84,21 @@ now_us() {
 	echo "${t/./}"
 }
 
-# Poll CMD every 50 ms until it succeeds; fail after SECS seconds.
-wait_for() {
-	local desc=$1 secs=$2 deadline
-	shift 2
-	deadline=$(($(now_us) + secs * 1000000))
+# Poll CMD every 50 ms for up to SECS seconds; 1 when it never succeeded.
+poll() {
+	local deadline=$(($(now_us) + $1 * 1000000))
+	shift
 	until "$@"; do
-		[ "$(now_us)" -lt "$deadline" ] || fail "timed out after ${secs}s waiting for $desc"
+		[ "$(now_us)" -lt "$deadline" ] || return 1
 		sleep 0.05
 	done
+}
+
+# Poll CMD every 50 ms until it succeeds; fail after SECS seconds.
+wait_for() {
+	local desc=$1 secs=$2
+	shift 2
+	poll "$secs" "$@" || fail "timed out after ${secs}s waiting for $desc"
 }
 
 # Start the private ZooKeeper: N members (default 1) in $T/zk.

@@ -12,6 +12,7 @@
 . "$(dirname "$0")/../lib.sh"
 
 TSV=$ROOT/test/bad_inputs.tsv
+# shellcheck disable=SC2034 # read by lib.sh
 ZK_HOSTS=127.0.0.1:9 # read by proxy_start: the "ZooKeeper" behind the fault proxy
 PASSED=0
 XFAILED=0
@@ -94,16 +95,6 @@ parse_expect() {
 bad() {
 	ROW_ERR=$1
 	return 1
-}
-
-# Poll CMD every 50 ms for up to SECS seconds; 1 when it never succeeded.
-poll() {
-	local deadline=$(($(now_us) + $1 * 1000000))
-	shift
-	until "$@"; do
-		[ "$(now_us)" -lt "$deadline" ] || return 1
-		sleep 0.05
-	done
 }
 
 # Run zkelectd (with WRAP... before it, if set) on FILE with ARGS; RC, $T/out, $T/err.

@@ -29,16 +29,6 @@ bad() {
 	return 1
 }
 
-# Poll CMD every 50 ms for up to SECS seconds; 1 when it never succeeded.
-poll() {
-	local deadline=$(($(now_us) + $1 * 1000000))
-	shift
-	until "$@"; do
-		[ "$(now_us)" -lt "$deadline" ] || return 1
-		sleep 0.05
-	done
-}
-
 # Wait up to SECS for CMD; else fail the row with "timed out waiting for DESC".
 need() {
 	local secs=$1 desc=$2

@@ -22,7 +22,8 @@ expect_error() {
 }
 
 # A config file needs no running ZooKeeper: give write_conf an address nobody uses.
-ZK_HOSTS=127.0.0.1:9 # read by write_conf
+# shellcheck disable=SC2034 # read by write_conf
+ZK_HOSTS=127.0.0.1:9
 write_conf good "election.data=$(printf 'x%.0s' $(seq 1 191))"
 # the data line is exactly 198 bytes ("data = " and 191 x): the longest allowed
 { [ "$(grep -c '^data = x*$' "$T/good.conf")" -eq 1 ] &&
