@@ -23,7 +23,7 @@ WARN    += -Werror
 endif
 CFLAGS  ?= -O2 -g
 XCFLAGS  = $(CFLAGS) -std=c11 -D_GNU_SOURCE -DVERSION='"$(VERSION)"' $(WARN) -MMD -MP
-PKGS     = libevent_core libevent_extra libevent_pthreads inih libsystemd
+PKGS     = libevent_core libevent_extra libevent_pthreads inih
 CPPFLAGS += $(shell pkg-config --cflags $(PKGS) 2>/dev/null) -DTHREADED
 LDLIBS  += $(shell pkg-config --libs $(PKGS) 2>/dev/null) -lzookeeper_mt -lpthread
 

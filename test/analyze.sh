@@ -11,7 +11,7 @@
 set -u
 
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
-PKGS=(libevent_core libevent_extra libevent_pthreads inih libsystemd)
+PKGS=(libevent_core libevent_extra libevent_pthreads inih)
 DEFS=(-D_GNU_SOURCE -DTHREADED '-DVERSION="x"')
 CFLAGS_PKG=()
 OUT=$(mktemp -d "${TMPDIR:-/tmp}/zkelectd-analyze.XXXXXX")
