@@ -79,8 +79,8 @@ log_vat(int level, const char *fmt, va_list ap)
 		clock_gettime(CLOCK_REALTIME, &ts);
 		gmtime_r(&ts.tv_sec, &tm);
 		n = strftime(line, sizeof(line), "%Y-%m-%dT%H:%M:%S", &tm);
-		n += (size_t)snprintf(line + n, sizeof(line) - n, ".%03ldZ %s[%ld] %s: ",
-		    ts.tv_nsec / 1000000, log_progname, (long)getpid(), level_names[level]);
+		n += (size_t)snprintf(line + n, sizeof(line) - n, ".%06ldZ %s[%ld] %s: ",
+		    ts.tv_nsec / 1000, log_progname, (long)getpid(), level_names[level]);
 	}
 	if (n < sizeof(line))
 		n += (size_t)vsnprintf(line + n, sizeof(line) - n, fmt, ap);
