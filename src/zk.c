@@ -202,6 +202,15 @@ open_handle(struct zk *zk)
 	}
 	zk->hctx = hc;
 	zk->open_failures = 0;
+	/*
+	 * By default the client resolves the host list again each time its I/O
+	 * thread wakes: 30 resolutions a second at rest, each a netlink query and
+	 * a dozen more system calls, and one on the path of every handover. Host
+	 * names are resolved at start and again after each connection loss, which
+	 * is when a moved server matters.
+	 */
+	if (zoo_set_servers_resolution_delay(zk->zh, -1) != ZOK)
+		log_warnx("zookeeper: cannot turn off routine host name resolution");
 	if (zk->auth_scheme != NULL &&
 	    zoo_add_auth(zk->zh, zk->auth_scheme, zk->auth_cred, (int)strlen(zk->auth_cred),
 	    NULL, NULL) != ZOK)
