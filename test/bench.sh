@@ -12,6 +12,7 @@
 #   BENCH_SCALE="3 100 1000"          contender counts of the scale scenario
 #   BENCH_IDLE=60                     seconds of the idle footprint window
 #   BENCH_BATCH=50                    daemons started at once when the crowd grows
+#   BENCH_ONLY="floor handover"       run only these scenarios (names below), in this order
 #   BENCH_TMPDIR=/dev/shm             where the run's directory goes: state and PID files
 #                                     belong on tmpfs, as in /run/zkelectd (on ext4 each
 #                                     state-file rename costs 0.2-7 ms); ZooKeeper's data
@@ -302,7 +303,7 @@ bench_handover() {
 	say "handover: $N_HANDOVER graceful handovers among 3 daemons"
 	for n in h1 h2 h3; do
 		write_conf "$n" election.path=/benchhand/e zookeeper.session_timeout=10s \
-		    daemon.log_level=info
+		    daemon.log_level=${BENCH_LOGLEVEL:-info}
 	done
 	queue_up h1 h2 h3
 	followers_settled h1 "${LASTEP[h1:promote:end]}" h1 h2 h3
@@ -899,7 +900,7 @@ EOF_PY
 }
 
 main() {
-	local t0
+	local t0 s
 	t0=$(now_us)
 	if [ ! -x "$SPAWNBENCH" ] || [ ! -x "$(dirname "$ZKELECTD")/hookrec" ]; then
 		fail "build the test tools first (make all unit)"
@@ -911,13 +912,10 @@ main() {
 	exec {HOOK_FD}<"$HOOKLOG"
 	bench_zk
 	MACHINE=$(machine)
-	bench_spawn
-	bench_floor
-	bench_handover
-	bench_crash
-	bench_cold
-	bench_footprint
-	bench_scale
+	for s in ${BENCH_ONLY:-spawn floor handover crash cold footprint scale}; do
+		declare -F "bench_$s" >/dev/null || fail "BENCH_ONLY: no scenario $s"
+		"bench_$s"
+	done
 	declare_figures
 	report_py table "$T" "$MACHINE" "$((($(now_us) - t0) / 1000000))" "$QUICK" \
 	    "${BENCH_JSON:-}" || fail "report"
