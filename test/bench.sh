@@ -13,6 +13,7 @@
 #   BENCH_IDLE=60                     seconds of the idle footprint window
 #   BENCH_BATCH=50                    daemons started at once when the crowd grows
 #   BENCH_ONLY="floor handover"       run only these scenarios (names below), in this order
+#   BENCH_LOGLEVEL=info               log level of the handover daemons (debug to trace one)
 #   BENCH_TMPDIR=/dev/shm             where the run's directory goes: state and PID files
 #                                     belong on tmpfs, as in /run/zkelectd (on ext4 each
 #                                     state-file rename costs 0.2-7 ms); ZooKeeper's data
