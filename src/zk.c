@@ -97,6 +97,7 @@ static void on_queue(evutil_socket_t fd, short what, void *arg);
 static void on_timer(evutil_socket_t fd, short what, void *arg);
 static void on_reopen(evutil_socket_t fd, short what, void *arg);
 static void dispatch(struct zk *zk, struct qentry *e);
+static const char *watch_type_name(int type);
 static void session_event(struct zk *zk, int state);
 static void contact(struct zk *zk, int64_t at_ms);
 static bool check_clock(struct zk *zk);
@@ -521,6 +522,7 @@ dispatch(struct zk *zk, struct qentry *e)
 			return;
 		}
 		contact(zk, e->at_ms);
+		log_debug("zookeeper: watch event %s on %s", watch_type_name(e->type), e->path);
 		zk->watch_cb(zk->arg, e->type, e->path);
 		return;
 	}
@@ -544,6 +546,23 @@ dispatch(struct zk *zk, struct qentry *e)
 	r.nchildren = e->nchildren;
 	r.created = e->op->kind == OP_CREATE ? e->value : NULL;
 	e->op->done(e->op->arg, &r);
+}
+
+/* A znode watch event's type, for the log. */
+static const char *
+watch_type_name(int type)
+{
+	if (type == ZOO_CREATED_EVENT)
+		return "created";
+	if (type == ZOO_DELETED_EVENT)
+		return "deleted";
+	if (type == ZOO_CHANGED_EVENT)
+		return "changed";
+	if (type == ZOO_CHILD_EVENT)
+		return "child";
+	if (type == ZOO_NOTWATCHING_EVENT)
+		return "not-watching";
+	return "unknown";
 }
 
 /* The server answered at AT_MS: the session is alive then. */
