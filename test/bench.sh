@@ -496,6 +496,7 @@ bench_footprint() {
 # Write crowd member NAME's config (no follow hook, session_timeout 10 s, debug log).
 crowd_conf() {
 	local n=$1
+	write_hook
 	mkdir -p "$T/crowd/$n"
 	cat >"$T/crowd/$n.conf" <<EOF
 [zookeeper]
@@ -568,6 +569,7 @@ snapshot() {
 	fourlw mntr >"$1.mntr"
 	ss -tinH "sport = :$port" >"$1.ss"
 	grep -c 'election: listing' "$T"/crowd/s*.log >"$1.lst"
+	grep -c 'zookeeper: watch event' "$T"/crowd/s*.log >"$1.wat"
 }
 
 # State files of the crowd other than NAMES... (the old leader and the successor).
@@ -767,7 +769,8 @@ def snap(t, n):
     """Samples for each handover in the crowd of N, and one line of diagnostics each."""
     diag = open(os.path.join(t, "snap", "%s.analysis" % n), "w")
     diag.write("# k leader successor handover_ns reads writes updates getc listers pings "
-               "probes followers_notified_once/followers notif_max bytes_in bytes_out\n")
+               "probes followers_notified_once/followers notif_max server_packets_max "
+               "bytes_in bytes_out\n")
     for meta in sorted(glob.glob(os.path.join(t, "snap", "%s.*.meta" % n))):
         k = meta.split(".")[-2]
         if k == "warm":
@@ -782,9 +785,11 @@ def snap(t, n):
             d("zk_response_packet_get_children_cache_misses")
         lb, la = listing(p + ".before.lst"), listing(p + ".after.lst")
         listers = sorted(i for i in la if la[i] > lb.get(i, 0))
+        wb, wa = listing(p + ".before.wat"), listing(p + ".after.wat")
+        seen = [wa[i] - wb.get(i, 0) for i in wa if i not in (leader, succ)]
         cb, ca = cons(p + ".before.cons"), cons(p + ".after.cons")
         sb, sa = ss(p + ".before.ss"), ss(p + ".after.ss")
-        pings, notif, out_live = 0, [], 0
+        pings, packets, out_live = 0, [], 0
         for sid in set(cb) & set(ca):
             b, a = cb[sid], ca[sid]
             # every packet received is answered once, unless still queued: the rest of
@@ -792,7 +797,7 @@ def snap(t, n):
             answered = (a["recved"] - a["queued"]) - (b["recved"] - b["queued"])
             pings += answered - (a["lcxid"] - b["lcxid"])
             if sid != sid_s:
-                notif.append((a["sent"] - b["sent"]) - answered)
+                packets.append((a["sent"] - b["sent"]) - answered)
             if a["port"] in sa and b["port"] in sb:
                 out_live += sa[a["port"]]["sent"] - sb[b["port"]]["sent"]
         probes = d("zk_cnt_readlatency") - pings - reads
@@ -800,15 +805,15 @@ def snap(t, n):
         bin_ = d("zk_bytes_received_count") - 4 * four - PING_IN * pings - PROBE_IN * probes
         bout = out_live - PING_OUT * pings - PROBE_OUT * probes
         rows = {"scale_handover": ho, "scale_req": reads + writes, "scale_getc": getc,
-                "scale_listers": len(listers), "scale_notif": max(notif) if notif else 0,
+                "scale_listers": len(listers), "scale_notif": max(seen) if seen else 0,
                 "scale_bin": bin_, "scale_bout": bout}
         for key, v in rows.items():
             with open(os.path.join(t, "samples", "%s_%s" % (key, n)), "a") as f:
                 f.write("%s\n" % v)
-        diag.write("%s %s %s %s %d %d %d %d %s %d %d %d/%d %d %d %d\n" % (
+        diag.write("%s %s %s %s %d %d %d %d %s %d %d %d/%d %d %d %d %d\n" % (
             k, leader, succ, ho, reads, writes, d("zk_cnt_updatelatency"), getc,
-            ",".join(listers) or "-", pings, probes, sum(1 for x in notif if x == 1),
-            len(notif), max(notif) if notif else 0, bin_, bout))
+            ",".join(listers) or "-", pings, probes, sum(1 for x in seen if x == 1),
+            len(seen), max(seen) if seen else 0, max(packets) if packets else 0, bin_, bout))
         if listers != [succ]:
             diag.write("# handover %s: listed by %s, expected only %s\n" % (k, listers, succ))
 
