@@ -304,7 +304,7 @@ bench_handover() {
 	say "handover: $N_HANDOVER graceful handovers among 3 daemons"
 	for n in h1 h2 h3; do
 		write_conf "$n" election.path=/benchhand/e zookeeper.session_timeout=10s \
-		    daemon.log_level=${BENCH_LOGLEVEL:-info}
+		    "daemon.log_level=${BENCH_LOGLEVEL:-info}"
 	done
 	queue_up h1 h2 h3
 	followers_settled h1 "${LASTEP[h1:promote:end]}" h1 h2 h3
