@@ -270,10 +270,22 @@ followers_settled() {
 	done
 }
 
+# After a handover to SUCCESSOR: wait for its promote to end, start the old LEADER
+# again (it joins at the back) and wait until every one of NAMES... is quiet.
+rejoin_settled() {
+	local successor=$1 leader=$2 ep
+	shift 2
+	ep=${LASTEP[$successor:promote:start]}
+	wait_hook "$successor" promote end 20
+	hook_forget "$leader" follow end
+	daemon_start "$leader"
+	followers_settled "$successor" "$ep" "$@"
+}
+
 # SIGTERM the leader of NAMES...; record demote end -> promote start and the end-to-end
 # time; restart the old leader (it joins at the back) and wait until all is quiet.
 one_handover() {
-	local leader successor t0 ep promoted demoted
+	local leader successor t0 promoted demoted
 	leader=$(nth_in_list "$1" 1)
 	successor=$(nth_in_list "$1" 2)
 	if [ -z "$leader" ] || [ -z "$successor" ]; then
@@ -291,11 +303,7 @@ one_handover() {
 	demoted=${LAST[$leader:demote:end]}
 	sample handover $((promoted - demoted))
 	sample handover_e2e $((promoted - t0))
-	ep=${LASTEP[$successor:promote:start]}
-	wait_hook "$successor" promote end 20
-	hook_forget "$leader" follow end
-	daemon_start "$leader"
-	followers_settled "$successor" "$ep" "$@"
+	rejoin_settled "$successor" "$leader" "$@"
 }
 
 # Three daemons with every hook; SIGTERM the leader again and again.
@@ -325,7 +333,7 @@ bench_handover() {
 # SIGKILL the leader; record SIGKILL -> deletion delivered (to a bare watcher) ->
 # successor's promote start; restart the killed node and wait until all is quiet.
 one_crash() {
-	local leader successor znode t0 w ep tdel promoted
+	local leader successor znode t0 w tdel promoted
 	leader=$(nth_in_list k1 1)
 	successor=$(nth_in_list k1 2)
 	znode=$(state_of "$leader" ZNODE)
@@ -350,11 +358,7 @@ one_crash() {
 	sample crash_delivery $((tdel - t0))
 	sample crash_react $((promoted - tdel))
 	sample crash_total $((promoted - t0))
-	ep=${LASTEP[$successor:promote:start]}
-	wait_hook "$successor" promote end 20
-	hook_forget "$leader" follow end
-	daemon_start "$leader"
-	followers_settled "$successor" "$ep" k1 k2 k3
+	rejoin_settled "$successor" "$leader" k1 k2 k3
 }
 
 # Three daemons at session_timeout 2 s; SIGKILL the leader again and again.
