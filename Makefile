@@ -29,13 +29,13 @@ LDLIBS  += $(shell pkg-config --libs $(PKGS) 2>/dev/null) -lzookeeper_mt -lpthre
 
 # The modules, in the order data flows through them (see README "Inside").
 COMMON  = log xmalloc config znode state
-DAEMON  = $(COMMON) zk election role hook health status notify
-CTL     = $(COMMON) zkquery
+DAEMON  = $(COMMON) zkrc zk election role hook health status notify
+CTL     = $(COMMON) zkrc zkquery
 
 DAEMON_OBJ = $(DAEMON:%=$(BUILD)/%.o) $(BUILD)/zkelectd.o
 CTL_OBJ    = $(CTL:%=$(BUILD)/%.o) $(BUILD)/zkelectctl.o
 
-UNIT_TESTS = test_config test_znode test_state test_hook
+UNIT_TESTS = test_config test_znode test_state test_hook test_election
 UNIT_BIN   = $(UNIT_TESTS:%=$(BUILD)/%)
 
 all: $(BUILD)/zkelectd $(BUILD)/zkelectctl
@@ -54,6 +54,14 @@ $(BUILD)/test_%.o: test/unit/test_%.c | $(BUILD)
 
 $(BUILD)/test_%: $(BUILD)/test_%.o $(COMMON:%=$(BUILD)/%.o) $(BUILD)/hook.o
 	$(CC) $(XCFLAGS) $(LDFLAGS) -o $@ $^ $(LDLIBS) -lcmocka
+
+# election.c on test/unit/fake_zk.c, the zk.h surface without a server.
+ELECTION_UNIT = election zkrc $(COMMON)
+$(BUILD)/test_election: $(BUILD)/test_election.o $(BUILD)/fake_zk.o $(ELECTION_UNIT:%=$(BUILD)/%.o)
+	$(CC) $(XCFLAGS) $(LDFLAGS) -o $@ $^ $(LDLIBS) -lcmocka
+
+$(BUILD)/fake_zk.o: test/unit/fake_zk.c | $(BUILD)
+	$(CC) $(CPPFLAGS) $(XCFLAGS) -Isrc -c -o $@ $<
 
 $(BUILD):
 	mkdir -p $(BUILD)

@@ -43,7 +43,14 @@ struct election {
 	bool have_lowest;
 	bool listed_first;	/* the listing just answered puts us first (rule 5 decides) */
 	int64_t known_epoch;	/* the leader last reported upward (-1: none) */
-	bool announce_watched;	/* a data watch on the announcement is set this session */
+	/*
+	 * What we know of the announcement is current: an answer we acted on armed
+	 * a watch on it (get: a data watch; exists: one for its creation) and that
+	 * watch has not fired since. Announcement reads carry no join attempt and
+	 * their answers are never dropped within a session, so this flag can only
+	 * be set by the answer of the request that armed the watch (rule 21).
+	 */
+	bool announce_current;
 	char *parent_todo;	/* ensure_parent: the path still to create */
 	int recover_pending;	/* ownership checks in flight after a lost create */
 
@@ -85,6 +92,8 @@ static void announce_write_done(void *arg, const struct zk_result *r);
 static void announce_read(struct election *e);
 static void announce_read_done(void *arg, const struct zk_result *r);
 static void announce_exists_done(void *arg, const struct zk_result *r);
+static void announce_report(struct election *e, const char *value, size_t len);
+static bool following(const struct election *e);
 static void observe_list_done(void *arg, const struct zk_result *r);
 static void node_lost(struct election *e, enum election_loss why);
 static void leave_delete(struct election *e);
@@ -214,7 +223,11 @@ create_done(void *arg, const struct zk_result *r)
 		e->cb.joined(e->arg);
 		list(e);
 	} else if (r->rc == ZNONODE) {
-		ensure_parent(e);	/* the election path is missing: rule 13 */
+		/* the election path is missing: create it from the top (rule 13); a chain
+		 * left unfinished by an older session or attempt is forgotten (rule 21) */
+		free(e->parent_todo);
+		e->parent_todo = NULL;
+		ensure_parent(e);
 	} else if (zk_rc_is_transient(r->rc)) {
 		/* it may have been created: recognise it by our prefix later (rule 1) */
 		e->create_uncertain = true;
@@ -400,7 +413,7 @@ list_done(void *arg, const struct zk_result *r)
 		log_debug("election: position %zu, watching %s", i + 1, e->pred);
 		/* get arms its watch only when the node exists (rule 3) */
 		zk_get(e->zk, e->pred, true, pred_done, e, e->attempt);
-		if (!e->announce_watched)
+		if (!e->announce_current)
 			announce_read(e);
 	}
 	free(names);
@@ -491,11 +504,15 @@ ownership_done(void *arg, const struct zk_result *r)
 
 /* --- the announcement (rule 20) --- */
 
-/* Leader: publish id, data and epoch, never over a greater epoch. */
+/*
+ * Leader: publish id, data and epoch, never over a greater epoch. The read
+ * keeps a data watch, so an announcement deleted or overwritten while we lead
+ * is written again (followers that join meanwhile would learn nothing).
+ */
 static void
 announce(struct election *e)
 {
-	zk_get(e->zk, e->announce_path, false, announce_get_done, e, e->attempt);
+	zk_get(e->zk, e->announce_path, true, announce_get_done, e, e->attempt);
 }
 
 /* Leader: the current announcement read; write ours with a version check. */
@@ -538,6 +555,8 @@ announce_write_done(void *arg, const struct zk_result *r)
 		return;
 	if (r->rc == ZBADVERSION || r->rc == ZNODEEXISTS)
 		announce(e);
+	else if (r->rc == ZOK && r->created != NULL)	/* created: watch it from now on */
+		zk_exists(e->zk, e->announce_path, true, announce_exists_done, e, 0);
 	else if (r->rc != ZOK && !zk_rc_is_transient(r->rc))
 		log_warnx("election: cannot announce in %s: %s", e->announce_path, zerror(r->rc));
 }
@@ -546,32 +565,53 @@ announce_write_done(void *arg, const struct zk_result *r)
 static void
 announce_read(struct election *e)
 {
-	e->announce_watched = true;
-	zk_get(e->zk, e->announce_path, true, announce_read_done, e, e->attempt);
+	zk_get(e->zk, e->announce_path, true, announce_read_done, e, 0);
 }
 
-/* Follower/observer: a leader is announced; report it when it is new. */
+/* A follower or an observer in the queue: the one that acts on the announcement. */
+static bool
+following(const struct election *e)
+{
+	return !e->leader && e->st == E_QUEUED;
+}
+
+/*
+ * Follower/observer: the announcement read answered. Whatever the answer, it
+ * says whether a watch is armed now; only a queued non-leader acts on it, and
+ * an answer nobody acted on leaves the flag clear, so the next join reads again.
+ */
 static void
 announce_read_done(void *arg, const struct zk_result *r)
 {
 	struct election *e = arg;
+
+	if (r->rc == ZNONODE) {
+		/* no announcement: get armed no watch; exists arms one for its creation */
+		zk_exists(e->zk, e->announce_path, true, announce_exists_done, e, 0);
+		return;
+	}
+	e->announce_current = r->rc == ZOK && following(e);
+	if (r->rc != ZOK) {
+		if (!zk_rc_is_transient(r->rc))
+			log_warnx("election: cannot read %s: %s", e->announce_path, zerror(r->rc));
+		return;	/* transient: the reconnect reads again (current is false) */
+	}
+	if (e->announce_current)
+		announce_report(e, r->value, (size_t)r->value_len);
+}
+
+/* Follower/observer: report the leader an announcement names, when it is new. */
+static void
+announce_report(struct election *e, const char *value, size_t len)
+{
 	struct announce a;
 	struct znode_name zn;
 	struct leader_info li;
 	char *full;
 
-	if (r->tag != e->attempt || e->leader)
+	if (!announce_decode(value, len, &a))
 		return;
-	if (zk_rc_is_transient(r->rc))
-		e->announce_watched = false;
-	if (r->rc == ZNONODE) {
-		/* no announcement yet: watch for its creation */
-		zk_exists(e->zk, e->announce_path, true, announce_exists_done, e, e->attempt);
-		return;
-	}
-	if (r->rc != ZOK || !announce_decode(r->value, (size_t)r->value_len, &a))
-		return;
-	if (a.epoch == e->known_epoch || a.epoch < e->known_epoch) {
+	if (a.epoch <= e->known_epoch) {
 		announce_free(&a);
 		return;
 	}
@@ -594,14 +634,22 @@ announce_read_done(void *arg, const struct zk_result *r)
 	announce_free(&a);
 }
 
-/* Follower/observer: the announcement appeared between our get and exists. */
+/*
+ * The exists sent when the announcement was missing (or, for a leader, just
+ * created) answered; either way it armed a watch. If it is there now, read it.
+ */
 static void
 announce_exists_done(void *arg, const struct zk_result *r)
 {
 	struct election *e = arg;
 
-	if (r->tag == e->attempt && r->rc == ZOK)
+	if (e->leader) {
+		if (r->rc == ZNONODE)
+			announce(e);	/* ours went as soon as it was written: again */
+	} else if (r->rc == ZOK && following(e)) {
 		announce_read(e);
+	} else
+		e->announce_current = r->rc == ZNONODE && following(e);
 }
 
 /* Observer: one listing to tell a live announcement from a stale one, then watch it. */
@@ -665,6 +713,7 @@ drop_own(struct election *e)
 	free(e->pred);
 	e->pred = NULL;
 	e->st = E_OUT;
+	e->announce_current = false;	/* the next join reads the announcement afresh */
 }
 
 /* Leave the queue: delete our znode, retried until it is gone (rules 11, 12). */
@@ -859,7 +908,7 @@ on_session(void *arg, enum zk_event ev)
 		/* a new session: nothing of the old one is ours any more */
 		e->st = E_OUT;
 		e->create_uncertain = false;
-		e->announce_watched = false;
+		e->announce_current = false;
 		forget_strays(e);
 		if (e->want)
 			election_join(e);
@@ -873,6 +922,8 @@ on_session(void *arg, enum zk_event ev)
 			leave_delete(e);
 		else if (e->st == E_QUEUED && !e->observer)
 			list(e);
+		else if (e->st == E_QUEUED && !e->announce_current)
+			announce_read(e);	/* an observer whose read was lost */
 		else if (e->st == E_OUT && e->want)
 			election_join(e);
 		break;
@@ -912,8 +963,10 @@ on_watch(void *arg, int type, const char *path)
 		if (e->st == E_QUEUED)
 			list(e);	/* a predecessor's deletion is not leadership (rule 4) */
 	} else if (strcmp(path, e->announce_path) == 0) {
-		e->announce_watched = false;
-		if (!e->leader && e->st == E_QUEUED)
+		e->announce_current = false;	/* the watch fired: it is spent */
+		if (e->leader)
+			announce(e);	/* ours changed or went: write it again */
+		else if (e->st == E_QUEUED)
 			announce_read(e);
 	}
 }

@@ -337,13 +337,6 @@ zk_counters(const struct zk *zk)
 	return &zk->counters;
 }
 
-bool
-zk_rc_is_transient(int rc)
-{
-	return rc == ZCONNECTIONLOSS || rc == ZOPERATIONTIMEOUT || rc == ZSESSIONEXPIRED ||
-	    rc == ZCLOSING || rc == ZINVALIDSTATE || rc == ZSESSIONMOVED;
-}
-
 /* --- the library's threads: copy, enqueue, wake the loop; nothing else --- */
 
 /* Append E to the queue and wake the loop. Runs on any thread. */

@@ -25,6 +25,8 @@
 
 #include <zookeeper/zookeeper.h>
 
+#include "zkrc.h"
+
 struct event_base;
 struct zk;
 
@@ -106,8 +108,5 @@ void zk_exists(struct zk *zk, const char *path, bool watch, zk_done_fn *done, vo
 void zk_children(struct zk *zk, const char *path, zk_done_fn *done, void *arg, uint64_t tag);
 void zk_set(struct zk *zk, const char *path, const void *data, size_t len, int version,
     zk_done_fn *done, void *arg, uint64_t tag);
-
-/* True for the return codes that say nothing reached the server (connection loss, ...). */
-bool zk_rc_is_transient(int rc);
 
 #endif

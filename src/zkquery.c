@@ -19,6 +19,7 @@
 #include "xmalloc.h"
 #include "znode.h"
 #include "zkquery.h"
+#include "zkrc.h"
 
 /* What the library's threads tell the caller, under a lock. */
 struct zkq {
@@ -217,8 +218,7 @@ zk_result(const struct zkq *q, int rc, const char *what, const char *path)
 		return ZKQUERY_OK;
 	log_warnx("ZooKeeper at %s: %s%s%s: %s", q->cfg->hosts, what,
 	    path != NULL ? " " : "", path != NULL ? path : "", zerror(rc));
-	if (rc == ZCONNECTIONLOSS || rc == ZOPERATIONTIMEOUT || rc == ZSESSIONEXPIRED ||
-	    rc == ZCLOSING)
+	if (zk_rc_is_transient(rc))
 		return ZKQUERY_UNREACHABLE;
 	return ZKQUERY_ERROR;
 }
