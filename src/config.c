@@ -137,6 +137,7 @@ static void finish_grace(struct parse *);
 static void check_commands(struct parse *);
 static void check_command(struct parse *, const char *, const struct command *);
 static int host_count(const char *);
+static char *budget_warning(const struct config *);
 static void open_problem(struct parse *, int);
 
 #define DUR(s, n, f, lo, hi) { s, n, set_duration, offsetof(struct config, f), lo, hi }
@@ -1126,6 +1127,37 @@ host_count(const char *hosts)
 	return n;
 }
 
+/*
+ * The demote budget (docs/safety.md): a leader cut off from ZooKeeper is told to
+ * demote at most 2/3 of session_timeout + disconnect_grace after the server last
+ * answered, and the server may expire the session, letting another node
+ * promote, at the full session_timeout. A demote hook allowed to run longer
+ * than what is left, session_timeout / 3 - disconnect_grace, can still be
+ * running then. NULL when it fits (or the node never leads).
+ */
+static char *
+budget_warning(const struct config *cfg)
+{
+	int64_t budget = cfg->session_timeout_ms / 3 - cfg->disconnect_grace_ms;
+	int64_t need = cfg->disconnect_grace_ms + cfg->demote_timeout_ms;
+	char g[32], d[32], b[32], s[32], n[32];
+
+	if (cfg->mode == MODE_OBSERVER || cfg->demote.argv == NULL ||
+	    cfg->demote_timeout_ms <= budget)
+		return NULL;
+	return xasprintf("%s: disconnect_grace (%s) + demote_timeout (%s) do not fit in "
+	    "session_timeout / 3 (%s): after a lost connection the demote hook may still run "
+	    "when the session expires and another node promotes, so \"a leader that loses "
+	    "ZooKeeper has demoted before another node can lead\" holds only if the hook stops "
+	    "the service within %s; set demote_timeout to at most %s or session_timeout to at "
+	    "least %s", cfg->file,
+	    config_format_duration(cfg->disconnect_grace_ms, g, sizeof(g)),
+	    config_format_duration(cfg->demote_timeout_ms, d, sizeof(d)),
+	    config_format_duration(cfg->session_timeout_ms / 3, s, sizeof(s)),
+	    config_format_duration(budget > 0 ? budget : 0, b, sizeof(b)), b,
+	    config_format_duration(3 * need, n, sizeof(n)));
+}
+
 void
 config_warnings(const struct config *cfg, void (*warn)(const char *msg))
 {
@@ -1136,6 +1168,10 @@ config_warnings(const struct config *cfg, void (*warn)(const char *msg))
 	if (cfg->hosts != NULL && ((n = host_count(cfg->hosts)) == 2 || n == 4)) {
 		msg = xasprintf("%s: hosts lists %d servers: the ZooKeeper client may never try "
 		    "some of them (ZOOKEEPER-2466); list 3 or 5", cfg->file, n);
+		warn(msg);
+		free(msg);
+	}
+	if ((msg = budget_warning(cfg)) != NULL) {
 		warn(msg);
 		free(msg);
 	}

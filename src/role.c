@@ -19,6 +19,10 @@
 #include "status.h"
 #include "xmalloc.h"
 
+/* A failed follow runs again after FOLLOW_RETRY_MIN_MS, doubling up to the max. */
+#define FOLLOW_RETRY_MIN_MS	1000
+#define FOLLOW_RETRY_MAX_MS	30000
+
 enum role_name { R_STARTING, R_FOLLOWER, R_LEADER, R_OBSERVER, R_WITHDRAWN, R_STOPPED };
 
 static const char *const role_names[] = {
@@ -50,6 +54,7 @@ struct role {
 	struct event *ev_backoff;
 	struct event *ev_reopen;	/* a new session after a reload, outside election callbacks */
 	struct event *ev_state;		/* retry a state file write that failed */
+	struct event *ev_follow;	/* run a failed follow again */
 
 	enum role_name role;
 	bool started;		/* the start-up demote is over */
@@ -76,6 +81,7 @@ struct role {
 	enum hook_kind running_kind;
 	bool running_ended;	/* stop or kill already sent */
 	bool follow_pending;
+	int64_t follow_retry_ms;	/* the next retry's delay; 0: the last follow succeeded */
 
 	/* the leader we know (ourselves when we lead) */
 	char *leader_id, *leader_data, *leader_znode;
@@ -119,6 +125,9 @@ static void apply_reload(struct role *r);
 static void on_backoff(evutil_socket_t fd, short what, void *arg);
 static void on_reopen(evutil_socket_t fd, short what, void *arg);
 static void on_state_retry(evutil_socket_t fd, short what, void *arg);
+static void follow_done(struct role *r, const struct hook_result *res, bool ended);
+static void on_follow_retry(evutil_socket_t fd, short what, void *arg);
+static void cancel_follow_retry(struct role *r);
 static void ev_elected(void *arg, const struct leader_info *self);
 static void ev_unelected(void *arg, enum election_loss why);
 static void ev_out(void *arg, enum election_loss why);
@@ -160,6 +169,7 @@ role_new(struct event_base *base, struct config *cfg, void (*stopped)(void *arg,
 	r->ev_backoff = evtimer_new(base, on_backoff, r);
 	r->ev_reopen = evtimer_new(base, on_reopen, r);
 	r->ev_state = evtimer_new(base, on_state_retry, r);
+	r->ev_follow = evtimer_new(base, on_follow_retry, r);
 	return r;
 }
 
@@ -174,6 +184,7 @@ role_free(struct role *r)
 	event_free(r->ev_backoff);
 	event_free(r->ev_reopen);
 	event_free(r->ev_state);
+	event_free(r->ev_follow);
 	config_free(r->cfg);
 	config_free(r->next_cfg);
 	free(r->leader_id);
@@ -260,6 +271,7 @@ next_step(struct role *r)
 {
 	if (r->elected && !r->promoted && !r->stopping) {
 		r->follow_pending = false;
+		cancel_follow_retry(r);
 		return !start_hook(r, HK_PROMOTE, RS_ELECTED, R_LEADER);
 	}
 	if (!r->elected && r->promoted)
@@ -368,6 +380,7 @@ ev_leader(void *arg, const struct leader_info *leader)
 		return;
 	}
 	r->follow_pending = true;
+	cancel_follow_retry(r);	/* a new leader: its follow starts from scratch */
 	write_state(r);
 	reconcile(r);
 }
@@ -443,6 +456,7 @@ hook_done(void *arg, const struct hook_result *res)
 {
 	struct role *r = arg;
 	enum hook_kind kind = r->running_kind;
+	bool ended = r->running_ended;
 
 	r->running = NULL;
 	r->running_kind = HK_NONE;
@@ -451,6 +465,8 @@ hook_done(void *arg, const struct hook_result *res)
 	r->m.hook_seconds[kind - 1] += (double)res->duration_ms / 1000;
 	if (kind == HK_PROMOTE)
 		promote_done(r, res);
+	else if (kind == HK_FOLLOW)
+		follow_done(r, res, ended);
 	else if (kind == HK_DEMOTE && !res->ok)
 		log_errorx("role: the demote hook failed (%s): the service may still act as "
 		    "primary; check it by hand", res->status);
@@ -483,6 +499,58 @@ promote_done(struct role *r, const struct hook_result *res)
 	    "%" PRId64 " ms so another node can lead", res->status, r->cfg->promote_backoff_ms);
 	lose(r, RS_PROMOTE_FAILED);
 	leave_then(r, THEN_BACKOFF);
+}
+
+/*
+ * A follow ended. One that failed on its own (not stopped by us) runs again
+ * with a doubling back-off for as long as the same leader leads: the service
+ * may have been left half-way (a rewind that failed, a server left stopped).
+ */
+static void
+follow_done(struct role *r, const struct hook_result *res, bool ended)
+{
+	struct timeval tv;
+
+	if (res->ok) {
+		if (r->follow_retry_ms != 0)
+			log_notice("role: the follow hook succeeded again");
+		r->follow_retry_ms = 0;
+		return;
+	}
+	if (ended || r->elected || r->stopping)
+		return;
+	if (r->follow_retry_ms == 0)
+		r->follow_retry_ms = FOLLOW_RETRY_MIN_MS;
+	log_errorx("role: the follow hook failed (%s); running it again in %" PRId64 " ms while "
+	    "%s leads", res->status, r->follow_retry_ms, r->leader_id ? r->leader_id : "?");
+	tv.tv_sec = r->follow_retry_ms / 1000;
+	tv.tv_usec = (suseconds_t)(r->follow_retry_ms % 1000) * 1000;
+	evtimer_add(r->ev_follow, &tv);
+	r->follow_retry_ms *= 2;
+	if (r->follow_retry_ms > FOLLOW_RETRY_MAX_MS)
+		r->follow_retry_ms = FOLLOW_RETRY_MAX_MS;
+}
+
+/* The follow back-off is over: follow the same leader again. */
+static void
+on_follow_retry(evutil_socket_t fd, short what, void *arg)
+{
+	struct role *r = arg;
+
+	(void)fd;
+	(void)what;
+	if (r->elected || r->stopping || r->leader_id == NULL)
+		return;
+	r->follow_pending = true;
+	reconcile(r);
+}
+
+/* A new leader, or we lead: no retry of an older follow. */
+static void
+cancel_follow_retry(struct role *r)
+{
+	evtimer_del(r->ev_follow);
+	r->follow_retry_ms = 0;
 }
 
 /* The configured command for KIND. */
@@ -761,6 +829,7 @@ role_shutdown(struct role *r, int status)
 	r->stopping = true;
 	lose(r, RS_SHUTDOWN);
 	evtimer_del(r->ev_backoff);
+	cancel_follow_retry(r);
 	if (!r->started || r->el == NULL) {
 		if (r->running == NULL)
 			finish_stop(r);

@@ -27,7 +27,7 @@ expand() {
 	local s=$1 n
 	local zk='[zookeeper]\nhosts = 127.0.0.1:9\n'
 	local el='[election]\npath = /zkelectd/bad\nid = bad\n'
-	local hk='[hooks]\npromote = @HOOK@\ndemote = @HOOK@\n'
+	local hk='[hooks]\npromote = @HOOK@\ndemote = @HOOK@\ndemote_timeout = 1s\n'
 	local dm='[daemon]\npid_file = @T@/run/zkelectd.pid\nstate_file = @T@/run/zkelectd.state\n'
 	s=${s//@BASE@/"$zk$el$hk$dm"}
 	s=${s//@ZOOKEEPER@/"$zk"}

@@ -24,7 +24,7 @@ expect_error() {
 # A config file needs no running ZooKeeper: give write_conf an address nobody uses.
 # shellcheck disable=SC2034 # read by write_conf
 ZK_HOSTS=127.0.0.1:9
-write_conf good "election.data=$(printf 'x%.0s' $(seq 1 191))"
+write_conf good "election.data=$(printf 'x%.0s' $(seq 1 191))" "hooks.demote_timeout=500ms"
 # the data line is exactly 198 bytes ("data = " and 191 x): the longest allowed
 { [ "$(grep -c '^data = x*$' "$T/good.conf")" -eq 1 ] &&
 	[ "$(grep '^data = ' "$T/good.conf" | tr -d '\n' | wc -c)" -eq 198 ]; } ||
@@ -36,6 +36,15 @@ check "$T/good.conf"
 [ "$(cat "$T/out")" = "configuration OK" ] || fail "-t on a good file printed '$(cat "$T/out")'"
 [ ! -s "$T/err" ] || fail "-t on a good file wrote to stderr: $(cat "$T/err")"
 [ ! -e "$T/good/zkelectd.pid" ] || fail "-t created the PID file"
+
+# A demote allowed to outlast the demote budget (session_timeout / 3 -
+# disconnect_grace): still valid, but -t warns, naming the lost guarantee and the fixes.
+write_conf slow "hooks.demote_timeout=20s"
+check "$T/slow.conf"
+[ "$RC" -eq 0 ] || fail "-t on an over-budget file exited $RC: $(cat "$T/err")"
+[ "$(cat "$T/out")" = "configuration OK" ] || fail "-t on an over-budget file printed '$(cat "$T/out")'"
+grep -q "warning: $T/slow.conf: disconnect_grace (0s) + demote_timeout (20s) do not fit in session_timeout / 3 (666ms).*has demoted before another node can lead.*set demote_timeout to at most 666ms or session_timeout to at least 1m" "$T/err" ||
+	fail "no demote budget warning from -t: $(cat "$T/err")"
 
 # A file with one problem on each of several lines (numbers in the comments).
 # line 14 is exactly 199 bytes, one more than inih can read

@@ -1198,7 +1198,7 @@ test_warn_readable_password(void **state)
 	struct config *cfg;
 
 	(void)state;
-	cfg = load_ok(BASE "[zookeeper]\nauth = digest:bob:hunter2\n", 0);
+	cfg = load_ok(BASE "demote_timeout = 1s\n[zookeeper]\nauth = digest:bob:hunter2\n", 0);
 	warnings[0] = '\0';
 	config_warnings(cfg, collect_warning);
 	assert_string_equal(warnings, "");
@@ -1208,12 +1208,48 @@ test_warn_readable_password(void **state)
 	assert_null(strstr(warnings, "hunter2"));
 	config_free(cfg);
 	/* No password, no warning, whatever the mode. */
-	cfg = load_ok(BASE, 0);
+	cfg = load_ok(BASE "demote_timeout = 1s\n", 0);
 	assert_int_equal(chmod(conf_path, 0644), 0);
 	warnings[0] = '\0';
 	config_warnings(cfg, collect_warning);
 	assert_string_equal(warnings, "");
 	config_free(cfg);
+}
+
+/*
+ * config_warnings: disconnect_grace + demote_timeout must fit in
+ * session_timeout / 3 (the demote budget); observers never lead.
+ */
+static void
+test_warn_demote_budget(void **state)
+{
+	static const struct { const char *lines; const char *want; } table[] = {
+		{ "", "disconnect_grace (0s) + demote_timeout (1m) do not fit in session_timeout "
+		    "/ 3 (3.333s)" },
+		{ "demote_timeout = 3s\n", NULL },
+		{ "demote_timeout = 3s\n[zookeeper]\nsession_timeout = 4s\n",
+		    "within 1.333s; set demote_timeout to at most 1.333s or session_timeout to "
+		    "at least 9s" },
+		{ "timeout = 2s\n[election]\ndisconnect_grace = 2s\n",
+		    "disconnect_grace (2s) + demote_timeout (2s)" },
+		{ "timeout = 1s\n[election]\ndisconnect_grace = 2s\n", NULL },
+		{ "[election]\nmode = observer\n", NULL },
+	};
+	char text[1024];
+	struct config *cfg;
+
+	(void)state;
+	for (size_t i = 0; i < sizeof(table) / sizeof(table[0]); i++) {
+		snprintf(text, sizeof(text), "%s%s", BASE, table[i].lines);
+		cfg = load_ok(text, 0);
+		warnings[0] = '\0';
+		config_warnings(cfg, collect_warning);
+		if (table[i].want == NULL)
+			assert_null(strstr(warnings, "demote_timeout"));
+		else if (strstr(warnings, table[i].want) == NULL)
+			fail_msg("case %zu: no \"%s\" in: %s", i, table[i].want, warnings);
+		config_free(cfg);
+	}
 }
 
 /* The shipped example configuration is valid as it stands. */
@@ -1293,6 +1329,7 @@ main(void)
 		cmocka_unit_test(test_command_copy_equal),
 		cmocka_unit_test(test_warn_even_hosts),
 		cmocka_unit_test(test_warn_readable_password),
+		cmocka_unit_test(test_warn_demote_budget),
 		cmocka_unit_test(test_example_conf),
 	};
 
