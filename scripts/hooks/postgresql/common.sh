@@ -67,14 +67,15 @@ pg_defaults() {
 	: "${PG_SERVICE:=}" "${PG_LOGFILE:=$PGDATA.log}" "${PG_TIMEOUT:=30}" "${PG_REWIND:=no}"
 	: "${PG_STOP_MODE:=fast}" "${ZKELECT_PG_EPOCH_FILE:=$PGDATA.zkelectd-epoch}"
 	: "${PG_CONNINFO_EXTRA=${ZKELECT_ID:+application_name=$ZKELECT_ID}}"
+	: "${PGUSER:=$PG_USER}"	# the cluster's owner role, never root's name (issue 17)
 	[ -n "${PGBIN:-}" ] || PGBIN=$(pg_find_bin)
 	[ -x "$PGBIN/pg_ctl" ] || die "no pg_ctl in PGBIN $PGBIN"
 	case $PGPORT in '' | *[!0-9]*) die "PGPORT '$PGPORT' is not a number" ;; esac
 	case $PG_TIMEOUT in '' | *[!0-9]*) die "PG_TIMEOUT '$PG_TIMEOUT' is not a number of seconds" ;; esac
 	case $PG_REWIND in yes | no) ;; *) die "PG_REWIND must be yes or no, not '$PG_REWIND'" ;; esac
 	case $PG_STOP_MODE in smart | fast | immediate) ;; *) die "PG_STOP_MODE '$PG_STOP_MODE' is not smart, fast or immediate" ;; esac
-	PG_REWIND_MARK=$PGDATA.zkelectd-rewind
-	export PGDATA PGHOST PGPORT PGDATABASE PGCONNECT_TIMEOUT
+	PG_REWINDING=$PGDATA.zkelectd-rewinding
+	export PGDATA PGHOST PGPORT PGDATABASE PGUSER PGCONNECT_TIMEOUT
 }
 
 # Print the directory of the server's programs: the one matching PGDATA's PG_VERSION.
@@ -142,7 +143,7 @@ cluster_state() {
 # Wait up to PG_TIMEOUT seconds for the local server to accept connections.
 wait_ready() {
 	pg_deadline=$(($(date +%s) + PG_TIMEOUT))
-	until "$PGBIN/pg_isready" -q -h "$PGHOST" -p "$PGPORT" -d "$PGDATABASE"; do
+	until as_pg "$PGBIN/pg_isready" -q -h "$PGHOST" -p "$PGPORT" -d "$PGDATABASE" -U "$PGUSER"; do
 		[ "$(date +%s)" -lt "$pg_deadline" ] ||
 			die "the server does not accept connections after ${PG_TIMEOUT}s (log: $PG_LOGFILE)"
 		sleep 0.2
@@ -173,11 +174,21 @@ stop_server() {
 	! server_running || die "cannot stop the server on $PGDATA"
 }
 
-# Stop a server that is not a standby for sure; a former primary may need pg_rewind.
+# Stop a server that is not a standby for sure.
 fence_server() {
 	log "stopping the server: it is not a standby (a demoted node must never stay writable)"
 	stop_server
-	: >"$PG_REWIND_MARK"
+}
+
+# Fail, loudly, when a pg_rewind was started and did not finish: such a data
+# directory must not be started (PostgreSQL's pg_rewind documentation: "If
+# pg_rewind fails while processing, then the data folder of the target is
+# likely not in a state that can be recovered"). Only the follow hook goes on:
+# it runs pg_rewind again.
+refuse_half_rewound() {
+	[ -e "$PG_REWINDING" ] || return 0
+	die "NOT STARTING the server on $PGDATA: a pg_rewind did not finish ($PG_REWINDING exists)." \
+		"It stays STOPPED; the next follow runs pg_rewind again, or re-clone it with pg_basebackup and remove the file"
 }
 
 # Make sure the server runs as a standby: a running one was found to be one by
@@ -185,10 +196,8 @@ fence_server() {
 # it is still not in recovery after that, stop it hard and fail.
 ensure_standby() {
 	server_running && return 0
-	if [ ! -e "$PGDATA/standby.signal" ]; then
-		: >"$PG_REWIND_MARK"	# stopped without standby.signal: it was a primary
-		as_pg touch "$PGDATA/standby.signal"
-	fi
+	refuse_half_rewound
+	[ -e "$PGDATA/standby.signal" ] || as_pg touch "$PGDATA/standby.signal"
 	log "starting the server as a standby"
 	start_server
 	pg_r=$(in_recovery) || pg_r="unknown"
@@ -197,27 +206,149 @@ ensure_standby() {
 	die "the server is not in recovery (pg_is_in_recovery: $pg_r) after starting as a standby: stopped it"
 }
 
-# With PG_REWIND=yes, bring a former primary in line with the leader at conninfo CI
-# (server stopped first); without, warn that it may have diverged.
-rewind_if_needed() {
-	[ -e "$PG_REWIND_MARK" ] || return 0
-	if [ "$PG_REWIND" != yes ]; then
-		log "WARNING: this server was a primary: if its history diverged from the new leader's" \
-			"it cannot follow it; set PG_REWIND=yes or re-clone it with pg_basebackup"
+# --- Follow, or rewind first? (README.md: "Rejoining: the rewind rule") ---
+
+# repl CONNINFO COMMAND: run a replication-protocol COMMAND (IDENTIFY_SYSTEM,
+# TIMELINE_HISTORY N, SHOW name) over a physical replication connection, the
+# kind a standby opens anyway; print the bare result.
+repl() {
+	as_pg "$PGBIN/psql" -X -q -A -t -v ON_ERROR_STOP=1 -d "$1 replication=true" -c "$2"
+}
+
+# The local server's replication conninfo (its socket).
+local_ci() {
+	printf 'host=%s port=%s\n' "$PGHOST" "$PGPORT"
+}
+
+# Print the WAL location HI/LO (hexadecimal) as one decimal number.
+lsn_num() {
+	case $1 in
+	?*/?*) ;;
+	*) die "'$1' is not a WAL location" ;;
+	esac
+	case ${1%/*}${1#*/} in *[!0-9A-Fa-f]*) die "'$1' is not a WAL location" ;; esac
+	echo $(((0x${1%/*} << 32) + 0x${1#*/}))
+}
+
+# identify CONNINFO: IDENTIFY_SYSTEM there; sets pg_sysid, pg_tli, pg_lsn. On a
+# primary: its current timeline and WAL position; on a standby: the timeline it
+# replays and how far it has WAL (replayed, or received on that timeline).
+identify() {
+	pg_out=$(repl "$1" IDENTIFY_SYSTEM) || return 1
+	pg_sysid=${pg_out%%|*}
+	pg_out=${pg_out#*|}
+	pg_tli=${pg_out%%|*}
+	pg_out=${pg_out#*|}
+	pg_lsn=${pg_out%%|*}
+	case $pg_tli in '' | *[!0-9]*) die "IDENTIFY_SYSTEM answered '$pg_out'" ;; esac
+}
+
+# Wait up to PG_TIMEOUT seconds until the server at conninfo CI (the leader) is
+# out of recovery, i.e. its promotion has ended: its fork point is only known then.
+leader_wait_primary() {
+	pg_deadline=$(($(date +%s) + PG_TIMEOUT))
+	until pg_hs=$(repl "$1" 'SHOW in_hot_standby' 2>&1) && [ "$pg_hs" = off ]; do
+		[ "$(date +%s)" -lt "$pg_deadline" ] ||
+			die "the leader $2 is still not a primary after ${PG_TIMEOUT}s (SHOW in_hot_standby: $pg_hs): not following it yet"
+		sleep 0.2
+	done
+}
+
+# rewind_needed LEADER_CI LEADER: decide from facts whether the running local
+# standby can follow the leader (1) or needs pg_rewind first (0); pg_why says why.
+# Local: IDENTIFY_SYSTEM on our own server gives the timeline we replay and our
+# end of WAL. Leader: IDENTIFY_SYSTEM (its timeline, once promoted) and the
+# history of that timeline (TIMELINE_HISTORY: each ancestor timeline and the
+# WAL location where the leader's history left it). We can follow when we are
+# on the leader's timeline, or on one of its ancestors and our WAL ends at or
+# before the point where the leader left that timeline: the same test as
+# pg_rewind's own (target end of WAL > divergence point: rewind).
+rewind_needed() {
+	identify "$(local_ci)" || die "cannot run IDENTIFY_SYSTEM on the local server (needs a 'local replication' line in pg_hba.conf for $PGUSER)"
+	pg_ltli=$pg_tli pg_llsn=$pg_lsn pg_lsys=$pg_sysid
+	identify "$1" || die "cannot run IDENTIFY_SYSTEM on the leader $2 (replication connection: ${1})"
+	[ "$pg_sysid" = "$pg_lsys" ] ||
+		die "the leader $2 is another cluster (system identifier $pg_sysid, ours $pg_lsys): re-clone this node with pg_basebackup"
+	LEADER_TLI=$pg_tli
+	pg_where="we are on timeline $pg_ltli at $pg_llsn, the leader $2 on timeline $LEADER_TLI at $pg_lsn"
+	if [ "$pg_ltli" = "$LEADER_TLI" ]; then
+		if [ "$(lsn_num "$pg_llsn")" -le "$(lsn_num "$pg_lsn")" ]; then
+			pg_why="no rewind: $pg_where (the same timeline)"
+			return 1
+		fi
+		pg_why="$pg_where: we are AHEAD of the leader on its own timeline, which pg_rewind cannot repair"
+		die "DIVERGED: $pg_why: re-clone this node with pg_basebackup"
+	fi
+	pg_sp=""
+	if [ "$LEADER_TLI" -gt 1 ]; then
+		pg_hist=$(repl "$1" "TIMELINE_HISTORY $LEADER_TLI") || die "cannot read the leader's history of timeline $LEADER_TLI"
+		# "0000000N.history|<file>": one "parent-TLI<TAB>switchpoint<TAB>reason" line per ancestor
+		pg_sp=$(printf '%s\n' "${pg_hist#*|}" | awk -v t="$pg_ltli" '$1 == t { print $2; exit }')
+	fi
+	if [ -z "$pg_sp" ]; then
+		pg_why="$pg_where, and our timeline is not in the leader's history"
 		return 0
 	fi
+	if [ "$(lsn_num "$pg_llsn")" -le "$(lsn_num "$pg_sp")" ]; then
+		pg_why="no rewind: $pg_where; the leader left timeline $pg_ltli at $pg_sp, where our WAL ends or later"
+		return 1
+	fi
+	pg_why="$pg_where; the leader left timeline $pg_ltli at $pg_sp, before our end of WAL"
+	return 0
+}
+
+# Run SQL on the leader (a normal connection to its database postgres, as pg_rewind makes).
+leader_sql() {
+	as_pg "$PGBIN/psql" -X -q -A -t -v ON_ERROR_STOP=1 -d "dbname=postgres $1" -c "$2"
+}
+
+# leader_checkpoint CI TLI: make sure the leader's control file shows a
+# checkpoint on its timeline TLI. pg_rewind (PostgreSQL 15 and older) takes the
+# source's timeline from the control file's latest checkpoint; a just promoted
+# server writes that checkpoint only when its end-of-recovery checkpoint ends
+# (spread out by checkpoint_completion_target). Until then pg_rewind sees the old
+# timeline and fails ("could not find previous WAL record") or rewinds wrongly.
+leader_checkpoint() {
+	pg_ct=$(leader_sql "$1" 'SELECT timeline_id FROM pg_control_checkpoint()') ||
+		die "cannot read the leader's pg_control_checkpoint()"
+	[ "$pg_ct" = "$2" ] && return 0
+	log "the leader's latest checkpoint is on timeline $pg_ct, not its timeline $2: running CHECKPOINT on it first"
+	leader_sql "$1" CHECKPOINT >&2 || die "CHECKPOINT on the leader failed (needs superuser or pg_checkpoint): no pg_rewind"
+	pg_ct=$(leader_sql "$1" 'SELECT timeline_id FROM pg_control_checkpoint()') || pg_ct="unknown"
+	[ "$pg_ct" = "$2" ] || die "after CHECKPOINT the leader's latest checkpoint is on timeline $pg_ct, not $2: no pg_rewind"
+}
+
+# rewind CI LEADER TLI: stop the server, pg_rewind it from the leader (conninfo
+# CI, timeline TLI), start it as a standby of the leader. A failure exits 1 with
+# one loud line; the server then stays stopped, and the mark PG_REWINDING keeps
+# every hook from starting it until a pg_rewind succeeds.
+rewind() {
+	leader_checkpoint "$1" "$3"
 	if server_running; then
+		log "stopping the standby for pg_rewind"
 		stop_server
 	fi
-	log "running pg_rewind against the leader (this server was a primary)"
-	# pg_rewind takes the source's timeline from its control file, which a just
-	# promoted server updates only at its next checkpoint: force one first.
-	as_pg "$PGBIN/psql" -X -q -v ON_ERROR_STOP=1 -d "dbname=postgres $1" -c CHECKPOINT >&2 ||
-		die "CHECKPOINT on the leader failed (pg_rewind needs it): the server stays stopped"
-	as_pg "$PGBIN/pg_rewind" -D "$PGDATA" --source-server="dbname=postgres $1" >&2 ||
-		die "pg_rewind failed: the server stays stopped; fix it or re-clone it with pg_basebackup"
-	as_pg touch "$PGDATA/standby.signal"
-	rm -f "$PG_REWIND_MARK"
+	: >"$PG_REWINDING" || die "cannot create $PG_REWINDING"
+	log "running pg_rewind from the leader $2 (timeline $3)"
+	as_pg "$PGBIN/pg_rewind" -D "$PGDATA" -R --source-server="dbname=postgres $1" >&2 ||
+		die "pg_rewind FAILED against the leader $2: the server on $PGDATA is STOPPED and stays so" \
+			"($PG_REWINDING); the next follow runs pg_rewind again; if it keeps failing, re-clone it with pg_basebackup"
+	rm -f "$PG_REWINDING"
+	log "pg_rewind done: starting the server as a standby of $2"
+	ensure_standby
+}
+
+# Wait up to PG_TIMEOUT seconds until the local standby streams the leader's
+# timeline TLI (pg_stat_wal_receiver), printing nothing; fail with what it does.
+wait_streaming() {
+	pg_deadline=$(($(date +%s) + PG_TIMEOUT))
+	until pg_st=$(sql -c "SELECT coalesce(status, '') || ' ' || coalesce(received_tli::text, '') FROM pg_stat_wal_receiver" 2>&1) &&
+		[ "$pg_st" = "streaming $1" ]; do
+		[ "$(date +%s)" -lt "$pg_deadline" ] ||
+			die "NOT STREAMING from the leader $2 on timeline $1 after ${PG_TIMEOUT}s" \
+				"(wal receiver: '${pg_st:-none}'; see $PG_LOGFILE): the server runs as a read-only standby"
+		sleep 0.1
+	done
 }
 
 # The leader's replication conninfo: ZKELECT_LEADER_DATA plus PG_CONNINFO_EXTRA.
