@@ -11,7 +11,7 @@
 #     rejoins as a streaming standby of b without pg_rewind
 #   - stale epochs refused by hand-run hooks (exit 1, with the reason)
 #   - resign of b: a leads, b rejoins without pg_rewind
-#   - crash of the primary a (kill -9 of its postmaster) after a row b never
+#   - crash of the primary a (pg_ctl stop -m immediate) after a row b never
 #     received: a's health check fails, a steps down, b leads; a has diverged:
 #     with PG_REWIND=no its follow fails loudly (exit 1, server still a standby);
 #     with PG_REWIND=yes zkelectd's next try of the follow rewinds (after a
@@ -119,23 +119,23 @@ pg_start() {
 		fail "could not start PostgreSQL $1: $(tail -n 5 "$PG/$1/data.log")"
 }
 
-# Set up a (initdb, primary) and b (pg_basebackup -R, standby), both running, as
-# README.md's walk-through does (steps 1-3).
+# pg_setup_pair [P S]: set up P (default a: initdb, primary) and S (default b:
+# pg_basebackup -R, standby), both running, as README.md's walk-through does.
 pg_setup_pair() {
-	local n
-	read -r "PORT[a]" "PORT[b]" < <("$ROOT/scripts/zk-local.sh" ports 2)
+	local n a=${1:-a} b=${2:-b}
+	read -r "PORT[$a]" "PORT[$b]" < <("$ROOT/scripts/zk-local.sh" ports 2)
 	chmod 755 "$T"
-	mkdir -p "$PG/a" "$PG/b"
-	chown "$PG_USER" "$PG" "$PG/a" "$PG/b"
-	for n in a b; do
+	mkdir -p "$PG/$a" "$PG/$b"
+	chown "$PG_USER" "$PG" "$PG/$a" "$PG/$b"
+	for n in "$a" "$b"; do
 		node_conf "$n"
 		env_file "$n"
 	done
 	# Step 1: the primary, with wal_log_hints for pg_rewind.
-	(cd / && as_pg "$PGBIN/initdb" -D "$PG/a/data" --auth-local="$PG_AUTH_LOCAL" --auth-host=scram-sha-256 \
+	(cd / && as_pg "$PGBIN/initdb" -D "$PG/$a/data" --auth-local="$PG_AUTH_LOCAL" --auth-host=scram-sha-256 \
 		-U postgres -E UTF8 --locale=C --no-sync --no-instructions) >>"$PG/setup.log" 2>&1 ||
 		fail "initdb failed: $(tail -n 5 "$PG/setup.log")"
-	cat >>"$PG/a/data/postgresql.conf" <<EOF
+	cat >>"$PG/$a/data/postgresql.conf" <<EOF
 include_if_exists = '../node.conf'
 listen_addresses = '127.0.0.1'
 fsync = off
@@ -150,11 +150,11 @@ EOF
 	{
 		echo "host replication replicator 127.0.0.1/32 scram-sha-256"
 		echo "host postgres replicator 127.0.0.1/32 scram-sha-256"
-		cat "$PG/a/data/pg_hba.conf"
-	} >"$PG/a/hba.tmp"
-	as_pg cp "$PG/a/hba.tmp" "$PG/a/data/pg_hba.conf"
-	pg_start a
-	psql_on a "CREATE ROLE replicator LOGIN REPLICATION PASSWORD '$REPL_PASSWORD';
+		cat "$PG/$a/data/pg_hba.conf"
+	} >"$PG/$a/hba.tmp"
+	as_pg cp "$PG/$a/hba.tmp" "$PG/$a/data/pg_hba.conf"
+	pg_start "$a"
+	psql_on "$a" "CREATE ROLE replicator LOGIN REPLICATION PASSWORD '$REPL_PASSWORD';
 		GRANT EXECUTE ON FUNCTION pg_catalog.pg_ls_dir(text, boolean, boolean) TO replicator;
 		GRANT EXECUTE ON FUNCTION pg_catalog.pg_stat_file(text, boolean) TO replicator;
 		GRANT EXECUTE ON FUNCTION pg_catalog.pg_read_binary_file(text) TO replicator;
@@ -164,12 +164,12 @@ EOF
 	echo "*:*:*:replicator:$REPL_PASSWORD" >"$PG/pgpass"
 	chown "$PG_USER" "$PG/pgpass"
 	chmod 600 "$PG/pgpass"
-	(cd / && as_pg "$PGBIN/pg_basebackup" -d "host=127.0.0.1 port=${PORT[a]} user=replicator passfile=$PG/pgpass" \
-		-D "$PG/b/data" -R -X stream -c fast --no-sync) >>"$PG/setup.log" 2>&1 ||
+	(cd / && as_pg "$PGBIN/pg_basebackup" -d "host=127.0.0.1 port=${PORT[$a]} user=replicator passfile=$PG/pgpass" \
+		-D "$PG/$b/data" -R -X stream -c fast --no-sync) >>"$PG/setup.log" 2>&1 ||
 		fail "pg_basebackup failed: $(tail -n 5 "$PG/setup.log")"
-	pg_start b
-	sql_is a 'SELECT pg_is_in_recovery()' f || fail "setup: a is not a primary"
-	sql_is b 'SELECT pg_is_in_recovery()' t || fail "setup: b is not a standby"
+	pg_start "$b"
+	sql_is "$a" 'SELECT pg_is_in_recovery()' f || fail "setup: $a is not a primary"
+	sql_is "$b" 'SELECT pg_is_in_recovery()' t || fail "setup: $b is not a standby"
 }
 
 # pg_conf NODE [ARG...]: NODE's zkelectd.conf with the hooks and the health check (step 4).
@@ -236,7 +236,7 @@ rejoined() {
 
 t0=$SECONDS
 zk_start
-pg_setup_pair
+pg_setup_pair a b
 for n in a b; do
 	pg_conf "$n"
 done
@@ -265,7 +265,7 @@ psql_on a 'CREATE TABLE t (x int); INSERT INTO t VALUES (1)' || fail "a does not
 wait_for "b to stream from a with a's row" 20 rejoined b a t 1
 echo "a leads, b follows: ${SECONDS}s"
 
-# Step 7, planned handover: SIGTERM to a's daemon; a demotes to a read-only
+# Step 6, planned handover: SIGTERM to a's daemon; a demotes to a read-only
 # standby, then b promotes. a's daemon again: a follows b, no pg_rewind.
 daemon_stop a TERM
 [ "$LAST_EXIT" = 0 ] || fail "a's daemon exited $LAST_EXIT"
@@ -302,7 +302,8 @@ done
 sql_is a 'SELECT pg_is_in_recovery()' t || fail "a's server is not a standby after the stale demote"
 sql_is b 'SELECT pg_is_in_recovery()' f || fail "b is no longer a primary"
 
-# Step 7, resign: b resigns, a leads, b rejoins as a's standby without pg_rewind.
+# Steps 6 and 7 (the drill), resign: b resigns, a leads, b rejoins as a's
+# standby without pg_rewind.
 zkctl b resign >/dev/null || fail "zkelectctl resign on b failed"
 wait_for "a to lead" 20 role_is a leader
 wait_for "a's promote to succeed" 30 hook_ok a promote
@@ -312,15 +313,16 @@ wait_for "b's follow to succeed" 30 hook_ok b follow
 ! grep -q 'running pg_rewind' "$T/b.log" || fail "b was rewound after its resign"
 echo "resign of b, b rejoined: ${SECONDS}s"
 
-# Step 7, crash of the primary: b stops receiving, a writes a row b never gets,
-# a's postmaster is killed. a's health check fails, a steps down, b leads.
+# Steps 6 and 7 (the drill), crash of the primary: b stops receiving, a writes
+# a row b never gets, a's server is stopped with pg_ctl stop -m immediate. a's
+# health check fails, a steps down, b leads.
 { psql_on b "ALTER SYSTEM SET primary_conninfo = ''" && psql_on b 'SELECT pg_reload_conf()'; } >/dev/null ||
 	fail "cannot clear b's primary_conninfo"
 wait_for "b to stop receiving" 10 sql_is b 'SELECT count(*) FROM pg_stat_wal_receiver' 0
 psql_on a 'CREATE TABLE lost (x int); INSERT INTO lost VALUES (1)' || fail "a does not accept writes"
 env_file a no
 fails=$(log_count a 'pg-follow: ERROR: DIVERGED')
-kill -s KILL "$(postmaster_pid a)"
+as_pg "$PGBIN/pg_ctl" -D "$PG/a/data" -m immediate -w stop >/dev/null 2>&1 || fail "pg_ctl stop -m immediate on a failed"
 wait_for "a's health check to fail and a to step down" 20 log_grew a 'running demote (reason health-failed' 0
 wait_for "b to lead" 20 role_is b leader
 wait_for "b's promote to succeed" 30 hook_ok b promote
