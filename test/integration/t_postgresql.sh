@@ -16,6 +16,7 @@
 #     with PG_REWIND=no its follow fails loudly (exit 1, server still a standby);
 #     with PG_REWIND=yes zkelectd's next try of the follow rewinds (after a
 #     checkpoint on b's timeline) and a rejoins; a's unreplicated row is gone
+#   - the follow hook run again on a streaming standby: no change, exit 0
 #   - the health check as PGUSER: no 'role "root" does not exist' in the logs
 # pg_drill.sh sources this file with PG_FUNCTIONS_ONLY=1 for its functions.
 # shellcheck source=test/lib.sh
@@ -338,6 +339,13 @@ wait_for "a's pg_rewind" 10 grep -q 'pg-follow: pg_rewind done' "$T/a.log"
 sql_is a "SELECT count(*) FROM pg_class WHERE relname = 'lost'" 0 || fail "a kept the row b never received"
 [ ! -e "$PG/a/data.zkelectd-rewinding" ] || fail "a's rewind mark is still there"
 echo "crash of a, a rewound and rejoined: ${SECONDS}s"
+
+# The follow hook again, by hand, on a standby that already streams from b: it
+# changes nothing (no restart, no rewind) and exits 0.
+pid=$(postmaster_pid a)
+run_hook a follow "$(state_of b EPOCH)" b || fail "a second follow on a failed: $(cat "$T/manual.out")"
+grep -q 'pg-follow: no rewind: ' "$T/manual.out" || fail "a second follow on a: $(cat "$T/manual.out")"
+[ "$(postmaster_pid a)" = "$pid" ] || fail "a second follow restarted a's server"
 
 # health: 0 on b (quiet), 1 on a port where nothing listens (with pg_isready's word);
 # never as root.
