@@ -1,7 +1,7 @@
 #!/bin/bash
 # zk-local.sh: run a private ZooKeeper (one standalone server or an N-member
 # ensemble) on free loopback ports in a directory of its own, for tests and the
-# demo. See /work/shared/ZOOKEEPER-LOCAL.md for the facts it relies on.
+# demo. docs/zookeeper-local.md has the facts it relies on.
 #
 #   zk-local.sh start DIR [N]        start N members (default 1: standalone) in DIR,
 #                                    wait until each serves, print the connect string
@@ -36,7 +36,7 @@ usage() {
 	exit 2
 }
 
-# The Java classpath built from the jars ZOOKEEPER-LOCAL.md names.
+# The Java classpath built from the jars docs/zookeeper-local.md names.
 classpath() {
 	local cp="" j
 	for j in $JARS; do

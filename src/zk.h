@@ -5,7 +5,7 @@
  * libzookeeper_mt calls watchers and completions on its own completion thread.
  * Here they only copy what they were told into a mutex-protected queue and write
  * an eventfd; the loop drains the queue and every decision is taken there
- * (ELECTION.md rule 10). Every asynchronous call carries the session generation;
+ * (rule 10 of docs/election.md). Every asynchronous call carries the session generation;
  * completions and watch events from an older handle are dropped (rule 9).
  *
  * The session's safety clock is ours (rules 6, 7, 16): "last contact" is the

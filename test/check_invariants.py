@@ -9,7 +9,7 @@ violation:
 
   <ns> <id> <event> <phase> <epoch> <reason> <role>   a hook run started/ended
         event promote|demote|follow, phase start|end, epoch a decimal integer
-        or "-", reason and role as in CONTRACT.md ("-" when empty)
+        or "-", reason and role as zkelectd(8) names them ("-" when empty)
   <ns> <id> KILL          the harness SIGKILLed daemon <id>
   <ns> <id> STOP|CONT     the harness froze (SIGSTOP) / woke (SIGCONT) <id>
   <ns> - FAULT <kind> [<target>]   a fault was injected (counted by kind)
@@ -52,7 +52,7 @@ at the last line (with a warning). Below, T is session_timeout_ms and a
     hook already running. Per the exception, the lead still counts only up to
     the STOP.)
     Forced-handover exception: an operator who deletes the leader's znode by
-    hand forces a handover (CONTRACT.md); the successor learns of it when the
+    hand forces a handover (zkelectd(8), docs/safety.md); the successor learns of it when the
     old leader does, so nothing can make it wait. A lead ended by a demote
     with reason "deleted" may overlap the next node's lead when the overlap
     is under that demote's duration + 100 ms (the old leader demoted at once)
@@ -73,7 +73,7 @@ at the last line (with a warning). Below, T is session_timeout_ms and a
     that last promoted must carry a strictly greater epoch than every earlier
     one). The same node may promote again with the same epoch only when its
     znode survived: i.e. its last demote since that promote had reason
-    connection-lost (CONTRACT.md: reconnected within the same session) and
+    connection-lost (zkelectd(8): reconnected within the same session) and
     it was not killed since; after any other demote (resigned,
     session-expired, deleted, startup, ...) or a KILL it holds a new znode
     and must carry a greater epoch.
