@@ -23,11 +23,24 @@
 #define HOOK_KILL_MS	5000	/* SIGTERM to SIGKILL */
 #define HOOK_LINGER_MS	1000	/* how long to wait for EOF after reaping */
 
+/*
+ * One of a run's two output pipes. Standard output is logged at info level,
+ * standard error at warning: a hook says what goes wrong on stderr, and a
+ * monitor watching zkelectd's warnings sees it.
+ */
+struct hook_stream {
+	struct hook *h;
+	int fd;			/* read end of the pipe; -1 once closed */
+	struct event *ev_read;
+	int level;		/* LOG_INFO or LOG_WARNING */
+	size_t len;
+	char line[HOOK_LINE_MAX];
+};
+
 struct hook {
 	char *name;
 	pid_t pid;		/* also the process group; -1 if never started */
-	int fd;			/* read end of the output pipe; -1 once closed */
-	struct event *ev_read;
+	struct hook_stream out[2];	/* stdout, stderr */
 	struct event *ev_timeout;	/* the run's timeout, or the spawn-failure report */
 	struct event *ev_kill;	/* SIGKILL after SIGTERM */
 	struct event *ev_linger;	/* give up on EOF after reaping */
@@ -35,7 +48,7 @@ struct hook {
 	int64_t elapsed_ms;	/* set when reaped */
 	int64_t timeout_ms;
 	bool reaped;
-	bool eof;
+	bool eof;		/* both pipes reached EOF (or were given up) */
 	bool spawn_failed;
 	bool timed_out;
 	bool stopped;
@@ -44,8 +57,6 @@ struct hook {
 	int wstatus;
 	hook_done_fn *done;
 	void *arg;
-	size_t len;
-	char line[HOOK_LINE_MAX];
 	struct hook *next;
 };
 
@@ -59,7 +70,8 @@ static struct hook *hook_live;	/* runs not yet finished */
 
 static int64_t hook_ms_since(const struct timespec *);
 static void hook_timer(struct event *, int64_t);
-static int hook_spawn(struct hook *, char *const [], char *const [], const struct run_as *, int);
+static int hook_spawn(struct hook *, char *const [], char *const [], const struct run_as *,
+    int, int);
 
 static void hook_start(struct hook *, char *const [], char *const [], const struct run_as *);
 static void hook_unlink(struct hook *);
@@ -67,8 +79,9 @@ static void hook_finish(struct hook *);
 static void hook_result(struct hook *, struct hook_result *);
 static void hook_terminate(struct hook *, const char *);
 static void hook_signal_group(struct hook *, int);
-static void hook_log_line(struct hook *);
-static void hook_take(struct hook *, const char *, size_t);
+static void hook_log_line(struct hook_stream *);
+static void hook_take(struct hook_stream *, const char *, size_t);
+static void hook_close_stream(struct hook_stream *);
 static void hook_close_output(struct hook *);
 static void hook_reaped(struct hook *, int);
 static void hook_read_cb(evutil_socket_t, short, void *);
@@ -122,7 +135,11 @@ hook_run(const char *name, char *const argv[], char *const envp[],
 	h = xcalloc(1, sizeof(*h));
 	h->name = xstrdup(name);
 	h->pid = -1;
-	h->fd = -1;
+	for (int i = 0; i < 2; i++) {
+		h->out[i].h = h;
+		h->out[i].fd = -1;
+		h->out[i].level = i == 0 ? LOG_INFO : LOG_WARNING;
+	}
 	h->timeout_ms = timeout_ms;
 	h->done = done;
 	h->arg = arg;
@@ -137,15 +154,17 @@ hook_run(const char *name, char *const argv[], char *const envp[],
 static void
 hook_start(struct hook *h, char *const argv[], char *const envp[], const struct run_as *as)
 {
-	int fds[2], error;
+	int o[2] = { -1, -1 }, e[2] = { -1, -1 }, error = 0;
 
-	if (pipe2(fds, O_CLOEXEC) == -1)
+	if (pipe2(o, O_CLOEXEC) == -1 || pipe2(e, O_CLOEXEC) == -1)
 		error = errno;
-	else {
-		error = hook_spawn(h, argv, envp, as, fds[1]);
-		close(fds[1]);
-		if (error != 0)
-			close(fds[0]);
+	else
+		error = hook_spawn(h, argv, envp, as, o[1], e[1]);
+	for (int i = 0; i < 2; i++) {
+		if (o[i] != -1 && (i == 1 || error != 0))
+			close(o[i]);
+		if (e[i] != -1 && (i == 1 || error != 0))
+			close(e[i]);
 	}
 	if (error != 0) {
 		log_warnx("hook %s: cannot start %s: %s", h->name, argv[0], strerror(error));
@@ -154,11 +173,16 @@ hook_start(struct hook *h, char *const argv[], char *const envp[], const struct 
 		hook_timer(h->ev_timeout, 0);
 		return;
 	}
-	h->fd = fds[0];
-	if (fcntl(h->fd, F_SETFL, fcntl(h->fd, F_GETFL) | O_NONBLOCK) == -1)
-		log_warn("hook %s: fcntl", h->name);
-	h->ev_read = event_new(hook_base, h->fd, EV_READ | EV_PERSIST, hook_read_cb, h);
-	event_add(h->ev_read, NULL);
+	h->out[0].fd = o[0];
+	h->out[1].fd = e[0];
+	for (int i = 0; i < 2; i++) {
+		struct hook_stream *st = &h->out[i];
+
+		if (fcntl(st->fd, F_SETFL, fcntl(st->fd, F_GETFL) | O_NONBLOCK) == -1)
+			log_warn("hook %s: fcntl", h->name);
+		st->ev_read = event_new(hook_base, st->fd, EV_READ | EV_PERSIST, hook_read_cb, st);
+		event_add(st->ev_read, NULL);
+	}
 	h->ev_timeout = evtimer_new(hook_base, hook_timeout_cb, h);
 	h->ev_kill = evtimer_new(hook_base, hook_kill_cb, h);
 	h->ev_linger = evtimer_new(hook_base, hook_linger_cb, h);
@@ -174,24 +198,24 @@ hook_start(struct hook *h, char *const argv[], char *const envp[], const struct 
 struct spawn {
 	char *const *argv, *const *envp;
 	const struct run_as *as;
-	int out, devnull;
+	int out, err, devnull;
 	pid_t parent;
 	volatile int error;	/* set by the child when it cannot exec */
 };
 
 /*
  * Start ARGV in a new process group with default signal dispositions, an empty
- * mask, /dev/null as stdin, OUT as stdout and stderr, nothing else open, a
+ * mask, /dev/null as stdin, OUT as stdout, ERR as stderr, nothing else open, a
  * parent-death signal and AS's identity. vfork() rather than posix_spawn(),
  * which cannot set the parent-death signal or switch users; it is as cheap.
  * Returns 0 or an errno value.
  */
 static int
 hook_spawn(struct hook *h, char *const argv[], char *const envp[], const struct run_as *as,
-    int out)
+    int out, int err)
 {
 	static char *const noenv[] = { NULL };
-	struct spawn sp = { argv, envp != NULL ? envp : noenv, as, out, -1, getpid(), 0 };
+	struct spawn sp = { argv, envp != NULL ? envp : noenv, as, out, err, -1, getpid(), 0 };
 
 	if ((sp.devnull = open("/dev/null", O_RDONLY | O_CLOEXEC)) == -1)
 		return errno;
@@ -243,7 +267,7 @@ hook_child(const struct spawn *csp)
 	if (setpgid(0, 0) == -1 ||
 	    prctl(PR_SET_PDEATHSIG, SIGKILL) == -1 || getppid() != sp->parent ||
 	    dup2(sp->devnull, STDIN_FILENO) == -1 || dup2(sp->out, STDOUT_FILENO) == -1 ||
-	    dup2(sp->out, STDERR_FILENO) == -1 ||
+	    dup2(sp->err, STDERR_FILENO) == -1 ||
 	    close_range(STDERR_FILENO + 1, ~0U, 0) == -1)
 		goto fail;
 	if (sp->as != NULL &&
@@ -434,11 +458,12 @@ hook_reaped(struct hook *h, int st)
 		hook_timer(h->ev_linger, HOOK_LINGER_MS);
 }
 
-/* Read what the child wrote; log it line by line; note EOF. */
+/* Read what the child wrote on one stream; log it line by line; note EOF. */
 static void
 hook_read_cb(evutil_socket_t fd, short what, void *arg)
 {
-	struct hook *h = arg;
+	struct hook_stream *st = arg;
+	struct hook *h = st->h;
 	char buf[4096];
 	ssize_t n;
 
@@ -447,28 +472,29 @@ hook_read_cb(evutil_socket_t fd, short what, void *arg)
 	if (n == -1 && (errno == EAGAIN || errno == EINTR))
 		return;
 	if (n > 0) {
-		hook_take(h, buf, (size_t)n);
+		hook_take(st, buf, (size_t)n);
 		return;
 	}
 	if (n == -1)
 		log_warn("hook %s[%ld]: read", h->name, (long)h->pid);
-	hook_close_output(h);
-	if (h->reaped)
+	hook_close_stream(st);
+	h->eof = h->out[0].fd == -1 && h->out[1].fd == -1;
+	if (h->eof && h->reaped)
 		hook_finish(h);
 }
 
-/* Add output bytes to the current line, logging each complete (or full) line. */
+/* Add output bytes to the stream's current line, logging each complete (or full) line. */
 static void
-hook_take(struct hook *h, const char *p, size_t n)
+hook_take(struct hook_stream *st, const char *p, size_t n)
 {
 	for (size_t i = 0; i < n; i++) {
 		if (p[i] == '\n') {
-			hook_log_line(h);
+			hook_log_line(st);
 			continue;
 		}
-		h->line[h->len++] = p[i];
-		if (h->len == sizeof(h->line))
-			hook_log_line(h);
+		st->line[st->len++] = p[i];
+		if (st->len == sizeof(st->line))
+			hook_log_line(st);
 	}
 }
 
@@ -477,14 +503,14 @@ hook_take(struct hook *h, const char *p, size_t n)
  * it. Bytes >= 0x80 pass through so UTF-8 messages stay readable.
  */
 static void
-hook_log_line(struct hook *h)
+hook_log_line(struct hook_stream *st)
 {
 	char out[HOOK_LINE_MAX * 4 + 1];
 	size_t o = 0;
 	unsigned char c;
 
-	for (size_t i = 0; i < h->len; i++) {
-		c = (unsigned char)h->line[i];
+	for (size_t i = 0; i < st->len; i++) {
+		c = (unsigned char)st->line[i];
 		if (c == '\\')
 			o += (size_t)snprintf(out + o, sizeof(out) - o, "\\\\");
 		else if (c == '\t')
@@ -495,22 +521,30 @@ hook_log_line(struct hook *h)
 			out[o++] = (char)c;
 	}
 	out[o] = '\0';
-	h->len = 0;
-	log_info("hook %s[%ld]: %s", h->name, (long)h->pid, out);
+	st->len = 0;
+	log_at(st->level, "hook %s[%ld]: %s", st->h->name, (long)st->h->pid, out);
 }
 
-/* Flush a last unterminated line and close our end of the pipe. */
+/* Flush a last unterminated line of one stream and close our end of its pipe. */
+static void
+hook_close_stream(struct hook_stream *st)
+{
+	if (st->len > 0)
+		hook_log_line(st);
+	if (st->ev_read != NULL)
+		event_free(st->ev_read);
+	st->ev_read = NULL;
+	if (st->fd != -1)
+		close(st->fd);
+	st->fd = -1;
+}
+
+/* Give up on both streams (flushing what is pending). */
 static void
 hook_close_output(struct hook *h)
 {
-	if (h->len > 0)
-		hook_log_line(h);
-	if (h->ev_read != NULL)
-		event_free(h->ev_read);
-	h->ev_read = NULL;
-	if (h->fd != -1)
-		close(h->fd);
-	h->fd = -1;
+	hook_close_stream(&h->out[0]);
+	hook_close_stream(&h->out[1]);
 	h->eof = true;
 }
 
@@ -586,10 +620,12 @@ hook_unlink(struct hook *h)
 static void
 hook_free(struct hook *h)
 {
-	if (h->ev_read != NULL)
-		event_free(h->ev_read);
-	if (h->fd != -1)
-		close(h->fd);
+	for (int i = 0; i < 2; i++) {
+		if (h->out[i].ev_read != NULL)
+			event_free(h->out[i].ev_read);
+		if (h->out[i].fd != -1)
+			close(h->out[i].fd);
+	}
 	if (h->ev_timeout != NULL)
 		event_free(h->ev_timeout);
 	if (h->ev_kill != NULL)

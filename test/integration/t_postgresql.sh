@@ -270,7 +270,8 @@ echo "a leads, b follows: ${SECONDS}s"
 # standby, then b promotes. a's daemon again: a follows b, no pg_rewind.
 daemon_stop a TERM
 [ "$LAST_EXIT" = 0 ] || fail "a's daemon exited $LAST_EXIT"
-grep -q 'pg-demote: demoted: the server is a read-only standby' "$T/a.log" || fail "a's demote did not end as a standby"
+grep -qE 'info: hook demote\[[0-9]+\]: pg-demote: demoted: the server is a read-only standby' "$T/a.log" ||
+	fail "a's demote did not end as a standby (logged at info)"
 sql_is a 'SELECT pg_is_in_recovery()' t || fail "a's server is not in recovery after its demote"
 wait_for "b to lead" 20 role_is b leader
 wait_for "b's promote to succeed" 30 hook_ok b promote
@@ -330,6 +331,8 @@ wait_for "b's promote to succeed" 30 hook_ok b promote
 psql_on b 'INSERT INTO t VALUES (4)' || fail "b does not accept writes after its promote"
 # PG_REWIND=no: a has diverged, its follow says so and fails; a stays a read-only standby.
 wait_for "a's follow to refuse loudly" 40 log_grew a 'pg-follow: ERROR: DIVERGED' "$fails"
+grep -qE 'warning: hook follow\[[0-9]+\]: pg-follow: ERROR: DIVERGED' "$T/a.log" ||
+	fail "a's failed follow was not logged at warning level"
 sql_is a 'SELECT pg_is_in_recovery()' t || fail "a's server is not a running standby after the refused follow"
 # PG_REWIND=yes: zkelectd runs the failed follow again (with back-off while b
 # leads), and this time a follows b through pg_rewind.

@@ -243,12 +243,12 @@ test_exit_three(void **state)
 	assert_int_equal(WEXITSTATUS(o.res.wstatus), 3);
 }
 
-/* Stdout and stderr lines are logged; long lines split; control bytes escaped. */
+/* Stdout lines are logged; long lines split; control bytes escaped. */
 static void
 test_output_logged(void **state)
 {
 	char *argv[] = { "/bin/sh", "-c",
-	    "echo hello; echo world >&2; printf 'a\\001b\\\\c\\n';"
+	    "echo hello; echo world; printf 'a\\001b\\\\c\\n';"
 	    " i=0; while [ $i -lt 1030 ]; do printf x; i=$((i+1)); done; echo;"
 	    " printf partial", NULL };
 	char *envp[] = { NULL };
@@ -267,6 +267,37 @@ test_output_logged(void **state)
 	assert_string_equal(out, expect);
 	free(expect);
 	free(out);
+	free(log);
+}
+
+/* Stdout lines are logged at info level, stderr lines at warning, each stream in order. */
+static void
+test_stderr_at_warning(void **state)
+{
+	char *argv[] = { "/bin/sh", "-c",
+	    "echo out1; echo err1 >&2; echo out2; printf 'err2' >&2", NULL };
+	static const struct { const char *level, *text; } want[] = {
+		{ "info", "out1" }, { "warning", "err1" }, { "info", "out2" },
+		{ "warning", "err2" },
+	};
+	char *envp[] = { NULL };
+	struct outcome o;
+	char *log, *line;
+	pid_t pid;
+
+	(void)state;
+	log = run_captured("s", argv, envp, 5000, &o);
+	assert_true(o.res.ok);
+	pid = hook_pid_in(log, "s");
+	for (size_t i = 0; i < sizeof(want) / sizeof(want[0]); i++) {
+		line = xasprintf("%s: hook s[%ld]: %s\n", want[i].level, (long)pid, want[i].text);
+		if (strstr(log, line) == NULL)
+			fail_msg("no \"%s\" in the log: %s", line, log);
+		free(line);
+	}
+	line = xasprintf("hook s[%ld]: out1", (long)pid);
+	assert_true(strstr(log, line) < strstr(log, "out2"));
+	free(line);
 	free(log);
 }
 
@@ -574,6 +605,7 @@ main(void)
 		cmocka_unit_test(test_exit_zero),
 		cmocka_unit_test(test_exit_three),
 		cmocka_unit_test(test_output_logged),
+		cmocka_unit_test(test_stderr_at_warning),
 		cmocka_unit_test(test_environment_exact),
 		cmocka_unit_test(test_descriptors_and_group),
 		cmocka_unit_test(test_signals_default),

@@ -4,17 +4,23 @@
 # README.md here says how to configure them; every knob is listed in pg_setup.
 #
 # Each hook sets HOOK to its event, sources this file, calls pg_setup "$@" and
-# then does its work with the functions below. Messages go to stderr, one line
-# each, prefixed "pg-EVENT:"; zkelectd logs them under the hook's name.
+# then does its work with the functions below. Messages are one line each,
+# prefixed "pg-EVENT:": what it does on stdout (zkelectd logs it at info level),
+# what goes wrong on stderr (logged at warning).
 
-# Print one line on stderr.
+# Print one line on stdout: what the hook does.
 log() {
+	printf 'pg-%s: %s\n' "$HOOK" "$*"
+}
+
+# Print one line on stderr: something went wrong, or is not as it should be.
+warn() {
 	printf 'pg-%s: %s\n' "$HOOK" "$*" >&2
 }
 
-# Print an error line and exit 1.
+# Print an error line (stderr) and exit 1.
 die() {
-	log "ERROR: $*"
+	warn "ERROR: $*"
 	exit 1
 }
 
@@ -104,7 +110,7 @@ as_pg() {
 
 # Run pg_ctl as the database user, its chatter on stderr.
 pgctl() {
-	as_pg "$PGBIN/pg_ctl" "$@" >&2
+	as_pg "$PGBIN/pg_ctl" "$@"
 }
 
 # Run psql against the local server, unaligned and bare, stopping at the first error.
@@ -164,12 +170,12 @@ start_server() {
 # Stop the server (PG_STOP_MODE, then immediate); fail only if it still runs.
 stop_server() {
 	if [ -n "$PG_SERVICE" ]; then
-		systemctl stop "$PG_SERVICE" || log "systemctl stop $PG_SERVICE failed"
+		systemctl stop "$PG_SERVICE" || warn "systemctl stop $PG_SERVICE failed"
 	else
-		pgctl stop -D "$PGDATA" -m "$PG_STOP_MODE" -w -t "$PG_TIMEOUT" || log "pg_ctl stop -m $PG_STOP_MODE failed"
+		pgctl stop -D "$PGDATA" -m "$PG_STOP_MODE" -w -t "$PG_TIMEOUT" || warn "pg_ctl stop -m $PG_STOP_MODE failed"
 	fi
 	server_running || return 0
-	log "the server still runs: stopping it with -m immediate"
+	warn "the server still runs: stopping it with -m immediate"
 	pgctl stop -D "$PGDATA" -m immediate -w -t "$PG_TIMEOUT" || true
 	! server_running || die "cannot stop the server on $PGDATA"
 }
@@ -313,7 +319,7 @@ leader_checkpoint() {
 		die "cannot read the leader's pg_control_checkpoint()"
 	[ "$pg_ct" = "$2" ] && return 0
 	log "the leader's latest checkpoint is on timeline $pg_ct, not its timeline $2: running CHECKPOINT on it first"
-	leader_sql "$1" CHECKPOINT >&2 || die "CHECKPOINT on the leader failed (needs superuser or pg_checkpoint): no pg_rewind"
+	leader_sql "$1" CHECKPOINT || die "CHECKPOINT on the leader failed (needs superuser or pg_checkpoint): no pg_rewind"
 	pg_ct=$(leader_sql "$1" 'SELECT timeline_id FROM pg_control_checkpoint()') || pg_ct="unknown"
 	[ "$pg_ct" = "$2" ] || die "after CHECKPOINT the leader's latest checkpoint is on timeline $pg_ct, not $2: no pg_rewind"
 }
@@ -330,7 +336,7 @@ rewind() {
 	fi
 	: >"$PG_REWINDING" || die "cannot create $PG_REWINDING"
 	log "running pg_rewind from the leader $2 (timeline $3)"
-	as_pg "$PGBIN/pg_rewind" -D "$PGDATA" -R --source-server="dbname=postgres $1" >&2 ||
+	as_pg "$PGBIN/pg_rewind" -D "$PGDATA" -R --source-server="dbname=postgres $1" ||
 		die "pg_rewind FAILED against the leader $2: the server on $PGDATA is STOPPED and stays so" \
 			"($PG_REWINDING); the next follow runs pg_rewind again; if it keeps failing, re-clone it with pg_basebackup"
 	rm -f "$PG_REWINDING"
@@ -405,7 +411,7 @@ epoch_check() {
 		pg_seen=$(cat "$ZKELECT_PG_EPOCH_FILE") || die "cannot read $ZKELECT_PG_EPOCH_FILE"
 		epoch_valid "$pg_seen" || die "$ZKELECT_PG_EPOCH_FILE holds '$pg_seen', not an epoch: fix or remove it"
 		if epoch_older "$1" "$pg_seen"; then
-			log "REFUSED: epoch $1 is older than epoch $pg_seen already seen ($ZKELECT_PG_EPOCH_FILE):" \
+			warn "REFUSED: epoch $1 is older than epoch $pg_seen already seen ($ZKELECT_PG_EPOCH_FILE):" \
 				"a newer leader exists, this $HOOK is stale"
 			return 1
 		fi
