@@ -106,7 +106,6 @@ static bool duration_value(struct parse *, const struct key *, const char *, int
 static bool set_duration(struct parse *, const struct key *, const char *);
 static bool set_hook_timeout(struct parse *, const struct key *, const char *);
 static bool set_int(struct parse *, const struct key *, const char *);
-static bool set_bool(struct parse *, const struct key *, const char *);
 static bool set_command(struct parse *, const struct key *, const char *);
 static bool set_abs_file(struct parse *, const struct key *, const char *);
 static bool set_hosts(struct parse *, const struct key *, const char *);
@@ -115,6 +114,7 @@ static bool set_path(struct parse *, const struct key *, const char *);
 static bool set_id(struct parse *, const struct key *, const char *);
 static bool set_data(struct parse *, const struct key *, const char *);
 static bool set_mode(struct parse *, const struct key *, const char *);
+static bool set_demote_on_start(struct parse *, const struct key *, const char *);
 static bool set_on_promote_failure(struct parse *, const struct key *, const char *);
 static bool set_log_level(struct parse *, const struct key *, const char *);
 static bool set_listen(struct parse *, const struct key *, const char *);
@@ -155,7 +155,7 @@ static const struct key keys[KEY_COUNT] = {
 	[KEY_DATA] = FUN(S_ELECTION, "data", set_data),
 	[KEY_MODE] = FUN(S_ELECTION, "mode", set_mode),
 	[KEY_GRACE] = DUR(S_ELECTION, "disconnect_grace", disconnect_grace_ms, 0, 10 * MS_MINUTE),
-	[KEY_DEMOTE_ON_START] = FLD(S_ELECTION, "demote_on_start", set_bool, demote_on_start),
+	[KEY_DEMOTE_ON_START] = FUN(S_ELECTION, "demote_on_start", set_demote_on_start),
 	[KEY_PROMOTE] = FLD(S_HOOKS, "promote", set_command, promote),
 	[KEY_DEMOTE] = FLD(S_HOOKS, "demote", set_command, demote),
 	[KEY_FOLLOW] = FLD(S_HOOKS, "follow", set_command, follow),
@@ -236,7 +236,7 @@ config_defaults(struct config *cfg)
 	cfg->session_timeout_ms = 10 * MS_SECOND;
 	cfg->mode = MODE_CANDIDATE;
 	cfg->disconnect_grace_ms = 0;
-	cfg->demote_on_start = true;
+	cfg->demote_on_start = STARTUP_DEMOTE_UNLESS_LEADER;
 	cfg->on_promote_failure = PROMOTE_FAILURE_RESIGN;
 	cfg->promote_backoff_ms = 5 * MS_SECOND;
 	cfg->health_interval_ms = 5 * MS_SECOND;
@@ -478,18 +478,6 @@ set_int(struct parse *p, const struct key *k, const char *v)
 		return false;
 	}
 	*(int *)field(p, k) = (int)n;
-	return true;
-}
-
-/* A yes/no field. */
-static bool
-set_bool(struct parse *p, const struct key *k, const char *v)
-{
-	if (!parse_bool(v, field(p, k))) {
-		problem(p, p->line, "%s: \"%s\" is not yes or no (also true/false, on/off, 1/0)",
-		    k->name, v);
-		return false;
-	}
 	return true;
 }
 
@@ -737,6 +725,24 @@ set_mode(struct parse *p, const struct key *k, const char *v)
 	return true;
 }
 
+/* demote_on_start: a boolean, or unless-leader. */
+static bool
+set_demote_on_start(struct parse *p, const struct key *k, const char *v)
+{
+	bool b;
+
+	if (strcmp(v, "unless-leader") == 0)
+		p->cfg->demote_on_start = STARTUP_DEMOTE_UNLESS_LEADER;
+	else if (parse_bool(v, &b))
+		p->cfg->demote_on_start = b ? STARTUP_DEMOTE_YES : STARTUP_DEMOTE_NO;
+	else {
+		problem(p, p->line, "%s: \"%s\" is not unless-leader, yes or no (also true/false, "
+		    "on/off, 1/0)", k->name, v);
+		return false;
+	}
+	return true;
+}
+
 /* [hooks] on_promote_failure: resign | stay. */
 static bool
 set_on_promote_failure(struct parse *p, const struct key *k, const char *v)
@@ -929,7 +935,7 @@ finish_id(struct parse *p)
 	p->cfg->id = xstrdup(host);
 }
 
-/* disconnect_grace must stay below session_timeout / 3 (ELECTION.md rule 6). */
+/* disconnect_grace must stay below session_timeout / 3 (rule 6, docs/safety.md). */
 static void
 finish_grace(struct parse *p)
 {

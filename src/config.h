@@ -14,6 +14,8 @@
 
 enum election_mode { MODE_CANDIDATE, MODE_OBSERVER };
 enum promote_failure { PROMOTE_FAILURE_RESIGN, PROMOTE_FAILURE_STAY };
+/* demote_on_start: no; yes (before ZooKeeper is contacted); unless-leader (docs/startup.md) */
+enum startup_demote { STARTUP_DEMOTE_NO, STARTUP_DEMOTE_YES, STARTUP_DEMOTE_UNLESS_LEADER };
 
 /* A command split on whitespace, run with execve: argv[0] is an absolute path. */
 struct command {
@@ -37,7 +39,7 @@ struct config {
 	char *data;			/* default: the id */
 	enum election_mode mode;
 	int64_t disconnect_grace_ms;	/* default 0 */
-	bool demote_on_start;		/* default yes */
+	enum startup_demote demote_on_start;	/* default unless-leader */
 
 	/* [hooks] */
 	struct command promote, demote, follow;

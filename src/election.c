@@ -1,4 +1,4 @@
-/* election: the leader-election recipe on ZooKeeper, with the rules of ELECTION.md. */
+/* election: the leader-election recipe on ZooKeeper, with the rules of docs/election.md. */
 #include <inttypes.h>
 #include <stdlib.h>
 #include <string.h>
@@ -417,6 +417,8 @@ list_done(void *arg, const struct zk_result *r)
 			announce_read(e);
 	}
 	free(names);
+	if (i > 0)
+		e->cb.behind(e->arg);	/* last: the role layer may act on it at once */
 }
 
 /*

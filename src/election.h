@@ -1,6 +1,7 @@
 /*
  * election: the ZooKeeper recipe (ephemeral-sequential znodes, the lowest leads,
- * each contender watches only its predecessor) with the rules of ELECTION.md.
+ * each contender watches only its predecessor) with the rules of docs/election.md,
+ * which the comments here cite by number.
  *
  * It decides nothing about hooks: it reports to the role layer through callbacks
  * and is driven by it (join, leave). After it has lost its znode (deleted,
@@ -44,6 +45,8 @@ struct election_callbacks {
 	void (*leader)(void *arg, const struct leader_info *leader);
 	/* the session changed state (for the state file), or was refused (AUTH_FAILED) */
 	void (*session)(void *arg, enum zk_event ev);
+	/* a listing put our znode behind another contender's (after each such listing) */
+	void (*behind)(void *arg);
 };
 
 struct election_settings {

@@ -22,6 +22,8 @@
 /* A failed follow runs again after FOLLOW_RETRY_MIN_MS, doubling up to the max. */
 #define FOLLOW_RETRY_MIN_MS	1000
 #define FOLLOW_RETRY_MAX_MS	30000
+/* demote_on_start = unless-leader waits at most this (and session_timeout / 3) to lead */
+#define STARTUP_DECIDE_MAX_MS	2000
 
 enum role_name { R_STARTING, R_FOLLOWER, R_LEADER, R_OBSERVER, R_WITHDRAWN, R_STOPPED };
 
@@ -55,9 +57,11 @@ struct role {
 	struct event *ev_reopen;	/* a new session after a reload, outside election callbacks */
 	struct event *ev_state;		/* retry a state file write that failed */
 	struct event *ev_follow;	/* run a failed follow again */
+	struct event *ev_decide;	/* the bound on joining first (unless-leader) */
 
 	enum role_name role;
 	bool started;		/* the start-up demote is over */
+	bool joining_first;	/* unless-leader: in the election, the start-up demote undecided */
 	bool elected;		/* the election says we lead */
 	bool promoted;		/* the last promote/demote started was a promote */
 	enum reason lost;	/* why we stopped leading: the demote's reason */
@@ -128,6 +132,11 @@ static void on_state_retry(evutil_socket_t fd, short what, void *arg);
 static void follow_done(struct role *r, const struct hook_result *res, bool ended);
 static void on_follow_retry(evutil_socket_t fd, short what, void *arg);
 static void cancel_follow_retry(struct role *r);
+static void start_health(struct role *r);
+static void join_first(struct role *r);
+static void startup_decided(struct role *r, bool leader, const char *why);
+static void on_decide(evutil_socket_t fd, short what, void *arg);
+static void ev_behind(void *arg);
 static void ev_elected(void *arg, const struct leader_info *self);
 static void ev_unelected(void *arg, enum election_loss why);
 static void ev_out(void *arg, enum election_loss why);
@@ -142,7 +151,7 @@ static void reload_status(struct role *r, const struct config *n);
 static void reload_done(struct role *r);
 
 static const struct election_callbacks election_cb = {
-	ev_elected, ev_unelected, ev_out, ev_joined, ev_leader, ev_session,
+	ev_elected, ev_unelected, ev_out, ev_joined, ev_leader, ev_session, ev_behind,
 };
 
 /* Create the role machine; it owns CFG. */
@@ -170,6 +179,7 @@ role_new(struct event_base *base, struct config *cfg, void (*stopped)(void *arg,
 	r->ev_reopen = evtimer_new(base, on_reopen, r);
 	r->ev_state = evtimer_new(base, on_state_retry, r);
 	r->ev_follow = evtimer_new(base, on_follow_retry, r);
+	r->ev_decide = evtimer_new(base, on_decide, r);
 	return r;
 }
 
@@ -185,6 +195,7 @@ role_free(struct role *r)
 	event_free(r->ev_reopen);
 	event_free(r->ev_state);
 	event_free(r->ev_follow);
+	event_free(r->ev_decide);
 	config_free(r->cfg);
 	config_free(r->next_cfg);
 	free(r->leader_id);
@@ -193,21 +204,102 @@ role_free(struct role *r)
 	free(r);
 }
 
-/* Start: demote first (rule 17), before ZooKeeper is even contacted. */
+/*
+ * Start (rule 17, docs/startup.md). demote_on_start = yes: the start-up demote
+ * runs before ZooKeeper is contacted. unless-leader: join first; the demote is
+ * skipped only when the first listing makes this node the leader (no one else
+ * can lead before our znode goes), and runs at once otherwise. An observer
+ * never leads: it always demotes first.
+ */
 void
 role_start(struct role *r)
 {
-	if (r->cfg->health_enabled)
-		r->health = health_new(r->base, r->cfg, on_health, health_env, r);
+	enum startup_demote how = r->cfg->demote.argv == NULL ? STARTUP_DEMOTE_NO :
+	    r->cfg->demote_on_start;
+
+	if (how == STARTUP_DEMOTE_UNLESS_LEADER && r->cfg->mode == MODE_OBSERVER)
+		how = STARTUP_DEMOTE_YES;
 	write_state(r);
-	if (r->cfg->demote_on_start && r->cfg->demote.argv != NULL) {
-		log_info("role: start-up demote (demote_on_start = yes)");
+	if (how == STARTUP_DEMOTE_YES) {
+		log_info("role: start-up demote, before ZooKeeper is contacted");
 		start_hook(r, HK_DEMOTE, RS_STARTUP, resting_role(r));
+		return;	/* the health check and the election start once it ends */
+	}
+	start_health(r);
+	open_election(r);
+	if (how == STARTUP_DEMOTE_UNLESS_LEADER) {
+		join_first(r);
 		return;
 	}
 	r->started = true;
-	open_election(r);
 	reconcile(r);
+}
+
+/* Start the health check afresh (after a start-up demote: its first check too). */
+static void
+start_health(struct role *r)
+{
+	if (!r->cfg->health_enabled)
+		return;
+	health_free(r->health);
+	r->health = health_new(r->base, r->cfg, on_health, health_env, r);
+	r->healthy = false;	/* join only after a success (health_out stays as it was) */
+}
+
+/* unless-leader: join now; the first listing (or the bound) decides the start-up demote. */
+static void
+join_first(struct role *r)
+{
+	int64_t ms = r->cfg->session_timeout_ms / 3;
+	struct timeval tv;
+
+	if (ms > STARTUP_DECIDE_MAX_MS)
+		ms = STARTUP_DECIDE_MAX_MS;
+	log_info("role: joining first: the start-up demote runs unless this node leads within "
+	    "%" PRId64 " ms (demote_on_start = unless-leader)", ms);
+	r->joining_first = true;
+	tv.tv_sec = ms / 1000;
+	tv.tv_usec = (suseconds_t)(ms % 1000) * 1000;
+	evtimer_add(r->ev_decide, &tv);
+	reconcile(r);
+}
+
+/*
+ * The start-up demote is decided: skipped when LEADER (the election made us
+ * leader: promote follows), else run now, with our znode left in the queue.
+ */
+static void
+startup_decided(struct role *r, bool leader, const char *why)
+{
+	if (!r->joining_first)
+		return;
+	r->joining_first = false;
+	evtimer_del(r->ev_decide);
+	if (leader) {
+		log_notice("role: %s: no start-up demote", why);
+		r->started = true;
+		return;
+	}
+	log_notice("role: %s: start-up demote now", why);
+	start_hook(r, HK_DEMOTE, RS_STARTUP, resting_role(r));
+}
+
+/* unless-leader: not leading within the bound. */
+static void
+on_decide(evutil_socket_t fd, short what, void *arg)
+{
+	struct role *r = arg;
+
+	(void)fd;
+	(void)what;
+	startup_decided(r, false, "not the leader in time");
+}
+
+/* A listing put us behind another contender. */
+static void
+ev_behind(void *arg)
+{
+	startup_decided(arg, false, "another contender is ahead");
 }
 
 /* Open the session with the configuration in force. */
@@ -240,7 +332,7 @@ reconcile(struct role *r)
 {
 	if (r->running != NULL)
 		check_running(r);
-	else if (r->started)
+	else if (r->started || r->joining_first)
 		while (next_step(r))
 			;
 }
@@ -314,6 +406,7 @@ ev_elected(void *arg, const struct leader_info *self)
 
 	if (r->stopping || r->leave_requested || r->leaving)
 		return;
+	startup_decided(r, true, "elected at once");
 	r->elected = true;
 	r->m.leader_changes++;
 	set_leader(r, self);
@@ -338,6 +431,7 @@ ev_out(void *arg, enum election_loss why)
 
 	(void)why;
 	r->in = false;
+	startup_decided(r, false, "our znode is gone");
 	if (r->leaving) {
 		/* we were leaving anyway: the znode is gone */
 		return;
@@ -471,14 +565,16 @@ hook_done(void *arg, const struct hook_result *res)
 		log_errorx("role: the demote hook failed (%s): the service may still act as "
 		    "primary; check it by hand", res->status);
 	if (!r->started) {
-		/* the start-up demote is over: now contact ZooKeeper */
+		/* the start-up demote is over: now check and contact ZooKeeper */
 		r->started = true;
 		write_state(r);
 		if (r->stopping) {
 			finish_stop(r);
 			return;
 		}
-		open_election(r);
+		start_health(r);
+		if (r->el == NULL)
+			open_election(r);
 	}
 	write_state(r);
 	reconcile(r);
@@ -827,6 +923,10 @@ role_shutdown(struct role *r, int status)
 	log_notice("role: stopping (%s)", role_names[r->role]);
 	notify_stopping();
 	r->stopping = true;
+	if (r->joining_first) {
+		/* undecided: the service may be a primary no one promoted; demote it */
+		startup_decided(r, false, "stopping");
+	}
 	lose(r, RS_SHUTDOWN);
 	evtimer_del(r->ev_backoff);
 	cancel_follow_retry(r);

@@ -66,7 +66,7 @@ role_is leader || fail "a is $(state_of a ROLE) after a [hooks] reload"
 	fail "TRANSITIONS went from $trans to $(state_of a TRANSITIONS) on a [hooks] reload"
 [ "$(state_of a ZNODE)" = "$znode" ] || fail "a's znode changed on a [hooks] reload"
 [ "$(state_of a EPOCH)" = "$epoch" ] || fail "a's epoch changed on a [hooks] reload"
-[ "$(starts demote)" -eq 1 ] || fail "a [hooks] reload ran a demote: $(hook_lines a)"
+[ "$(starts demote)" -eq 0 ] || fail "a [hooks] reload ran a demote: $(hook_lines a)"
 [ ! -e "$T/marker" ] || fail "the new promote hook ran without a promote: $(cat "$T/marker")"
 # the next promote (after a resign) runs the new hook
 zkctl a resign || fail "zkelectctl resign exited $?"
@@ -110,9 +110,9 @@ zkctl a list >"$T/list" || fail "list exited $?"
 IFS=$'\t' read -r _ id _ z data <"$T/list"
 { [ "$id" = a ] && [ "$z" = "$(state_of a ZNODE)" ] && [ "$data" = new-data ]; } ||
 	fail "list shows: $(cat "$T/list")"
-# promote and demote alternate on a, starting with the start-up demote
+# promote and demote alternate on a (it led at once: no start-up demote)
 seq=$(hook_lines a start | awk '$3 != "follow" { printf "%s ", $3 }')
-[[ $seq =~ ^(demote promote )+$ ]] || fail "a's hooks do not alternate: $seq"
+[[ $seq =~ ^promote( demote promote)*\ $ ]] || fail "a's hooks do not alternate: $seq"
 daemon_stop a
 [ "$LAST_EXIT" -eq 0 ] || fail "a exited $LAST_EXIT after SIGTERM"
 pass

@@ -1,11 +1,12 @@
 #!/bin/bash
 # shellcheck disable=SC2317 # functions called through wait_for
-# Start-up (ELECTION.md rule 17). demote_on_start = yes (the default): the first
-# hook run of a fresh daemon is a demote (reason startup, role follower), run
-# before ZooKeeper is contacted (state starting, no znode); with
-# demote_on_start = no there is none. A leader killed with SIGKILL and restarted
-# at once (same id) leaves its old znode behind until its session expires: the new
-# daemon must not promote while that znode is still listed.
+# Start-up (rule 17). demote_on_start = yes: the first hook run of a fresh
+# daemon is a demote (reason startup, role follower), run before ZooKeeper is
+# contacted (state starting, no znode); with demote_on_start = no there is none.
+# A leader killed with SIGKILL and restarted at once (same id, the default
+# unless-leader) leaves its old znode behind until its session expires: the new
+# daemon is behind it, so it demotes at once and must not promote while that
+# znode is still listed. (t_startup_join_first: unless-leader on its own.)
 # shellcheck source=test/lib.sh
 . "$(dirname "$0")/../lib.sh"
 
@@ -26,10 +27,10 @@ starts() {
 
 zk_start
 
-# 1. demote_on_start = yes (the default), held for 1 s so we can look at it.
+# 1. demote_on_start = yes, held for 1 s so we can look at it.
 mkdir -p "$T/a"
 echo 1 >"$T/a/HOOK_SLEEP_demote"
-write_conf a
+write_conf a "election.demote_on_start=yes"
 daemon_start a
 wait_for "a's start-up demote" 10 hook_seen a demote start
 first=$(hook_lines a | head -n 1)
@@ -89,8 +90,8 @@ grep -qF "$old" "$T/list" && fail "the old znode is still listed after the promo
 [ "$(wc -l <"$T/list")" -eq 1 ] || fail "list: $(cat "$T/list")"
 [ "$(cut -f 4 "$T/list")" = "$(state_of l ZNODE)" ] || fail "list: $(cat "$T/list"), state ZNODE=$(state_of l ZNODE)"
 wait_for "the restarted l to lead" 10 role_is l leader
-# the restarted daemon demoted first, then promoted
-[ "$(hook_lines l start | awk '{ printf "%s ", $3 }' | sed 's/follow //g')" = "demote promote demote promote " ] ||
+# the first l led at once (no start-up demote); the restarted one demoted first, then promoted
+[ "$(hook_lines l start | awk '{ printf "%s ", $3 }' | sed 's/follow //g')" = "promote demote promote " ] ||
 	fail "l's hook runs: $(hook_lines l start)"
 [[ $(hook_lines l start | awk '$3 == "demote"' | tail -n 1) == *" startup follower" ]] ||
 	fail "the restarted l's first demote: $(hook_lines l start | awk '$3 == "demote"' | tail -n 1)"

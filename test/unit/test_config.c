@@ -217,7 +217,7 @@ test_full_config(void **state)
 	assert_string_equal(cfg->data, "host=10.0.0.5 port=5432");
 	assert_int_equal(cfg->mode, MODE_CANDIDATE);
 	assert_int_equal(cfg->disconnect_grace_ms, 2500);
-	assert_false(cfg->demote_on_start);
+	assert_int_equal(cfg->demote_on_start, STARTUP_DEMOTE_NO);
 	assert_int_equal(cfg->promote.argc, 2);
 	assert_string_equal(cfg->promote.argv[0], "/etc/hooks/promote");
 	assert_string_equal(cfg->promote.argv[1], "--fast");
@@ -261,7 +261,7 @@ test_defaults(void **state)
 	assert_string_equal(cfg->data, "db1");
 	assert_int_equal(cfg->mode, MODE_CANDIDATE);
 	assert_int_equal(cfg->disconnect_grace_ms, 0);
-	assert_true(cfg->demote_on_start);
+	assert_int_equal(cfg->demote_on_start, STARTUP_DEMOTE_UNLESS_LEADER);
 	assert_null(cfg->follow.argv);
 	assert_int_equal(cfg->follow.argc, 0);
 	assert_int_equal(cfg->promote_timeout_ms, 60000);
@@ -831,7 +831,7 @@ test_disconnect_grace(void **state)
 	    "10: session_timeout: \"1x\" is not a duration (use e.g. 500ms, 10s, 2m)");
 }
 
-/* demote_on_start: the boolean words, in any case. */
+/* demote_on_start: unless-leader, or the boolean words in any case. */
 static void
 test_demote_on_start(void **state)
 {
@@ -845,11 +845,16 @@ test_demote_on_start(void **state)
 	for (size_t i = 0; i < sizeof(words) / sizeof(words[0]); i++) {
 		snprintf(text, sizeof(text), "%s[election]\ndemote_on_start = %s\n", BASE, words[i]);
 		cfg = load_ok(text, 0);
-		assert_int_equal(cfg->demote_on_start, i % 2 == 0);
+		assert_int_equal(cfg->demote_on_start, i % 2 == 0 ? STARTUP_DEMOTE_YES :
+		    STARTUP_DEMOTE_NO);
 		config_free(cfg);
 	}
+	cfg = load_ok(BASE "[election]\ndemote_on_start = unless-leader\n", 0);
+	assert_int_equal(cfg->demote_on_start, STARTUP_DEMOTE_UNLESS_LEADER);
+	config_free(cfg);
 	expect_one("[election]\ndemote_on_start = maybe\n",
-	    "10: demote_on_start: \"maybe\" is not yes or no (also true/false, on/off, 1/0)");
+	    "10: demote_on_start: \"maybe\" is not unless-leader, yes or no (also true/false, "
+	    "on/off, 1/0)");
 }
 
 /* Hook timeouts and promote_backoff ranges. */

@@ -97,8 +97,14 @@ cb_session(void *arg, enum zk_event ev)
 	(void)ev;
 }
 
+static void
+cb_behind(void *arg)
+{
+	(void)arg;
+}
+
 static const struct election_callbacks callbacks = {
-	cb_elected, cb_unelected, cb_out, cb_joined, cb_leader, cb_session,
+	cb_elected, cb_unelected, cb_out, cb_joined, cb_leader, cb_session, cb_behind,
 };
 
 /* --- set-up --- */
