@@ -6,6 +6,8 @@
 # for pg_rewind) and its standby (b, from pg_basebackup -R as that role), env
 # files with PGUSER, then zkelectd beside a (wait until it leads), then beside b.
 #   - promote run by hand on the running primary: no restart, epoch recorded, exit 0
+#   - zkelectd's first start beside the running primary: elected at once, no
+#     start-up demote, the primary not restarted
 #   - b follows a: streaming, a's row on b
 #   - planned handover (SIGTERM of a's daemon): b leads; a's daemon again: a
 #     rejoins as a streaming standby of b without pg_rewind
@@ -256,6 +258,10 @@ daemon_start a
 wait_for "a to lead" 20 role_is a leader
 wait_for "a's promote to succeed" 30 hook_ok a promote
 sql_is a 'SELECT pg_is_in_recovery()' f || fail "a leads but its server is in recovery"
+# the first start beside the only primary did not restart it (demote_on_start =
+# unless-leader: elected at once, so no start-up demote; docs/startup.md)
+[ "$(postmaster_pid a)" = "$pid" ] || fail "zkelectd's first start restarted the primary a"
+grep -q "elected at once: no start-up demote" "$T/a.log" || fail "a ran a start-up demote"
 epoch_a=$(state_of a EPOCH)
 daemon_start b
 wait_for "b to follow" 20 role_is b follower
