@@ -6,6 +6,7 @@
 #   make chaos      a randomized fault run (DURATION=seconds), judged by the invariant checker
 #   make fuzz       the libFuzzer harnesses (FUZZ_SECONDS each)
 #   make bench      handover latency, footprint and scale figures (BENCH_JSON=file)
+#   make pgdrill    the PostgreSQL failover drill: handover, resign, crash ROUNDS times each
 #   make install    PREFIX=/usr/local DESTDIR= (binaries, units, hooks, man pages, config)
 
 PREFIX  ?= /usr/local
@@ -112,6 +113,11 @@ DURATION ?= 300
 chaos: deps all unit
 	DURATION=$(DURATION) ./test/chaos.sh
 
+# Two real PostgreSQL clusters and three daemons; every round must rejoin (test/pg_drill.sh).
+ROUNDS ?= 10
+pgdrill: deps all unit
+	ROUNDS=$(ROUNDS) ./test/pg_drill.sh
+
 demo: deps all
 	./scripts/demo.sh
 
@@ -143,6 +149,6 @@ install: all
 clean:
 	rm -rf build
 
-.PHONY: all unit deps check chaos tsan analyze fuzz bench demo install clean
+.PHONY: all unit deps check chaos tsan analyze fuzz bench pgdrill demo install clean
 
 -include $(wildcard $(BUILD)/*.d)
