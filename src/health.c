@@ -166,12 +166,6 @@ health_state(const struct health *h)
 	return h->verdict == H_OK ? "ok" : h->verdict == H_FAILING ? "failing" : "unknown";
 }
 
-bool
-health_ok(const struct health *h)
-{
-	return h->verdict == H_OK;
-}
-
 double
 health_seconds(const struct health *h)
 {

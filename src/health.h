@@ -28,7 +28,6 @@ void health_free(struct health *h);
 
 /* "unknown" before the first judgement, then "ok" or "failing". */
 const char *health_state(const struct health *h);
-bool health_ok(const struct health *h);
 unsigned long health_checks(const struct health *h, bool ok);
 /* Seconds spent in checks so far. */
 double health_seconds(const struct health *h);

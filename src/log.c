@@ -54,14 +54,6 @@ log_level_parse(const char *s)
 	return -1;
 }
 
-const char *
-log_level_name(int level)
-{
-	if (level < 0 || level > LOG_DEBUG)
-		return "?";
-	return level_names[level];
-}
-
 /* Format one line and write it with a single write(2), so threads never interleave. */
 void
 log_vat(int level, const char *fmt, va_list ap)

@@ -13,7 +13,6 @@ void log_setlevel(int level);
 int log_getlevel(void);
 /* The syslog level named by S (debug, info, notice, warning, error), or -1. */
 int log_level_parse(const char *s);
-const char *log_level_name(int level);
 
 void log_warn(const char *fmt, ...) LOG_FMT(1, 2);   /* warning + strerror(errno) */
 void log_warnx(const char *fmt, ...) LOG_FMT(1, 2);  /* warning */

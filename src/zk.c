@@ -325,12 +325,6 @@ zk_safe(const struct zk *zk)
 	    now_ms() - zk->last_contact_ms < zk->timeout_ms * 2 / 3 + zk->grace_ms;
 }
 
-int64_t
-zk_session_timeout(const struct zk *zk)
-{
-	return zk->timeout_ms;
-}
-
 const struct zk_counters *
 zk_counters(const struct zk *zk)
 {

@@ -83,8 +83,6 @@ int64_t zk_session_id(const struct zk *zk);
 bool zk_usable(const struct zk *zk);
 /* True while it is safe to lead: usable, and no loss reported since (no UNSAFE pending). */
 bool zk_safe(const struct zk *zk);
-/* The session timeout the server granted (ms), or the configured one before. */
-int64_t zk_session_timeout(const struct zk *zk);
 /* Counters for the status endpoint and the benchmark. */
 struct zk_counters {
 	unsigned long requests, expirations, connection_losses;

@@ -12,7 +12,7 @@ struct zk {
 	void *arg;
 	enum zk_state state;
 	bool suspended, unsafe;
-	int64_t session_id, timeout_ms;
+	int64_t session_id;
 	struct zk_counters counters;
 	struct fake_call *calls;	/* waiting for an answer, oldest first */
 	unsigned long made[FZ_SET + 1];
@@ -45,7 +45,8 @@ zk_new(struct event_base *base, zk_session_fn *session, zk_watch_fn *watch, void
 void
 zk_open(struct zk *zk, const struct zk_settings *s)
 {
-	zk->timeout_ms = s->session_timeout_ms;
+	(void)zk;
+	(void)s;
 }
 
 void
@@ -103,12 +104,6 @@ bool
 zk_safe(const struct zk *zk)
 {
 	return zk_usable(zk) && !zk->unsafe;
-}
-
-int64_t
-zk_session_timeout(const struct zk *zk)
-{
-	return zk->timeout_ms;
 }
 
 const struct zk_counters *
