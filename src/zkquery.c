@@ -34,15 +34,15 @@ struct zkq {
 
 static void zkq_init(struct zkq *q, const struct config *cfg);
 static void zkq_destroy(struct zkq *q);
-static void zk_log(const char *message);
-static void zk_watcher(zhandle_t *zh, int type, int state, const char *path, void *ctx);
-static void zk_auth_done(int rc, const void *data);
+static void zkq_log(const char *message);
+static void zkq_watcher(zhandle_t *zh, int type, int state, const char *path, void *ctx);
+static void zkq_auth_done(int rc, const void *data);
 static bool zkq_wait(struct zkq *q, bool (*done)(const struct zkq *));
 static bool connected_or_failed(const struct zkq *q);
 static bool auth_finished(const struct zkq *q);
-static int zk_open(struct zkq *q, zhandle_t **out);
-static int zk_authenticate(struct zkq *q, zhandle_t *zh);
-static int zk_result(const struct zkq *q, int rc, const char *what, const char *path);
+static int zkq_open(struct zkq *q, zhandle_t **out);
+static int zkq_authenticate(struct zkq *q, zhandle_t *zh);
+static int zkq_result(const struct zkq *q, int rc, const char *what, const char *path);
 static char *child_path(const char *parent, const char *name);
 static int read_contender(struct zkq *q, zhandle_t *zh, const char *name,
     struct contender *c);
@@ -80,7 +80,7 @@ zkq_destroy(struct zkq *q)
 
 /* The client library's own log lines: shown only with -v. */
 static void
-zk_log(const char *message)
+zkq_log(const char *message)
 {
 	if (log_getlevel() >= LOG_DEBUG)
 		log_debug("zookeeper: %s", message);
@@ -88,7 +88,7 @@ zk_log(const char *message)
 
 /* Session events (on the library's thread): record the state and wake the caller. */
 static void
-zk_watcher(zhandle_t *zh, int type, int state, const char *path, void *ctx)
+zkq_watcher(zhandle_t *zh, int type, int state, const char *path, void *ctx)
 {
 	struct zkq *q = ctx;
 
@@ -104,7 +104,7 @@ zk_watcher(zhandle_t *zh, int type, int state, const char *path, void *ctx)
 
 /* The completion of zoo_add_auth (on the library's thread). */
 static void
-zk_auth_done(int rc, const void *data)
+zkq_auth_done(int rc, const void *data)
 {
 	struct zkq *q = (struct zkq *)(uintptr_t)data;
 
@@ -149,7 +149,7 @@ auth_finished(const struct zkq *q)
 
 /* Open a session with the configured hosts and wait until it is usable. */
 static int
-zk_open(struct zkq *q, zhandle_t **out)
+zkq_open(struct zkq *q, zhandle_t **out)
 {
 	const struct config *cfg = q->cfg;
 	char buf[32];
@@ -159,8 +159,8 @@ zk_open(struct zkq *q, zhandle_t **out)
 	zoo_set_debug_level(log_getlevel() >= LOG_DEBUG ?
 	    ZOO_LOG_LEVEL_DEBUG : ZOO_LOG_LEVEL_ERROR);
 	/* flags 0: never ZOO_READONLY (rule 18) */
-	zh = zookeeper_init2(cfg->hosts, zk_watcher, (int)cfg->session_timeout_ms,
-	    NULL, q, 0, zk_log);
+	zh = zookeeper_init2(cfg->hosts, zkq_watcher, (int)cfg->session_timeout_ms,
+	    NULL, q, 0, zkq_log);
 	if (zh == NULL) {
 		log_warn("cannot connect to ZooKeeper at %s", cfg->hosts);
 		return ZKQUERY_UNREACHABLE;
@@ -179,12 +179,12 @@ zk_open(struct zkq *q, zhandle_t **out)
 		    "authentication failed" : "session expired at once");
 		return ZKQUERY_ERROR;
 	}
-	return zk_authenticate(q, zh);
+	return zkq_authenticate(q, zh);
 }
 
 /* Add the configured digest credentials and wait for the server's answer. */
 static int
-zk_authenticate(struct zkq *q, zhandle_t *zh)
+zkq_authenticate(struct zkq *q, zhandle_t *zh)
 {
 	const struct config *cfg = q->cfg;
 	int rc;
@@ -192,9 +192,9 @@ zk_authenticate(struct zkq *q, zhandle_t *zh)
 	if (cfg->auth_scheme == NULL)
 		return ZKQUERY_OK;
 	rc = zoo_add_auth(zh, cfg->auth_scheme, cfg->auth_cred,
-	    (int)strlen(cfg->auth_cred), zk_auth_done, q);
+	    (int)strlen(cfg->auth_cred), zkq_auth_done, q);
 	if (rc != ZOK)
-		return zk_result(q, rc, "add credentials", NULL);
+		return zkq_result(q, rc, "add credentials", NULL);
 	if (!zkq_wait(q, auth_finished)) {
 		log_warnx("ZooKeeper at %s did not answer the credentials in time", cfg->hosts);
 		return ZKQUERY_UNREACHABLE;
@@ -207,12 +207,12 @@ zk_authenticate(struct zkq *q, zhandle_t *zh)
 		    cfg->hosts);
 		return ZKQUERY_ERROR;
 	}
-	return zk_result(q, rc, "add credentials", NULL);
+	return zkq_result(q, rc, "add credentials", NULL);
 }
 
 /* Map a ZooKeeper result to ours, saying what failed on stderr. */
 static int
-zk_result(const struct zkq *q, int rc, const char *what, const char *path)
+zkq_result(const struct zkq *q, int rc, const char *what, const char *path)
 {
 	if (rc == ZOK)
 		return ZKQUERY_OK;
@@ -255,7 +255,7 @@ read_contender(struct zkq *q, zhandle_t *zh, const char *name, struct contender 
 	}
 	if (rc != ZOK) {
 		free(buf);
-		rc = rc == ZNONODE ? 1 : zk_result(q, rc, "read", path);
+		rc = rc == ZNONODE ? 1 : zkq_result(q, rc, "read", path);
 		free(path);
 		return rc;
 	}
@@ -283,7 +283,7 @@ read_all(struct zkq *q, zhandle_t *zh, struct contender **out, size_t *n)
 	if (rc == ZNONODE)
 		return ZKQUERY_OK;	/* no election path yet: nobody contends */
 	if (rc != ZOK)
-		return zk_result(q, rc, "list", q->cfg->path);
+		return zkq_result(q, rc, "list", q->cfg->path);
 	names = xcalloc((size_t)kids.count + 1, sizeof(*names));
 	count = znode_sort(kids.data, (size_t)kids.count, names);
 	list = xcalloc(count + 1, sizeof(*list));
@@ -319,7 +319,7 @@ zkquery_list(const struct config *cfg, struct contender **out, size_t *n)
 	*out = NULL;
 	*n = 0;
 	zkq_init(&q, cfg);
-	rc = zk_open(&q, &zh);
+	rc = zkq_open(&q, &zh);
 	if (rc == ZKQUERY_OK)
 		rc = read_all(&q, zh, out, n);
 	if (zh != NULL)
