@@ -38,7 +38,11 @@
 #                           "timed out after SECSs waiting for DESC"
 #   state_of NAME KEY       the value of KEY in NAME's state file (sourced by sh)
 #   leader_count            how many running daemons' state says leader
-#   hook_lines [ID] [start|end]  the lines of $T/hooks.log, for one id / phase
+#   hook_lines [ID] [start|end]  the hook records of $T/hooks.log, for one id / phase
+#   hook_awk ID PHASE [OPT..] PROG  awk PROG over those records, fields by name
+#                           (ns id event phase epoch reason role; see HOOK_FIELDS)
+#   hook_field FIELD LINES  FIELD of each hook record in LINES
+#   hook_read LINE          split one record into HOOK_REC[FIELD] (no fork)
 #   fail MSG                print "FAIL: MSG" and exit 1
 #   pass                    exit 0 (PASS is printed once cleanup found no sanitizer report)
 #
@@ -124,6 +128,7 @@ zk_start_member() {
 # PROXY_PORT[NAME] is its port: give NAME "zookeeper.hosts=127.0.0.1:PORT".
 proxy_start() {
 	local name=$1 ports
+	# shellcheck disable=SC2001 # a regular expression: a bash pattern cannot repeat [0-9.]
 	ports=$(echo "$ZK_HOSTS" | sed 's/[0-9.]*://g')	# 127.0.0.1:1,127.0.0.1:2 -> 1,2
 	"$(dirname "$ZKELECTD")/faultproxy" 0 "$ports" "$T/$name.proxy" 2>>"$T/$name.proxy.log" &
 	PROXY_PIDS[$name]=$!
@@ -271,12 +276,68 @@ leader_count() {
 	echo "$n"
 }
 
-# The lines of hooks.log, only those of ID and PHASE (start or end) when given.
+# The hook log's layout: the one place that knows which column holds what.
+# Read it through hook_awk, hook_lines, hook_field and hook_read, never by
+# column number, so that a new field (appended by test/hookrec.c, added here)
+# breaks no test.
+#   a hook record (test/hookrec.c):   ns id event phase epoch reason role
+#   an event mark (event_mark, chaos.sh's mark; check_log adds CONFIG and END
+#   for test/check_invariants.py, which has its own parser): ns id WHAT [ARG...]
+#   with WHAT in capitals (KILL STOP CONT FAULT HEAL), id "-" for none.
+# The two share $T/hooks.log; a hook record is a line whose phase is start or
+# end, and the helpers below see hook records only.
+HOOK_FIELDS=(ns id event phase epoch reason role)
+declare -A HOOK_REC=()
+# The awk prelude: each field in a variable of its name, marks skipped, and the
+# records that are not of hook_id or hook_phase (when set) skipped.
+HOOK_AWK='{'
+for HOOK_I in "${!HOOK_FIELDS[@]}"; do
+	HOOK_AWK+=" ${HOOK_FIELDS[HOOK_I]} = \$$((HOOK_I + 1));"
+done
+unset HOOK_I
+HOOK_AWK+=' }
+!(phase == "start" || phase == "end") { next }
+(hook_id != "" && id != hook_id) || (hook_phase != "" && phase != hook_phase) { next }
+'
+
+# hook_awk ID PHASE [AWK-OPTION...] PROGRAM: run awk PROGRAM over the hook
+# records of hooks.log in file order, only those of ID and PHASE (start or end)
+# when not empty, each field in a variable of its name (see HOOK_FIELDS):
+#   hook_awk b start 'event == "promote" { print ns }'
+#   hook_awk a end -v t="$t" 'event == "demote" && reason == "resigned" && ns >= t'
+hook_awk() {
+	local f=$T/hooks.log
+	local -a opts=("${@:3:$# - 3}")
+	[ -e "$f" ] || f=/dev/null
+	awk -v hook_id="$1" -v hook_phase="$2" "${opts[@]}" "$HOOK_AWK${!#}" "$f"
+}
+
+# The hook records of hooks.log, only those of ID and PHASE (start or end) when given.
 hook_lines() {
-	local id=${1:-} phase=${2:-}
-	[ -e "$T/hooks.log" ] || return 0
-	awk -v id="$id" -v ph="$phase" \
-	    '(id == "" || $2 == id) && (ph == "" || $4 == ph)' "$T/hooks.log"
+	hook_awk "${1:-}" "${2:-}" 1
+}
+
+# hook_read LINE: split one line of hooks.log into HOOK_REC[FIELD], without a
+# fork; status 1 when the line is not a hook record (an event mark).
+hook_read() {
+	local -a w=()
+	local i
+	read -r -a w <<<"$1"
+	HOOK_REC=()
+	for i in "${!HOOK_FIELDS[@]}"; do
+		HOOK_REC[${HOOK_FIELDS[i]}]=${w[i]:-}
+	done
+	[ "${HOOK_REC[phase]}" = start ] || [ "${HOOK_REC[phase]}" = end ]
+}
+
+# hook_field FIELD LINES: print FIELD (ns, id, event, ...) of each hook record in LINES
+# (as hook_lines or hook_awk printed them).
+hook_field() {
+	local line
+	while IFS= read -r line; do
+		hook_read "$line" || true
+		printf '%s\n' "${HOOK_REC[$1]}"
+	done <<<"$2"
 }
 
 # True when a log holds an AddressSanitizer, LeakSanitizer or UBSan report.

@@ -17,7 +17,7 @@
 #   hook_seen_reason ID EVENT PHASE REGEX   likewise, with a reason matching REGEX
 #   list_count N                   zkelectctl list (with a.conf) shows N contenders
 #   start_queue NAME...            start them in order: the first leads, the rest follow
-#   event_mark WHAT...             add a line (FAULT, HEAL, KILL...) to the event log
+#   event_mark ID WHAT...          add a mark (FAULT, HEAL, KILL...) to the event log
 #   check_log SESSION_MS           run test/check_invariants.py over the event log
 #   not_alive PID                  the process is gone (or a zombie)
 
@@ -55,11 +55,11 @@ new_leader_other_than() {
 }
 
 hook_seen() {
-	hook_lines "$1" "$3" | awk -v e="$2" '$3 == e' | grep -q .
+	hook_awk "$1" "$3" -v e="$2" 'event == e' | grep -q .
 }
 
 follow_seen() {
-	hook_lines "$1" end | awk -v e="$2" '$3 == "follow" && $5 == e' | grep -q .
+	hook_awk "$1" end -v e="$2" 'event == "follow" && epoch == e' | grep -q .
 }
 
 last_in_list() {
@@ -89,7 +89,7 @@ zkdeleteall() {
 
 # hook_seen_reason ID EVENT PHASE REGEX: ID's EVENT logged PHASE with a reason matching REGEX.
 hook_seen_reason() {
-	hook_lines "$1" "$3" | awk -v e="$2" -v r="^($4)\$" '$3 == e && $6 ~ r' | grep -q .
+	hook_awk "$1" "$3" -v e="$2" -v r="^($4)\$" 'event == e && reason ~ r' | grep -q .
 }
 
 # list_count N: zkelectctl list shows N contenders.
@@ -115,7 +115,9 @@ start_queue() {
 	done
 }
 
-# event_mark WHAT...: append "NS WHAT..." to the event log the hooks write (for the checker).
+# event_mark ID WHAT [ARG...]: append "NS ID WHAT [ARG...]" (ID "-" for none) to the
+# event log the hooks write, for the checker (lib.sh: the marks' layout; hook_awk,
+# hook_lines and hook_read skip them).
 event_mark() {
 	echo "$(($(now_us) * 1000)) $*" >>"$T/hooks.log"
 }
