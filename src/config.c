@@ -21,6 +21,7 @@
 #include "config.h"
 #include "log.h"
 #include "xmalloc.h"
+#include "znode.h"
 
 #define DEFAULT_PID_FILE	"/run/zkelectd/zkelectd.pid"
 #define DEFAULT_STATE_FILE	"/run/zkelectd/zkelectd.state"
@@ -124,7 +125,6 @@ static void finish_run_as(struct parse *, int);
 static void check_owner_mode(struct parse *, const char *, int, const char *,
     const struct stat *);
 static void check_dirs(struct parse *, const char *, int, const char *);
-static bool valid_id(const char *);
 static bool valid_port(const char *);
 static bool valid_hostname(const char *, size_t);
 static bool valid_host_port(const char *);
@@ -673,28 +673,13 @@ set_path(struct parse *p, const struct key *k, const char *v)
 	return true;
 }
 
-/* True when ID is a valid node id: [A-Za-z0-9._-], 1..CONFIG_ID_MAX bytes. */
-static bool
-valid_id(const char *id)
-{
-	size_t len = strlen(id);
-
-	if (len == 0 || len > CONFIG_ID_MAX)
-		return false;
-	for (size_t i = 0; i < len; i++) {
-		if (!isalnum((unsigned char)id[i]) && id[i] != '.' && id[i] != '_' && id[i] != '-')
-			return false;
-	}
-	return true;
-}
-
 /* [election] id. */
 static bool
 set_id(struct parse *p, const struct key *k, const char *v)
 {
-	if (!valid_id(v)) {
+	if (!znode_valid_id(v)) {
 		problem(p, p->line, "%s: \"%s\" is not a valid id (letters, digits, '.', '_', '-'; "
-		    "at most %d bytes)", k->name, v, CONFIG_ID_MAX);
+		    "at most %d bytes)", k->name, v, ZNODE_ID_MAX);
 		return false;
 	}
 	p->cfg->id = xstrdup(v);
@@ -927,9 +912,9 @@ finish_id(struct parse *p)
 		return;
 	}
 	host[sizeof(host) - 1] = '\0';
-	if (!valid_id(host)) {
+	if (!znode_valid_id(host)) {
 		problem(p, 0, "the host name \"%s\" is not a valid id (letters, digits, '.', '_', "
-		    "'-'; at most %d bytes): set id in [election]", host, CONFIG_ID_MAX);
+		    "'-'; at most %d bytes): set id in [election]", host, ZNODE_ID_MAX);
 		return;
 	}
 	p->cfg->id = xstrdup(host);

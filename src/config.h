@@ -8,7 +8,6 @@
 #include "hook.h"
 
 #define CONFIG_DEFAULT_FILE "/etc/zkelectd/zkelectd.conf"
-#define CONFIG_ID_MAX 128
 /* Debian's inih reads at most 200 bytes a line, newline and NUL included. */
 #define CONFIG_LINE_MAX 198
 

@@ -16,13 +16,13 @@ static bool parse_seq(const char *s, int32_t *out);
 static bool is_hex(const char *s, size_t n);
 static int cmp_qsort(const void *a, const void *b);
 
-/* True when ID is a valid node id: [A-Za-z0-9._-], 1..128 bytes. */
+/* True when ID is a valid node id: [A-Za-z0-9._-], 1..ZNODE_ID_MAX bytes. */
 bool
 znode_valid_id(const char *id)
 {
 	size_t n = strlen(id);
 
-	if (n == 0 || n > 128)
+	if (n == 0 || n > ZNODE_ID_MAX)
 		return false;
 	return strspn(id, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"
 	    "0123456789._-") == n;
@@ -81,7 +81,7 @@ znode_parse(const char *name, struct znode_name *out)
 	if (name[len - ZNODE_SEQ_LEN - 1] != '-')
 		return false;
 	idlen = len - ZNODE_SEQ_LEN - 1 - head;
-	if (idlen == 0 || idlen > 128)
+	if (idlen == 0 || idlen > ZNODE_ID_MAX)
 		return false;
 	if (!parse_seq(name + len - ZNODE_SEQ_LEN, &out->seq))
 		return false;

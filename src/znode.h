@@ -16,13 +16,15 @@
 
 #define ZNODE_GUID_LEN 16
 #define ZNODE_SEQ_LEN 10
+/* The longest node id, in bytes (the config checks [election] id against it). */
+#define ZNODE_ID_MAX 128
 /* The child of the election path where the leader announces itself (rule 20). */
 #define ZNODE_ANNOUNCE "leader"
 
 struct znode_name {
 	const char *name;	/* the child name (not owned) */
 	char guid[ZNODE_GUID_LEN + 1];
-	char id[129];
+	char id[ZNODE_ID_MAX + 1];
 	int32_t seq;
 };
 
@@ -55,7 +57,7 @@ enum znode_claim znode_claim(const char *name, const char *prefix, int64_t owner
 /* A fresh random GUID (16 hex digits) into OUT. */
 void znode_new_guid(char out[ZNODE_GUID_LEN + 1]);
 
-/* True when ID is a valid node id: [A-Za-z0-9._-], 1..128 bytes. */
+/* True when ID is a valid node id: [A-Za-z0-9._-], 1..ZNODE_ID_MAX bytes. */
 bool znode_valid_id(const char *id);
 
 /*
