@@ -127,7 +127,6 @@ static void check_owner_mode(struct parse *, const char *, int, const char *,
 static void check_dirs(struct parse *, const char *, int, const char *);
 static bool valid_port(const char *);
 static bool valid_hostname(const char *, size_t);
-static bool valid_host_port(const char *);
 static const char *zk_path_problem(const char *);
 static bool parse_bool(const char *, bool *);
 static void finish(struct parse *, int);
@@ -534,8 +533,9 @@ static bool
 set_hosts(struct parse *p, const struct key *k, const char *v)
 {
 	const char *chroot = strchr(v, '/'), *why;
-	char *list, *cur, *entry;
+	char *list, *cur, *entry, host[CONFIG_HOST_MAX];
 	bool ok = true;
+	int port;
 
 	if (v[strcspn(v, " \t")] != '\0') {
 		problem(p, p->line, "%s: \"%s\" contains blanks", k->name, v);
@@ -543,7 +543,7 @@ set_hosts(struct parse *p, const struct key *k, const char *v)
 	}
 	list = chroot ? xstrndup(v, (size_t)(chroot - v)) : xstrdup(v);
 	for (cur = list; ok && (entry = strsep(&cur, ",")) != NULL; ) {
-		if (!valid_host_port(entry)) {
+		if (!config_host_port(entry, false, host, sizeof(host), &port)) {
 			problem(p, p->line, "%s: \"%s\" is not HOST:PORT (port 1..65535) in \"%s\"",
 			    k->name, entry, v);
 			ok = false;
@@ -559,25 +559,41 @@ set_hosts(struct parse *p, const struct key *k, const char *v)
 	return ok;
 }
 
-/* HOST:PORT as the ZooKeeper client splits it: at the last colon (so ::1:2181 works). */
-static bool
-valid_host_port(const char *s)
+/*
+ * Split HOST:PORT; the one parser of [zookeeper] hosts entries and [status]
+ * listen. With BRACKETS an IPv6 host is written [V6]:PORT (listen); without,
+ * S splits at the last colon as the ZooKeeper client does (so ::1:2181 works).
+ */
+bool
+config_host_port(const char *s, bool brackets, char *host, size_t hostlen, int *port)
 {
-	const char *colon = strrchr(s, ':');
-	char host[INET6_ADDRSTRLEN + 1];
+	const char *h = s, *colon = strrchr(s, ':'), *close;
 	struct in6_addr a6;
 	size_t len;
+	bool v6;
 
-	if (colon == NULL || !valid_port(colon + 1) || colon == s)
+	if (brackets && s[0] == '[') {
+		if ((close = strchr(s, ']')) == NULL || close[1] != ':')
+			return false;
+		h = s + 1;
+		len = (size_t)(close - h);
+		colon = close + 1;
+		v6 = true;
+	} else {
+		if (colon == NULL)
+			return false;
+		len = (size_t)(colon - s);
+		if ((v6 = memchr(s, ':', len) != NULL) && brackets)
+			return false;	/* a bare IPv6 address: ambiguous, ask for [V6] */
+	}
+	if (!valid_port(colon + 1) || len >= hostlen)
 		return false;
-	len = (size_t)(colon - s);
-	if (memchr(s, ':', len) == NULL)
-		return valid_hostname(s, len);
-	if (len >= sizeof(host))
-		return false;
-	memcpy(host, s, len);
+	memcpy(host, h, len);
 	host[len] = '\0';
-	return inet_pton(AF_INET6, host, &a6) == 1;
+	if (v6 ? inet_pton(AF_INET6, host, &a6) != 1 : !valid_hostname(host, len))
+		return false;
+	*port = (int)strtol(colon + 1, NULL, 10);	/* valid_port checked the digits */
+	return true;
 }
 
 /* A decimal port number 1..65535. */
@@ -826,20 +842,10 @@ finish_run_as(struct parse *p, int flags)
 static bool
 set_listen(struct parse *p, const struct key *k, const char *v)
 {
-	const char *close, *colon = strrchr(v, ':');
-	char host[INET6_ADDRSTRLEN + 1];
-	struct in6_addr a6;
-	size_t len;
-	bool ok = false;
+	char host[CONFIG_HOST_MAX];
+	int port;
 
-	if (v[0] == '[' && (close = strchr(v, ']')) != NULL && close[1] == ':' &&
-	    (len = (size_t)(close - v - 1)) < sizeof(host)) {
-		memcpy(host, v + 1, len);
-		host[len] = '\0';
-		ok = inet_pton(AF_INET6, host, &a6) == 1 && valid_port(close + 2);
-	} else if (colon != NULL && memchr(v, ':', (size_t)(colon - v)) == NULL)
-		ok = valid_hostname(v, (size_t)(colon - v)) && valid_port(colon + 1);
-	if (!ok) {
+	if (!config_host_port(v, true, host, sizeof(host), &port)) {
 		problem(p, p->line, "%s: \"%s\" is not HOST:PORT with a port 1..65535 "
 		    "(e.g. 127.0.0.1:8008 or [::1]:8008)", k->name, v);
 		return false;

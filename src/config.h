@@ -3,6 +3,7 @@
 #define ZKELECT_CONFIG_H
 
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
 
 #include "hook.h"
@@ -99,6 +100,16 @@ void command_free(struct command *cmd);
 void command_copy(struct command *dst, const struct command *src);
 /* True when the two commands have the same words. */
 bool command_equal(const struct command *a, const struct command *b);
+
+/* A HOST buffer for config_host_port: a 253-byte host name or an IPv6 address. */
+#define CONFIG_HOST_MAX 256
+/*
+ * Split S, "HOST:PORT", into HOST (a host name, IPv4 or IPv6 address; at most
+ * HOSTLEN bytes with the NUL) and PORT (1..65535); false when S is not that.
+ * BRACKETS: an IPv6 host must be written [V6]:PORT ([status] listen); else a
+ * bare V6:PORT splits at the last colon ([zookeeper] hosts, as the client does).
+ */
+bool config_host_port(const char *s, bool brackets, char *host, size_t hostlen, int *port);
 
 /* Format a duration in ms for messages ("1.5s", "250ms", "2m"), into BUF. */
 const char *config_format_duration(int64_t ms, char *buf, int len);

@@ -1,5 +1,4 @@
 /* status: the read-only HTTP endpoint, answered from the last snapshot. */
-#include <errno.h>
 #include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -11,6 +10,7 @@
 #include <event2/http.h>
 #include <event2/keyvalq_struct.h>
 
+#include "config.h"
 #include "log.h"
 #include "state.h"
 #include "status.h"
@@ -48,7 +48,6 @@ static void json_number(struct evbuffer *b, const char *key, int64_t value, bool
     bool *first);
 static void metrics(struct evbuffer *b, const struct snapshot *sn);
 static void metric(struct evbuffer *b, const char *name, const char *type, const char *help);
-static bool split_listen(const char *listen, char *host, size_t hostlen, int *port);
 static void snapshot_free(struct snapshot *sn);
 static char *dup_or_empty(const char *s);
 
@@ -58,10 +57,10 @@ status_new(struct event_base *base, const char *listen, void (*refresh)(void *ar
     char *err, size_t errlen)
 {
 	struct status *s;
-	char host[256];
+	char host[CONFIG_HOST_MAX];
 	int port;
 
-	if (!split_listen(listen, host, sizeof(host), &port)) {
+	if (!config_host_port(listen, true, host, sizeof(host), &port)) {
 		snprintf(err, errlen, "[status] listen %s: not HOST:PORT", listen);
 		return NULL;
 	}
@@ -101,35 +100,6 @@ const char *
 status_listen(const struct status *s)
 {
 	return s->listen;
-}
-
-/* "HOST:PORT" or "[V6]:PORT" into HOST and PORT. */
-static bool
-split_listen(const char *listen, char *host, size_t hostlen, int *port)
-{
-	const char *colon = strrchr(listen, ':');
-	const char *h = listen;
-	char *end;
-	long v;
-	size_t n;
-
-	if (colon == NULL || colon == listen)
-		return false;
-	n = (size_t)(colon - listen);
-	if (listen[0] == '[' && colon[-1] == ']') {
-		h++;
-		n -= 2;
-	}
-	if (n == 0 || n >= hostlen)
-		return false;
-	memcpy(host, h, n);
-	host[n] = '\0';
-	errno = 0;
-	v = strtol(colon + 1, &end, 10);
-	if (errno != 0 || end == colon + 1 || *end != '\0' || v <= 0 || v >= 65536)
-		return false;
-	*port = (int)v;
-	return true;
 }
 
 static char *

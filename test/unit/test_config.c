@@ -968,6 +968,53 @@ test_status_listen(void **state)
 	}
 }
 
+/* config_host_port: the host and port it splits out, in both syntaxes. */
+static void
+test_host_port(void **state)
+{
+	static const struct {
+		const char *s;
+		bool brackets;
+		const char *host;	/* NULL: rejected */
+		int port;
+	} cases[] = {
+		{ "127.0.0.1:8008", true, "127.0.0.1", 8008 },
+		{ "[::1]:8008", true, "::1", 8008 },
+		{ "db-1.example_x:65535", true, "db-1.example_x", 65535 },
+		{ "::1:8008", true, NULL, 0 },
+		{ "[::1]:8008", false, NULL, 0 },
+		{ "::1:2181", false, "::1", 2181 },
+		{ "zk1:2181", false, "zk1", 2181 },
+		{ "zk1:+2181", false, NULL, 0 },
+		{ "zk1:0", false, NULL, 0 },
+		{ "zk1:65536", false, NULL, 0 },
+		{ ":2181", false, NULL, 0 },
+		{ "[::1]:", true, NULL, 0 },
+		{ "[]:80", true, NULL, 0 },
+	};
+	char host[CONFIG_HOST_MAX], small[4];
+	int port;
+
+	(void)state;
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		port = -1;
+		if (cases[i].host == NULL) {
+			assert_false(config_host_port(cases[i].s, cases[i].brackets, host,
+			    sizeof(host), &port));
+			assert_int_equal(port, -1);
+			continue;
+		}
+		assert_true(config_host_port(cases[i].s, cases[i].brackets, host, sizeof(host),
+		    &port));
+		assert_string_equal(host, cases[i].host);
+		assert_int_equal(port, cases[i].port);
+	}
+	/* a host that does not fit the caller's buffer is refused, never cut */
+	assert_false(config_host_port("abcd:80", true, small, sizeof(small), &port));
+	assert_true(config_host_port("abc:80", true, small, sizeof(small), &port));
+	assert_string_equal(small, "abc");
+}
+
 /* CONFIG_CHECK_COMMANDS: a command that does not exist. */
 static void
 test_check_missing_command(void **state)
@@ -1322,6 +1369,7 @@ main(void)
 		cmocka_unit_test(test_health_counts),
 		cmocka_unit_test(test_daemon_section),
 		cmocka_unit_test(test_status_listen),
+		cmocka_unit_test(test_host_port),
 		cmocka_unit_test(test_check_missing_command),
 		cmocka_unit_test(test_check_not_executable),
 		cmocka_unit_test(test_check_directory),
