@@ -147,7 +147,7 @@ static void free_strv(char **v);
 static void on_health(void *arg, bool healthy);
 static char **health_env(void *arg);
 static void reload_health(struct role *r, const struct config *n);
-static void reload_status(struct role *r, const struct config *n);
+static bool reload_status(struct role *r, const struct config *n);
 static void reload_done(struct role *r);
 
 static const struct election_callbacks election_cb = {
@@ -962,7 +962,7 @@ role_reload(struct role *r, struct config *n)
 {
 	struct config *o = r->cfg;
 	char *tmp;
-	bool rejoin;
+	bool rejoin, status_ok;
 
 	notify_reloading();
 	if (strcmp(n->pid_file, o->pid_file) != 0 || strcmp(n->state_file, o->state_file) != 0) {
@@ -979,14 +979,15 @@ role_reload(struct role *r, struct config *n)
 	    strcmp(n->data, o->data) != 0 || n->mode != o->mode;
 	log_setlevel(n->log_level);
 	reload_health(r, n);
-	reload_status(r, n);
+	status_ok = reload_status(r, n);
 	config_free(r->next_cfg);
 	r->next_cfg = n;
 	if (!rejoin || r->el == NULL || r->stopping) {
 		if (r->el != NULL)
 			election_set_grace(r->el, n->disconnect_grace_ms);
 		apply_reload(r);
-		log_notice("reload: new settings applied");
+		log_notice("reload: new settings applied%s", status_ok ? "" :
+		    ", except [status] listen (see above)");
 		reload_done(r);
 		write_state(r);
 		return;
@@ -1116,27 +1117,50 @@ reload_health(struct role *r, const struct config *n)
 	}
 }
 
-/* [status] changed on reload: listen on the new address (keep the old one on failure). */
-static void
+/*
+ * [status] changed on reload: listen on the new address before letting the old
+ * one go. When the new bind fails, the old endpoint may be what holds the port
+ * (the same port on another address): it is let go and the bind tried again;
+ * if that fails too, the old address is taken back at once. False when the
+ * endpoint is not where the new configuration says.
+ */
+static bool
 reload_status(struct role *r, const struct config *n)
 {
 	struct status *s;
-	char err[256];
+	char err[256], again[256];
+	char *old;
 
 	if (n->status_listen == NULL) {
 		status_free(r->status);
 		r->status = NULL;
-		return;
+		return true;
 	}
 	if (r->status != NULL && strcmp(status_listen(r->status), n->status_listen) == 0)
-		return;
-	status_free(r->status);	/* free the port first: the new address may reuse it */
-	r->status = NULL;
-	if ((s = status_new(r->base, n->status_listen, push_status, r, err, sizeof(err))) == NULL) {
-		log_errorx("reload: %s", err);
-		return;
+		return true;
+	s = status_new(r->base, n->status_listen, push_status, r, err, sizeof(err));
+	if (s == NULL && r->status != NULL) {
+		old = xstrdup(status_listen(r->status));
+		status_free(r->status);
+		r->status = NULL;
+		s = status_new(r->base, n->status_listen, push_status, r, err, sizeof(err));
+		if (s == NULL &&
+		    (r->status = status_new(r->base, old, push_status, r, again,
+		    sizeof(again))) == NULL)
+			log_errorx("reload: cannot listen on %s again either: %s; the status "
+			    "endpoint is off", old, again);
+		free(old);
 	}
+	if (s == NULL) {
+		log_errorx("reload: %s; %s%s", err, r->status != NULL ?
+		    "the status endpoint stays on " : "no status endpoint",
+		    r->status != NULL ? status_listen(r->status) : "");
+		return false;
+	}
+	status_free(r->status);
 	r->status = s;
+	log_info("reload: the status endpoint listens on %s", n->status_listen);
+	return true;
 }
 
 /* Tell systemd the reload is over; READY=1 only once we were in the election. */

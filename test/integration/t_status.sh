@@ -111,6 +111,23 @@ daemon_stop a HUP
 wait_for "a's endpoint on its new port" 10 answers "$pa2" /leader 200
 expect_code GET "$pa" /leader 0
 [ "$(state_of a TRANSITIONS)" = "$transitions" ] || fail "the reload changed a's role"
+
+# a reload to a port someone else holds keeps the old endpoint, and says so
+pa3=$(free_port)
+python3 -c 'import socket, sys, time
+s = socket.socket(); s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+s.bind(("127.0.0.1", int(sys.argv[1]))); s.listen(1); open(sys.argv[2], "w").close()
+time.sleep(60)' "$pa3" "$T/busy.ready" &
+busy=$!
+wait_for "the port squatter" 10 test -e "$T/busy.ready"
+write_conf a "status.listen=127.0.0.1:$pa3" "election.data=$data"
+daemon_stop a HUP
+wait_for "the failed move to be logged" 10 grep -q "the status endpoint stays on 127.0.0.1:$pa2" "$T/a.log"
+grep -q "new settings applied, except \[status\] listen" "$T/a.log" ||
+	fail "the reload claimed every setting applied"
+expect_code GET "$pa2" /leader 200
+kill "$busy"
+wait "$busy" 2>/dev/null || true
 daemon_stop a
 expect_code GET "$pb" /leader 200
 pass
