@@ -39,8 +39,6 @@ struct election {
 	int64_t own_czxid;
 	char *pred;		/* full path of the predecessor we watch */
 	bool leader;		/* elected and not lost since */
-	int32_t lowest_seq;	/* lowest sequence in our last listing (-1: none) */
-	bool have_lowest;
 	bool listed_first;	/* the listing just answered puts us first (rule 5 decides) */
 	int64_t known_epoch;	/* the leader last reported upward (-1: none) */
 	/*
@@ -51,6 +49,9 @@ struct election {
 	 * be set by the answer of the request that armed the watch (rule 21).
 	 */
 	bool announce_current;
+	struct announce heard;	/* the announcement being checked before it is believed */
+	int32_t announce_version;	/* leader: the version of a suspect announcement */
+	int64_t suspect_epoch;		/* leader: its epoch, greater than ours */
 	char *parent_todo;	/* ensure_parent: the path still to create */
 	int recover_pending;	/* ownership checks in flight after a lost create */
 
@@ -93,8 +94,11 @@ static void announce_read(struct election *e);
 static void announce_read_done(void *arg, const struct zk_result *r);
 static void announce_exists_done(void *arg, const struct zk_result *r);
 static void announce_report(struct election *e, const char *value, size_t len);
+static void announce_check_done(void *arg, const struct zk_result *r);
+static void announce_suspect_done(void *arg, const struct zk_result *r);
+static void announce_write(struct election *e, int32_t version);
+static bool announce_is_ours(const struct election *e, const char *value, size_t len);
 static bool following(const struct election *e);
-static void observe_list_done(void *arg, const struct zk_result *r);
 static void node_lost(struct election *e, enum election_loss why);
 static void leave_delete(struct election *e);
 static void leave_done(void *arg, const struct zk_result *r);
@@ -149,6 +153,7 @@ election_free(struct election *e)
 	free(e->own);
 	free(e->pred);
 	free(e->parent_todo);
+	announce_free(&e->heard);
 	forget_strays(e);
 	free(e);
 }
@@ -181,7 +186,8 @@ election_join(struct election *e)
 	if (e->observer) {
 		e->st = E_QUEUED;	/* observers hold no znode: they only watch */
 		e->attempt++;
-		zk_children(e->zk, e->path, observe_list_done, e, e->attempt);
+		e->cb.joined(e->arg);
+		announce_read(e);
 		return;
 	}
 	create_node(e);
@@ -396,8 +402,6 @@ list_done(void *arg, const struct zk_result *r)
 	delete_strays(e, names, n, own_name);
 	for (i = 0; i < n && strcmp(names[i].name, own_name) != 0; i++)
 		;
-	e->have_lowest = n > 0;
-	e->lowest_seq = n > 0 ? names[0].seq : -1;
 	if (i == n) {
 		free(names);
 		node_lost(e, LOSS_DELETED);
@@ -522,29 +526,89 @@ static void
 announce_get_done(void *arg, const struct zk_result *r)
 {
 	struct election *e = arg;
-	struct announce cur, mine = { e->own_czxid, NULL, e->id, e->data };
-	char *buf;
-	size_t len;
+	struct announce cur;
+	char *full;
 
 	if (r->tag != e->attempt || !e->leader)
 		return;
-	mine.znode = (char *)(uintptr_t)base_name(e->own);
-	buf = announce_encode(&mine, &len);
 	if (r->rc == ZNONODE) {
-		zk_create(e->zk, e->announce_path, buf, len, ZOO_PERSISTENT, announce_write_done, e,
-		    e->attempt);
+		announce_write(e, -1);
 	} else if (r->rc == ZOK) {
 		if (announce_decode(r->value, (size_t)r->value_len, &cur) &&
 		    cur.epoch > e->own_czxid) {
-			log_warnx("election: a newer leader (epoch %" PRId64 ") has announced; "
-			    "not overwriting it", cur.epoch);
-		} else if ((size_t)r->value_len != len || memcmp(r->value, buf, len) != 0) {
-			zk_set(e->zk, e->announce_path, buf, len, r->stat->version,
-			    announce_write_done, e, e->attempt);
+			/*
+			 * A greater epoch than ours while we lead. A live contender
+			 * cannot hold one: it was created after our znode, so it was
+			 * never the lowest. Check before replacing (rule 20).
+			 */
+			e->announce_version = r->stat->version;
+			e->suspect_epoch = cur.epoch;
+			full = child_path(e, cur.znode);
+			zk_exists(e->zk, full, false, announce_suspect_done, e, e->attempt);
+			free(full);
+		} else if (!announce_is_ours(e, r->value, (size_t)r->value_len)) {
+			announce_write(e, r->stat->version);
 		}
 		announce_free(&cur);
 	}
+}
+
+/* True when VALUE (LEN bytes) is exactly our announcement. */
+static bool
+announce_is_ours(const struct election *e, const char *value, size_t len)
+{
+	struct announce mine = { e->own_czxid, NULL, e->id, e->data };
+	size_t mlen;
+	char *buf;
+	bool same;
+
+	mine.znode = (char *)(uintptr_t)base_name(e->own);
+	buf = announce_encode(&mine, &mlen);
+	same = len == mlen && memcmp(value, buf, len) == 0;
 	free(buf);
+	return same;
+}
+
+/* Leader: write our announcement: create it (VERSION -1) or replace VERSION. */
+static void
+announce_write(struct election *e, int32_t version)
+{
+	struct announce mine = { e->own_czxid, NULL, e->id, e->data };
+	size_t len;
+	char *buf;
+
+	mine.znode = (char *)(uintptr_t)base_name(e->own);
+	buf = announce_encode(&mine, &len);
+	if (version < 0)
+		zk_create(e->zk, e->announce_path, buf, len, ZOO_PERSISTENT, announce_write_done, e,
+		    e->attempt);
+	else
+		zk_set(e->zk, e->announce_path, buf, len, version, announce_write_done, e,
+		    e->attempt);
+	free(buf);
+}
+
+/*
+ * Leader: the znode a greater-epoch announcement names was looked up. Alive
+ * with that very czxid: another leader really announced, leave it. Otherwise
+ * it is forged or from another incarnation of the path: replace it, with the
+ * version we read, so a write that came meanwhile wins.
+ */
+static void
+announce_suspect_done(void *arg, const struct zk_result *r)
+{
+	struct election *e = arg;
+
+	if (r->tag != e->attempt || !e->leader)
+		return;
+	if (r->rc == ZOK && r->stat->czxid == e->suspect_epoch) {
+		log_warnx("election: a newer leader (epoch %" PRId64 ") has announced; "
+		    "not overwriting it", e->suspect_epoch);
+	} else if (r->rc == ZOK || r->rc == ZNONODE) {
+		log_warnx("election: the announcement claims epoch %" PRId64 " for %s, which is "
+		    "no live contender: replacing it with ours", e->suspect_epoch, r->path);
+		announce_write(e, e->announce_version);
+	}
 }
 
 /* Leader: the write raced with another: read and try again. */
@@ -602,38 +666,66 @@ announce_read_done(void *arg, const struct zk_result *r)
 		announce_report(e, r->value, (size_t)r->value_len);
 }
 
-/* Follower/observer: report the leader an announcement names, when it is new. */
+/*
+ * Follower/observer: an announcement naming a leader we do not know yet is
+ * believed only once its znode is seen alive with the announced epoch as its
+ * czxid (a forged or stale one is not: rule 20); the check goes out now.
+ */
 static void
 announce_report(struct election *e, const char *value, size_t len)
 {
 	struct announce a;
-	struct znode_name zn;
-	struct leader_info li;
 	char *full;
 
 	if (!announce_decode(value, len, &a))
 		return;
-	if (a.epoch <= e->known_epoch) {
+	if (a.epoch == e->known_epoch) {
 		announce_free(&a);
 		return;
 	}
-	/* a stale announcement from a leader older than the queue we saw: not a leader */
-	if (e->known_epoch < 0 && e->have_lowest && znode_parse(a.znode, &zn) &&
-	    zn.seq < e->lowest_seq) {
-		log_debug("election: announcement names %s, gone: ignored", a.znode);
-		announce_free(&a);
-		return;
-	}
-	e->known_epoch = a.epoch;
+	announce_free(&e->heard);
+	e->heard = a;
 	full = child_path(e, a.znode);
-	li.id = a.id;
-	li.data = a.data;
-	li.epoch = a.epoch;
+	zk_exists(e->zk, full, false, announce_check_done, e, 0);
+	free(full);
+}
+
+/* Follower/observer: the announced leader's znode looked up; report it if alive. */
+static void
+announce_check_done(void *arg, const struct zk_result *r)
+{
+	struct election *e = arg;
+	struct leader_info li;
+	char *full;
+	bool mine;
+
+	if (e->heard.znode == NULL)
+		return;
+	full = child_path(e, e->heard.znode);
+	mine = strcmp(full, r->path) == 0;	/* else an older check: a newer one follows */
+	if (!mine || !following(e) || e->heard.epoch == e->known_epoch) {
+		if (mine && !following(e))
+			e->announce_current = false;	/* the next join reads again */
+		free(full);
+		return;
+	}
+	if (r->rc != ZOK || r->stat->czxid != e->heard.epoch) {
+		if (r->rc == ZOK || r->rc == ZNONODE)
+			log_warnx("election: the announcement names %s (epoch %" PRId64 "), which "
+			    "is no live contender: not followed", e->heard.id, e->heard.epoch);
+		else
+			e->announce_current = false;	/* transient: the reconnect reads again */
+		free(full);
+		return;
+	}
+	e->known_epoch = e->heard.epoch;
+	li.id = e->heard.id;
+	li.data = e->heard.data;
+	li.epoch = e->heard.epoch;
 	li.znode = full;
-	log_info("election: leader is %s (epoch %" PRId64 ")", a.id, a.epoch);
+	log_info("election: leader is %s (epoch %" PRId64 ")", e->heard.id, e->heard.epoch);
 	e->cb.leader(e->arg, &li);
 	free(full);
-	announce_free(&a);
 }
 
 /*
@@ -652,27 +744,6 @@ announce_exists_done(void *arg, const struct zk_result *r)
 		announce_read(e);
 	} else
 		e->announce_current = r->rc == ZNONODE && following(e);
-}
-
-/* Observer: one listing to tell a live announcement from a stale one, then watch it. */
-static void
-observe_list_done(void *arg, const struct zk_result *r)
-{
-	struct election *e = arg;
-	struct znode_name *names;
-	size_t n;
-
-	if (r->tag != e->attempt)
-		return;
-	if (r->rc == ZOK) {
-		names = xcalloc((size_t)r->nchildren + 1, sizeof(*names));
-		n = znode_sort(r->children, (size_t)r->nchildren, names);
-		e->have_lowest = n > 0;
-		e->lowest_seq = n > 0 ? names[0].seq : -1;
-		free(names);
-	}
-	e->cb.joined(e->arg);
-	announce_read(e);
 }
 
 /* --- losing and leaving --- */

@@ -244,6 +244,10 @@ case_R06() {
 	zkput set "$ELECTION_PATH/leader" \
 		"$(printf 'zkelectd-leader 1 999999999999 n_%s_ghost-0000009999 ghost\nboo' "$G")" ||
 		bad "cannot write the forgery" || return 1
+	need 10 "$A to replace the forgery" logged "$A" 'no live contender: replacing it' || return 1
+	need 10 "$B to refuse the forgery" logged "$B" 'names ghost .*no live contender: not followed' ||
+		return 1
+	state_is "$B" LEADER_ID "$A" || bad "$B thinks '$(state_of "$B" LEADER_ID)' leads" || return 1
 	kill -USR1 "$(daemon_pid "$A")"
 	need 20 "$B to lead" role_is "$B" leader || return 1
 	need 20 "$A to follow" role_is "$A" follower || return 1

@@ -220,6 +220,22 @@ announced(struct fake_call *c, const char *znode, const char *id, int64_t epoch)
 }
 
 /*
+ * Answer a get of the announcement with LEADER's announcement at EPOCH, then
+ * the check that the named znode is alive with that czxid: it is believed.
+ */
+static void
+believed(struct t *t, struct fake_call *c, const char *znode, const char *id, int64_t epoch)
+{
+	char path[256];
+
+	announced(c, znode, id, epoch);
+	snprintf(path, sizeof(path), PATH "/%s", znode);
+	c = expect(t, FZ_EXISTS, path);
+	assert_false(c->watch);
+	fake_reply_stat(c, epoch, 0x2002);
+}
+
+/*
  * Join as a follower behind N2 (sequence 0): created with sequence SEQ, the
  * predecessor watched, the announcement read (N2 at EPOCH).
  */
@@ -241,7 +257,7 @@ follow_n2(struct t *t, int seq, int64_t epoch)
 	fake_reply_data(c, "", 0, epoch);
 	c = expect(t, FZ_GET, ANNOUNCE);
 	assert_true(c->watch);
-	announced(c, n2, "n2", epoch);
+	believed(t, c, n2, "n2", epoch);
 	expect_idle(t);
 }
 
@@ -285,7 +301,7 @@ test_path_deleted_announcement_read_again(void **state)
 	fake_reply_data(expect(t, FZ_GET, PATH "/n_" G3), "", 0, 200);
 	/* n3 announced meanwhile: the creation watch fires, or the join reads it */
 	c = expect(t, FZ_GET, ANNOUNCE);
-	announced(c, n3, "n3", 200);
+	believed(t, c, n3, "n3", 200);
 	assert_string_equal(t->log, "joined; leader n3 200; ");
 	fake_zk_watch(t->zk, ZOO_CREATED_EVENT, ANNOUNCE);	/* the creation watch, late */
 	announced(expect(t, FZ_GET, ANNOUNCE), n3, "n3", 200);
@@ -321,7 +337,7 @@ test_path_deleted_read_answered_while_joining(void **state)
 	names[1] = strrchr(t->own, '/') + 1;
 	listed(t, names, 2, 300);
 	fake_reply_data(expect(t, FZ_GET, PATH "/n_" G3), "", 0, 200);
-	announced(expect(t, FZ_GET, ANNOUNCE), n3, "n3", 200);
+	believed(t, expect(t, FZ_GET, ANNOUNCE), n3, "n3", 200);
 	assert_string_equal(t->log, "out deleted; joined; leader n3 200; ");
 	expect_idle(t);
 }
@@ -346,7 +362,7 @@ test_announcement_read_lost_follower(void **state)
 	fake_zk_event(t->zk, ZK_EV_RECONNECTED);
 	listed(t, names, 2, 101);
 	fake_reply_data(expect(t, FZ_GET, PATH "/n_" G2), "", 0, 50);
-	announced(expect(t, FZ_GET, ANNOUNCE), n2, "n2", 50);
+	believed(t, expect(t, FZ_GET, ANNOUNCE), n2, "n2", 50);
 	assert_string_equal(t->log, "joined; leader n2 50; ");
 	expect_idle(t);
 }
@@ -357,17 +373,15 @@ test_announcement_exists_lost_observer(void **state)
 {
 	struct t *t = *state;
 	char n2[64];
-	const char *names[1];
 
 	fake_zk_connect(t->zk, SESSION);
 	election_join(t->e);
-	names[0] = other(n2, sizeof(n2), G2, "n2", 0);
-	fake_reply_children(expect(t, FZ_CHILDREN, PATH), names, 1);
+	other(n2, sizeof(n2), G2, "n2", 0);
 	fake_reply(expect(t, FZ_GET, ANNOUNCE), ZNONODE);
 	fake_zk_event(t->zk, ZK_EV_SUSPENDED);
 	fake_reply(expect(t, FZ_EXISTS, ANNOUNCE), ZCONNECTIONLOSS);
 	fake_zk_event(t->zk, ZK_EV_RECONNECTED);
-	announced(expect(t, FZ_GET, ANNOUNCE), n2, "n2", 50);
+	believed(t, expect(t, FZ_GET, ANNOUNCE), n2, "n2", 50);
 	assert_string_equal(t->log, "joined; leader n2 50; ");
 	expect_idle(t);
 }
@@ -378,13 +392,11 @@ test_observer_reconnect_no_reread(void **state)
 {
 	struct t *t = *state;
 	char n2[64];
-	const char *names[1];
 
 	fake_zk_connect(t->zk, SESSION);
 	election_join(t->e);
-	names[0] = other(n2, sizeof(n2), G2, "n2", 0);
-	fake_reply_children(expect(t, FZ_CHILDREN, PATH), names, 1);
-	announced(expect(t, FZ_GET, ANNOUNCE), n2, "n2", 50);
+	other(n2, sizeof(n2), G2, "n2", 0);
+	believed(t, expect(t, FZ_GET, ANNOUNCE), n2, "n2", 50);
 	fake_zk_event(t->zk, ZK_EV_SUSPENDED);
 	fake_zk_event(t->zk, ZK_EV_RECONNECTED);
 	expect_idle(t);
@@ -407,7 +419,7 @@ test_predecessor_gone_herd_free(void **state)
 	names[2] = strrchr(t->own, '/') + 1;
 	listed(t, names, 3, 102);
 	fake_reply_data(expect(t, FZ_GET, PATH "/n_" G3), "", 0, 60);
-	announced(expect(t, FZ_GET, ANNOUNCE), n2, "n2", 50);
+	believed(t, expect(t, FZ_GET, ANNOUNCE), n2, "n2", 50);
 	fake_zk_watch(t->zk, ZOO_DELETED_EVENT, PATH "/n_" G3 "_n3-0000000001");
 	names[1] = names[2];
 	listed(t, names, 2, 102);
@@ -472,6 +484,87 @@ test_leader_rewrites_deleted_announcement(void **state)
 	assert_string_equal(a.id, "n1");
 	announce_free(&a);
 	fake_reply(c, ZOK);
+}
+
+/*
+ * A forged announcement (an epoch no live contender has, naming a znode that
+ * does not exist) is not followed; the leader's correction is (R06).
+ */
+static void
+test_forged_announcement_not_followed(void **state)
+{
+	struct t *t = *state;
+	char n2[64];
+	const char *names[2];
+	struct fake_call *c;
+
+	fake_zk_connect(t->zk, SESSION);
+	election_join(t->e);
+	created(t, 1, 101);
+	names[0] = other(n2, sizeof(n2), G2, "n2", 0);
+	names[1] = strrchr(t->own, '/') + 1;
+	listed(t, names, 2, 101);
+	fake_reply_data(expect(t, FZ_GET, PATH "/n_" G2), "", 0, 50);
+	announced(expect(t, FZ_GET, ANNOUNCE), "n_" G3 "_ghost-0000009999", "ghost", 999999);
+	c = expect(t, FZ_EXISTS, PATH "/n_" G3 "_ghost-0000009999");
+	fake_reply(c, ZNONODE);
+	assert_string_equal(t->log, "joined; ");	/* the ghost is not followed */
+	fake_zk_watch(t->zk, ZOO_CHANGED_EVENT, ANNOUNCE);	/* the leader corrects it */
+	believed(t, expect(t, FZ_GET, ANNOUNCE), n2, "n2", 50);
+	assert_string_equal(t->log, "joined; leader n2 50; ");
+	/* a live znode whose czxid is not the announced epoch is not believed either */
+	fake_zk_watch(t->zk, ZOO_CHANGED_EVENT, ANNOUNCE);
+	announced(expect(t, FZ_GET, ANNOUNCE), n2, "n2", 60);
+	fake_reply_stat(expect(t, FZ_EXISTS, PATH "/n_" G2), 50, 0x2002);
+	assert_string_equal(t->log, "joined; leader n2 50; ");
+	expect_idle(t);
+}
+
+/* Elect ourselves alone (epoch 100) and take the leader's read of the announcement. */
+static struct fake_call *
+elected_alone(struct t *t)
+{
+	const char *names[1];
+
+	fake_zk_connect(t->zk, SESSION);
+	election_join(t->e);
+	created(t, 0, 100);
+	names[0] = strrchr(t->own, '/') + 1;
+	listed(t, names, 1, 100);
+	assert_string_equal(t->log, "joined; elected 100; ");
+	return expect(t, FZ_GET, ANNOUNCE);
+}
+
+/* A leader finding a greater epoch that no live contender holds replaces it (R06). */
+static void
+test_leader_replaces_forged_announcement(void **state)
+{
+	struct t *t = *state;
+	struct fake_call *c = elected_alone(t);
+	struct announce a;
+
+	announced(c, "n_" G3 "_ghost-0000009999", "ghost", 999999);
+	fake_reply(expect(t, FZ_EXISTS, PATH "/n_" G3 "_ghost-0000009999"), ZNONODE);
+	c = expect(t, FZ_SET, ANNOUNCE);
+	assert_int_equal(c->version, 0);	/* the version read: a newer write wins */
+	assert_true(announce_decode(c->data, c->len, &a));
+	assert_int_equal(a.epoch, 100);
+	assert_string_equal(a.id, "n1");
+	announce_free(&a);
+	fake_reply(c, ZOK);
+	expect_idle(t);
+}
+
+/* A greater epoch that a live contender does hold is left alone. */
+static void
+test_leader_keeps_live_greater_announcement(void **state)
+{
+	struct t *t = *state;
+	struct fake_call *c = elected_alone(t);
+
+	announced(c, "n_" G2 "_n2-0000000007", "n2", 500);
+	fake_reply_stat(expect(t, FZ_EXISTS, PATH "/n_" G2 "_n2-0000000007"), 500, 0x2002);
+	expect_idle(t);	/* no write */
 }
 
 /* A create whose answer is lost: the reconnect adopts the znode by its prefix (rule 1). */
@@ -543,6 +636,12 @@ main(void)
 		cmocka_unit_test_setup_teardown(test_predecessor_vanishes, setup_follower,
 		    teardown),
 		cmocka_unit_test_setup_teardown(test_leader_rewrites_deleted_announcement,
+		    setup_follower, teardown),
+		cmocka_unit_test_setup_teardown(test_forged_announcement_not_followed,
+		    setup_follower, teardown),
+		cmocka_unit_test_setup_teardown(test_leader_replaces_forged_announcement,
+		    setup_follower, teardown),
+		cmocka_unit_test_setup_teardown(test_leader_keeps_live_greater_announcement,
 		    setup_follower, teardown),
 		cmocka_unit_test_setup_teardown(test_lost_create_adopted, setup_follower,
 		    teardown),
