@@ -18,14 +18,14 @@ echo 1 >"$T/a/HOOK_SLEEP_demote"	# a quarter of the session timeout
 old_epoch=$(state_of a EPOCH)
 proxy_mode a blackhole
 wait_for "b to lead" 30 role_is b leader
-demote=$(hook_lines a end | awk '$3 == "demote" && $6 == "connection-lost"')
+demote=$(hook_awk a end 'event == "demote" && reason == "connection-lost"')
 [ -n "$demote" ] || fail "a did not demote (connection-lost) before b led: $(hook_lines a)"
-promote_start=$(hook_lines b start | awk '$3 == "promote"' | cut -d' ' -f1)
-[ "$promote_start" -gt "$(echo "$demote" | cut -d' ' -f1)" ] ||
+promote_start=$(hook_awk b start 'event == "promote" { print ns }')
+[ "$promote_start" -gt "$(hook_field ns "$demote")" ] ||
 	fail "b promoted before a's demote ended"
 [ "$(state_of b EPOCH)" -gt "$old_epoch" ] || fail "the epoch did not grow"
 proxy_mode a pass
 wait_for "a to follow b" 30 follow_seen a "$(state_of b EPOCH)"
 [ "$(state_of a ROLE)" = follower ] || fail "a is $(state_of a ROLE)"
-[ "$(hook_lines a start | awk '$3 == "promote"' | wc -l)" -eq 1 ] || fail "a promoted again"
+[ "$(hook_awk a start 'event == "promote"' | wc -l)" -eq 1 ] || fail "a promoted again"
 pass

@@ -17,13 +17,13 @@ epoch=$(state_of a EPOCH)
 stop_us=$(now_us)
 zk_stop
 wait_for "a to demote (connection-lost)" 10 hook_seen_reason a demote end connection-lost
-demote_end=$(hook_lines a end | awk '$3 == "demote" && $6 == "connection-lost"' | cut -d' ' -f1)
+demote_end=$(hook_awk a end 'event == "demote" && reason == "connection-lost" { print ns }')
 [ $((demote_end / 1000 - stop_us)) -lt 4000000 ] ||
 	fail "the demote ended $(((demote_end / 1000 - stop_us) / 1000)) ms after the loss (session timeout 4 s)"
 [ "$(state_of a ROLE)" = follower ] || fail "a is $(state_of a ROLE) after the loss"
 zk_start_member 1
 wait_for "a to lead again" 20 role_is a leader
-again=$(hook_lines a start | awk '$3 == "promote"' | tail -n 1)
-[ "$(echo "$again" | cut -d' ' -f5)" = "$epoch" ] || fail "promoted again with another epoch: $again"
-[ "$(echo "$again" | cut -d' ' -f6)" = elected ] || fail "reason: $again"
+again=$(hook_awk a start 'event == "promote"' | tail -n 1)
+[ "$(hook_field epoch "$again")" = "$epoch" ] || fail "promoted again with another epoch: $again"
+[ "$(hook_field reason "$again")" = elected ] || fail "reason: $again"
 pass

@@ -22,6 +22,6 @@ for n in a b c; do
 	[ "$n" = "$old" ] || [ "$n" = "$new" ] && continue
 	wait_for "$n to follow $new" 10 follow_seen "$n" "$new_epoch"
 done
-[ "$(hook_lines "" start | awk '$3 == "promote"' | wc -l)" -eq 2 ] ||
+[ "$(hook_awk "" start 'event == "promote"' | wc -l)" -eq 2 ] ||
 	fail "expected exactly two promotes in all: $(hook_lines)"
 pass

@@ -63,8 +63,9 @@ zkctl a resign || fail "resign on the leader exited $?"
 wait_for "a handover from a" 20 handed_over a
 [ "$(current_leader)" = b ] || fail "b was next in line but $(current_leader) leads"
 wait_for "a at the back of the queue" 10 list_is "b c a "
-demote_end=$(hook_lines a end | awk -v t="${t0}000" '$3 == "demote" && $6 == "resigned" && $1 >= t { print $1; exit }')
-promote_start=$(hook_lines b start | awk -v t="${t0}000" '$3 == "promote" && $1 >= t { print $1; exit }')
+demote_end=$(hook_awk a end -v t="${t0}000" \
+	'event == "demote" && reason == "resigned" && ns >= t { print ns; exit }')
+promote_start=$(hook_awk b start -v t="${t0}000" 'event == "promote" && ns >= t { print ns; exit }')
 [ -n "$demote_end" ] || fail "a ran no demote hook with reason resigned"
 [ -n "$promote_start" ] || fail "b ran no promote hook"
 [ "$demote_end" -le "$promote_start" ] || fail "b promoted before a finished demoting"
@@ -74,7 +75,7 @@ zkctl c resign || fail "resign on the follower c exited $?"
 wait_for "c at the back of the queue" 10 list_is "b a c "
 wait_for "c to follow again" 10 settled
 [ "$(current_leader)" = b ] || fail "leader changed to $(current_leader) when a follower resigned"
-[ -z "$(hook_lines b start | awk -v t="$promote_start" '$1 > t')" ] ||
+[ -z "$(hook_awk b start -v t="$promote_start" 'ns > t')" ] ||
 	fail "the leader b ran a hook when a follower resigned: $(hook_lines b)"
 
 # No daemon: resign says so and exits 1.

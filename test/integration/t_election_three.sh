@@ -24,9 +24,9 @@ for n in a b c; do
 		fail "$n's LEADER_DATA is $(state_of "$n" LEADER_DATA)"
 	[ "$(state_of "$n" EPOCH)" = "$epoch" ] || fail "$n's EPOCH differs from the leader's"
 done
-[ "$(hook_lines "" start | awk '$3 == "promote"' | wc -l)" -eq 1 ] ||
+[ "$(hook_awk "" start 'event == "promote"' | wc -l)" -eq 1 ] ||
 	fail "expected exactly one promote: $(hook_lines)"
-hook_lines "$leader" start | grep -q " follow " && fail "the leader ran follow"
+hook_seen "$leader" follow start && fail "the leader ran follow"
 zkctl a list >"$T/list" || fail "zkelectctl list failed"
 [ "$(wc -l <"$T/list")" -eq 3 ] || fail "list: $(cat "$T/list")"
 [ "$(head -n 1 "$T/list" | cut -f2)" = "$leader" ] || fail "list does not start with $leader"

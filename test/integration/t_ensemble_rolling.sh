@@ -29,8 +29,8 @@ for k in 1 2 3; do
 	wait_for "every daemon connected after member $k" 20 all_connected
 	wait_for "a to lead after member $k" 20 role_is a leader
 done
-hook_lines "" start | awk '$3 == "promote"' | grep -qv " a promote " && fail "another node promoted"
-[ "$(hook_lines a start | awk '$3 == "promote" { print $5 }' | sort -u | wc -l)" -eq 1 ] ||
+hook_awk "" start 'event == "promote" && id != "a"' | grep -q . && fail "another node promoted"
+[ "$(hook_awk a start 'event == "promote" { print epoch }' | sort -u | wc -l)" -eq 1 ] ||
 	fail "a's epoch changed: $(hook_lines a start)"
 check_log 4000
 pass

@@ -12,11 +12,6 @@ role_is() {
 	[ "$(state_of "$1" ROLE 2>/dev/null)" = "$2" ]
 }
 
-# True when ID's hook EVENT has logged PHASE.
-hook_seen() {
-	hook_lines "$1" "$3" | awk -v e="$2" '$3 == e' | grep -q .
-}
-
 # True when a live (not zombie) process is in process group PGID.
 group_alive() {
 	local f st state pgrp
@@ -30,7 +25,7 @@ group_alive() {
 
 # The promote and demote runs of ID, in order, as one line.
 pd_sequence() {
-	hook_lines "$1" start | awk '$3 != "follow" { printf "%s ", $3 }'
+	hook_awk "$1" start 'event != "follow" { printf "%s ", event }'
 }
 
 zk_start
@@ -49,7 +44,7 @@ stop_ns=$(($(now_us) * 1000))
 daemon_stop a
 [ "$LAST_EXIT" -eq 0 ] || fail "a exited $LAST_EXIT after SIGTERM"
 wait_for "b's promote to start" 10 hook_seen b promote start
-promote_ns=$(hook_lines b start | awk '$3 == "promote"' | head -n 1 | cut -d' ' -f1)
+promote_ns=$(hook_awk b start 'event == "promote" { print ns }' | head -n 1)
 [ $((promote_ns - stop_ns)) -lt 8000000000 ] ||
 	fail "b's promote started $(((promote_ns - stop_ns) / 1000000)) ms after a's stop"
 grep -qE 'hook follow\[[0-9]+\] killed' "$T/b.log" || fail "b's log does not say its follow hook was killed"
@@ -65,8 +60,8 @@ wait_for "b's promote to end" 10 hook_seen b promote end
 [ "$(pd_sequence a)" = "promote demote " ] || fail "a's runs: $(pd_sequence a)"
 [ "$(pd_sequence b)" = "demote promote " ] || fail "b's runs: $(pd_sequence b)"
 # a's demote (reason shutdown) ended before b's promote began
-a_demote_end=$(hook_lines a end | awk '$3 == "demote"' | tail -n 1 | cut -d' ' -f1)
+a_demote_end=$(hook_awk a end 'event == "demote" { print ns }' | tail -n 1)
 [ "$a_demote_end" -lt "$promote_ns" ] || fail "b promoted before a's shutdown demote ended"
-hook_lines a start | awk '$3 == "demote"' | tail -n 1 | grep -q ' shutdown stopped$' ||
+[ "$(hook_awk a start 'event == "demote" { print reason, role }' | tail -n 1)" = "shutdown stopped" ] ||
 	fail "a's last demote: $(hook_lines a start | tail -n 1)"
 pass

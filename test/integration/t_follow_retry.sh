@@ -9,8 +9,7 @@
 
 # How many times ID's follow started for epoch EPOCH.
 follow_starts() {
-	hook_lines "$1" start | awk -v e="$2" '{ event = $3; epoch = $5 } event == "follow" && epoch == e' |
-		wc -l
+	hook_awk "$1" start -v e="$2" 'event == "follow" && epoch == e' | wc -l
 }
 
 # True when NAME's state file says its last hook ended with STATUS.

@@ -21,9 +21,9 @@ daemon_stop a
 [ "$(state_of a ROLE)" = stopped ] || fail "a's state: $(state_of a ROLE)"
 wait_for "a new leader" 20 test_leaders 1
 new=$(leader_name)
-demote_end=$(hook_lines a end | awk '$3 == "demote" && $6 == "shutdown"' | cut -d' ' -f1)
+demote_end=$(hook_awk a end 'event == "demote" && reason == "shutdown" { print ns }')
 [ -n "$demote_end" ] || fail "a's shutdown demote did not end: $(hook_lines a)"
-promote_start=$(hook_lines "$new" start | awk '$3 == "promote"' | cut -d' ' -f1)
+promote_start=$(hook_awk "$new" start 'event == "promote" { print ns }')
 [ "$promote_start" -gt "$demote_end" ] ||
 	fail "$new promoted $(((demote_end - promote_start) / 1000000)) ms before a's demote ended"
 new_epoch=$(state_of "$new" EPOCH)

@@ -32,16 +32,17 @@ echo 1 >"$T/c/HOOK_EXIT_health"
 wait_for "c to withdraw" 10 role_is c withdrawn
 wait_for "c to drop its znode" 10 no_znode c
 [ "$(state_of c HEALTH)" = failing ] || fail "c's HEALTH: $(state_of c HEALTH)"
-hook_lines c start | grep -qE " (promote|demote) .* health-failed" && fail "c ran a hook"
+hook_awk c start '(event == "promote" || event == "demote") && reason == "health-failed"' |
+	grep -q . && fail "c ran a hook"
 
 # a (the leader) becomes unhealthy: it demotes and leaves; b leads, c is skipped
 echo 1 >"$T/a/HOOK_EXIT_health"
 wait_for "a to demote (health-failed)" 10 hook_seen_reason a demote end health-failed
-hook_lines a end | awk '$3 == "demote" && $6 == "health-failed"' | grep -q " withdrawn$" ||
+hook_awk a end 'event == "demote" && reason == "health-failed" && role == "withdrawn"' | grep -q . ||
 	fail "a's demote role: $(hook_lines a end | tail -n 1)"
 wait_for "b to lead" 10 role_is b leader
 wait_for "a to withdraw" 10 role_is a withdrawn
-hook_lines c start | grep -q " promote " && fail "the unhealthy c promoted"
+hook_seen c promote start && fail "the unhealthy c promoted"
 
 # recovery: c, then a, join again at the back
 rm "$T/c/HOOK_EXIT_health"

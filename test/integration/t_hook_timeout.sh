@@ -18,14 +18,9 @@ gone() {
 		[[ $(sed 's/.*) //' "/proc/$1/stat" 2>/dev/null) == Z* ]]
 }
 
-# True when ID's hook EVENT has logged PHASE.
-hook_seen() {
-	hook_lines "$1" "$3" | awk -v e="$2" '$3 == e' | grep -q .
-}
-
 # True when ID's hook EVENT has logged PHASE at least N times.
 hook_count_ge() {
-	[ "$(hook_lines "$1" "$3" | awk -v e="$2" '$3 == e' | wc -l)" -ge "$4" ]
+	[ "$(hook_awk "$1" "$3" -v e="$2" 'event == e' | wc -l)" -ge "$4" ]
 }
 
 # True when a's log says its promote run timed out.
@@ -62,8 +57,9 @@ wait_for "the stuck promote hook to be gone" 10 gone "$hook_pid"
 wait_for "the hook's grandchild to be gone" 10 gone "$gc_pid"
 wait_for "a to log the timeout" 5 timed_out_logged
 wait_for "a's demote after the failed promote" 10 hook_count_ge a demote end 1
-demote=$(hook_lines a start | awk '$3 == "demote"' | tail -n 1)
-[[ $demote == *" promote-failed withdrawn" ]] || fail "a's demote: $demote"
+demote=$(hook_awk a start 'event == "demote"' | tail -n 1)
+[ "$(hook_field reason "$demote") $(hook_field role "$demote")" = "promote-failed withdrawn" ] ||
+	fail "a's demote: $demote"
 started=$(cat "$T/stuck.start")
 demote_at=${demote%% *}
 [ $((demote_at - started)) -ge 1900000000 ] ||
@@ -81,6 +77,6 @@ zkctl b list >"$T/list" || fail "list exited $?"
 [ "$(awk -F '\t' 'NR == 1 { print $2 }' "$T/list")" = b ] || fail "list: $(cat "$T/list")"
 # a ran exactly one promote (the stuck one, not a recording hook) and its demote; it
 # led at once, so no start-up demote
-[ "$(hook_lines a start | awk '$3 != "follow" { printf "%s ", $3 }')" = "demote " ] ||
+[ "$(hook_awk a start 'event != "follow" { printf "%s ", event }')" = "demote " ] ||
 	fail "a's hook runs: $(hook_lines a start)"
 pass

@@ -47,7 +47,7 @@ wait_for "a to lead" 20 role_is a leader
 daemon_start b
 wait_for "b to follow a" 20 role_is b follower
 wait_for "b's follow hook to run" 10 test -e "$T/env.b.follow"
-wait_for "b's follow hook to end" 10 grep -q ' b follow end ' "$T/hooks.log"
+wait_for "b's follow hook to end" 10 hook_seen b follow end
 
 # the state files, sourced by sh
 sourced "$T/b/zkelectd.state" LEADER_DATA >"$T/state.b" || fail "sh cannot source b's state file"
@@ -81,7 +81,7 @@ daemon_stop a
 [ "$LAST_EXIT" -eq 0 ] || fail "a exited $LAST_EXIT after SIGTERM"
 wait_for "b to lead" 20 role_is b leader
 wait_for "b's promote hook to run" 10 test -e "$T/env.b.promote"
-wait_for "b's promote to end" 10 grep -q ' b promote end ' "$T/hooks.log"
+wait_for "b's promote to end" 10 hook_seen b promote end
 same_bytes "$T/env.b.promote" "ZKELECT_LEADER_DATA in b's promote hook"
 sourced "$T/b/zkelectd.state" LEADER_DATA >"$T/state.b" || fail "sh cannot source b's state file"
 same_bytes "$T/state.b" "LEADER_DATA in b's state file as leader"

@@ -17,11 +17,6 @@ leader_is() {
 	[ "$(state_of "$1" LEADER_ID 2>/dev/null)" = "$2" ]
 }
 
-# True when ID's hook EVENT has logged PHASE.
-hook_seen() {
-	hook_lines "$1" "$3" | awk -v e="$2" '$3 == e' | grep -q .
-}
-
 # The env.log lines of ID's runs of EVENT: id event leader_id epoch role.
 env_lines() {
 	awk -v id="$1" -v e="$2" '$1 == id && $2 == e' "$T/env.log" 2>/dev/null
@@ -61,7 +56,8 @@ epoch1=$(env_lines o follow | tail -n 1 | cut -d' ' -f4)
 [ "$(state_of o LEADER_ID)" = a ] || fail "o's state says LEADER_ID=$(state_of o LEADER_ID)"
 [ -z "$(state_of o ZNODE)" ] || fail "the observer has a znode: $(state_of o ZNODE)"
 first=$(hook_lines o start | head -n 1)
-[[ $first == *" demote start - startup observer" ]] || fail "o's first hook run: $first"
+[ "$(hook_awk o start '{ print event, phase, epoch, reason, role; exit }')" = \
+    "demote start - startup observer" ] || fail "o's first hook run: $first"
 zkctl o list >"$T/list" || fail "list exited $?"
 [ "$(cut -f 2 "$T/list" | tr '\n' ' ')" = "a b " ] || fail "list: $(cat "$T/list")"
 zkctl o is-leader && fail "is-leader says the observer leads"

@@ -37,7 +37,7 @@ all_followed() {
 
 # The follow hooks NODE started, one epoch a line.
 follow_epochs() {
-	hook_lines "$1" start | awk '{ event = $3; epoch = $5 } event == "follow" { print epoch }'
+	hook_awk "$1" start 'event == "follow" { print epoch }'
 }
 
 zk_start

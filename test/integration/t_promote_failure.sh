@@ -12,14 +12,9 @@ role_is() {
 	[ "$(state_of "$1" ROLE 2>/dev/null)" = "$2" ]
 }
 
-# True when ID's hook EVENT has logged PHASE.
-hook_seen() {
-	hook_lines "$1" "$3" | awk -v e="$2" '$3 == e' | grep -q .
-}
-
 # True when ID's hook EVENT has logged PHASE at least N times.
 hook_count_ge() {
-	[ "$(hook_lines "$1" "$3" | awk -v e="$2" '$3 == e' | wc -l)" -ge "$4" ]
+	[ "$(hook_awk "$1" "$3" -v e="$2" 'event == e' | wc -l)" -ge "$4" ]
 }
 
 # True when NAME is a follower of LEADER.
@@ -29,7 +24,7 @@ follows() {
 
 # The promote and demote runs of ID, in order, as one line.
 pd_sequence() {
-	hook_lines "$1" start | awk '$3 != "follow" { printf "%s ", $3 }'
+	hook_awk "$1" start 'event != "follow" { printf "%s ", event }'
 }
 
 zk_start
@@ -43,8 +38,9 @@ daemon_start a
 wait_for "a's promote to start" 20 hook_seen a promote start
 daemon_start b
 wait_for "a's demote after the failed promote" 10 hook_count_ge a demote end 1
-demote=$(hook_lines a start | awk '$3 == "demote"' | sed -n 1p)
-[[ $demote == *" promote-failed withdrawn" ]] || fail "a's demote: $demote"
+demote=$(hook_awk a start 'event == "demote"' | sed -n 1p)
+[ "$(hook_field reason "$demote") $(hook_field role "$demote")" = "promote-failed withdrawn" ] ||
+	fail "a's demote: $demote"
 grep -q 'the promote hook failed' "$T/a.log" || fail "a's log does not say the promote failed"
 wait_for "b to lead" 20 role_is b leader
 wait_for "b's promote to end" 10 hook_seen b promote end

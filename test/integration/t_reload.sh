@@ -25,18 +25,18 @@ log_more() {
 
 # How many hook runs of EVENT on a have started.
 starts() {
-	hook_lines a start | awk -v e="$1" '$3 == e' | wc -l
+	hook_awk a start -v e="$1" 'event == e' | wc -l
 }
 
 # True when more than N runs of EVENT on a have ended.
 ends_more() {
-	[ "$(hook_lines a end | awk -v e="$2" '$3 == e' | wc -l)" -gt "$1" ]
+	[ "$(hook_awk a end -v e="$2" 'event == e' | wc -l)" -gt "$1" ]
 }
 
 # True when a leads with a promote run finished and more than N lines in the marker.
 leading_after() {
 	role_is leader && [ "$(wc -l <"$T/marker" 2>/dev/null || echo 0)" -gt "$1" ] &&
-		[ "$(starts promote)" -eq "$(hook_lines a end | awk '$3 == "promote"' | wc -l)" ]
+		[ "$(starts promote)" -eq "$(hook_awk a end 'event == "promote"' | wc -l)" ]
 }
 
 zk_start
@@ -73,7 +73,7 @@ zkctl a resign || fail "zkelectctl resign exited $?"
 wait_for "a to lead again through the new hook" 20 leading_after 0
 [ "$(cat "$T/marker")" = "promote elected" ] || fail "the new hook saw: $(cat "$T/marker")"
 [ "$(starts promote)" -eq 2 ] || fail "$(starts promote) promote runs, not 2: $(hook_lines a)"
-hook_lines a start | awk '$3 == "demote"' | tail -n 1 | grep -q ' resigned follower$' ||
+[ "$(hook_awk a start 'event == "demote" { print reason, role }' | tail -n 1)" = "resigned follower" ] ||
 	fail "the resign's demote: $(hook_lines a start | tail -n 2)"
 
 # 2. An invalid file: FILE:LINE: logged, still leader, old settings in force.
@@ -99,7 +99,7 @@ promotes=$(starts promote)
 write_conf a "election.data=new-data" "hooks.promote=$T/hook2.sh"
 daemon_stop a HUP
 wait_for "a's demote on the data change" 10 ends_more "$demotes" demote
-hook_lines a start | awk '$3 == "demote"' | tail -n 1 | grep -q ' resigned follower$' ||
+[ "$(hook_awk a start 'event == "demote" { print reason, role }' | tail -n 1)" = "resigned follower" ] ||
 	fail "the data change's demote: $(hook_lines a start | tail -n 1)"
 wait_for "a to lead with new data" 20 leading_after 2
 [ "$(starts promote)" -eq $((promotes + 1)) ] || fail "promote runs: $(hook_lines a)"
@@ -111,7 +111,7 @@ IFS=$'\t' read -r _ id _ z data <"$T/list"
 { [ "$id" = a ] && [ "$z" = "$(state_of a ZNODE)" ] && [ "$data" = new-data ]; } ||
 	fail "list shows: $(cat "$T/list")"
 # promote and demote alternate on a (it led at once: no start-up demote)
-seq=$(hook_lines a start | awk '$3 != "follow" { printf "%s ", $3 }')
+seq=$(hook_awk a start 'event != "follow" { printf "%s ", event }')
 [[ $seq =~ ^promote( demote promote)*\ $ ]] || fail "a's hooks do not alternate: $seq"
 daemon_stop a
 [ "$LAST_EXIT" -eq 0 ] || fail "a exited $LAST_EXIT after SIGTERM"

@@ -22,7 +22,7 @@ epoch=$(state_of a EPOCH)
 proxy_mode a reset
 proxy_mode a pass
 wait_for "a to reconnect" 20 a_connected
-hook_lines a start | grep -q " demote .* connection-lost " && fail "a demoted within the grace"
+hook_seen_reason a demote start connection-lost && fail "a demoted within the grace"
 [ "$(state_of a ROLE)" = leader ] || fail "a is $(state_of a ROLE)"
 [ "$(state_of a EPOCH)" = "$epoch" ] || fail "the epoch changed"
 
@@ -30,7 +30,7 @@ proxy_mode a reset
 wait_for "a to demote after the grace" 10 hook_seen_reason a demote end connection-lost
 proxy_mode a pass
 wait_for "a to lead again" 20 role_is a leader
-again=$(hook_lines a start | awk '$3 == "promote"' | tail -n 1)
-[ "$(echo "$again" | cut -d' ' -f5)" = "$epoch" ] || fail "promoted again with another epoch: $again"
-hook_lines b start | grep -q " promote " && fail "b promoted"
+again=$(hook_awk a start 'event == "promote"' | tail -n 1)
+[ "$(hook_field epoch "$again")" = "$epoch" ] || fail "promoted again with another epoch: $again"
+hook_seen b promote start && fail "b promoted"
 pass

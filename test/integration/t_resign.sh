@@ -16,11 +16,11 @@ old_znode=$(state_of a ZNODE)
 zkctl a resign || fail "zkelectctl resign failed"
 wait_for "b to lead" 20 role_is b leader
 wait_for "a to follow" 20 role_is a follower
-demote=$(hook_lines a end | awk '$3 == "demote" && $6 == "resigned"')
+demote=$(hook_awk a end 'event == "demote" && reason == "resigned"')
 [ -n "$demote" ] || fail "no resigned demote for a: $(hook_lines a)"
-[ "$(echo "$demote" | awk '{ print $7 }')" = follower ] || fail "a's demote role: $demote"
-promote_start=$(hook_lines b start | awk '$3 == "promote"' | cut -d' ' -f1)
-[ "$promote_start" -gt "$(echo "$demote" | cut -d' ' -f1)" ] || fail "b promoted before a's demote ended"
+[ "$(hook_field role "$demote")" = follower ] || fail "a's demote role: $demote"
+promote_start=$(hook_awk b start 'event == "promote" { print ns }')
+[ "$promote_start" -gt "$(hook_field ns "$demote")" ] || fail "b promoted before a's demote ended"
 new_znode=$(state_of a ZNODE)
 znode_changed a "$old_znode" || fail "a did not re-queue ($new_znode)"
 wait_for "a last in the list" 10 last_in_list a

@@ -13,7 +13,7 @@ role_is() {
 
 # True when a's promote run has ended.
 promoted() {
-	hook_lines a end | grep -q ' promote end '
+	hook_seen a promote end
 }
 
 zk_start

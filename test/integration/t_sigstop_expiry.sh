@@ -19,11 +19,11 @@ wake_us=$(now_us)
 daemon_stop a CONT
 wait_for "a to demote" 10 hook_seen_reason a demote end "session-expired|connection-lost"
 first=$(hook_lines a start | sed -n "$((runs_before + 1))p")
-[ "$(echo "$first" | cut -d' ' -f3)" = demote ] || fail "a's first run after waking: $first"
-[ "$(echo "$first" | cut -d' ' -f1)" -gt "$((wake_us * 1000))" ] || fail "a demoted before waking?"
+[ "$(hook_field event "$first")" = demote ] || fail "a's first run after waking: $first"
+[ "$(hook_field ns "$first")" -gt "$((wake_us * 1000))" ] || fail "a demoted before waking?"
 wait_for "a to follow" 20 role_is a follower
 [ "$(state_of b ROLE)" = leader ] || fail "b lost the lead"
 new_epoch=$(state_of b EPOCH)
 [ "$new_epoch" -gt "$old_epoch" ] || fail "epoch went from $old_epoch to $new_epoch"
-[ "$(hook_lines a start | awk '$3 == "promote"' | wc -l)" -eq 1 ] || fail "a promoted again: $(hook_lines a)"
+[ "$(hook_awk a start 'event == "promote"' | wc -l)" -eq 1 ] || fail "a promoted again: $(hook_lines a)"
 pass

@@ -15,14 +15,9 @@ role_is() {
 	[ "$(state_of "$1" ROLE 2>/dev/null)" = "$2" ]
 }
 
-# True when ID's hook EVENT has logged PHASE.
-hook_seen() {
-	hook_lines "$1" "$3" | awk -v e="$2" '$3 == e' | grep -q .
-}
-
 # How many runs of EVENT on ID have started.
 starts() {
-	hook_lines "$1" start | awk -v e="$2" '$3 == e' | wc -l
+	hook_awk "$1" start -v e="$2" 'event == e' | wc -l
 }
 
 zk_start
@@ -34,8 +29,8 @@ write_conf a "election.demote_on_start=yes"
 daemon_start a
 wait_for "a's start-up demote" 10 hook_seen a demote start
 first=$(hook_lines a | head -n 1)
-[[ $first =~ ^[0-9]+\ a\ demote\ start\ -\ startup\ follower$ ]] ||
-	fail "a's first hook line: $first"
+[ "$(hook_awk a "" 'ns ~ /^[0-9]+$/ { print event, phase, epoch, reason, role } { exit }')" = \
+    "demote start - startup follower" ] || fail "a's first hook line: $first"
 # while it runs, ZooKeeper has not been contacted yet
 role_is a starting || fail "a is $(state_of a ROLE) during its start-up demote"
 [ -z "$(state_of a ZNODE)" ] || fail "a has a znode during its start-up demote"
@@ -44,7 +39,7 @@ zkctl a list >"$T/list" 2>/dev/null || true
 wait_for "a to lead" 20 role_is a leader
 wait_for "a's promote to end" 10 hook_seen a promote end
 rm "$T/a/HOOK_SLEEP_demote"
-[ "$(hook_lines a | awk '{ printf "%s-%s ", $3, $4 }')" = "demote-start demote-end promote-start promote-end " ] ||
+[ "$(hook_awk a "" '{ printf "%s-%s ", event, phase }')" = "demote-start demote-end promote-start promote-end " ] ||
 	fail "a's hook lines: $(hook_lines a)"
 
 # 2. demote_on_start = no: no start-up demote, the first run is the follow.
@@ -52,7 +47,7 @@ write_conf b "election.demote_on_start=no"
 daemon_start b
 wait_for "b to follow" 20 role_is b follower
 wait_for "b's follow hook" 10 hook_seen b follow end
-[ "$(hook_lines b | head -n 1 | cut -d' ' -f3)" = follow ] || fail "b's first hook run: $(hook_lines b | head -n 1)"
+[ "$(hook_awk b "" '{ print event; exit }')" = follow ] || fail "b's first hook run: $(hook_lines b | head -n 1)"
 [ "$(starts b demote)" -eq 0 ] || fail "b ran a demote with demote_on_start = no: $(hook_lines b)"
 daemon_stop b
 daemon_stop a
@@ -80,7 +75,7 @@ while [ "$(starts l promote)" -lt 2 ]; do
 	sleep 0.05
 done
 [ "$last_seen_ns" -gt 0 ] || fail "the old znode $old was never seen after the kill"
-promote_ns=$(hook_lines l start | awk '$3 == "promote"' | tail -n 1 | cut -d' ' -f1)
+promote_ns=$(hook_awk l start 'event == "promote" { print ns }' | tail -n 1)
 [ "$promote_ns" -gt "$last_seen_ns" ] ||
 	fail "l promoted while its old znode was still listed ($(((last_seen_ns - promote_ns) / 1000000)) ms before)"
 [ $((promote_ns - killed_ns)) -ge 2500000000 ] ||
@@ -91,8 +86,8 @@ grep -qF "$old" "$T/list" && fail "the old znode is still listed after the promo
 [ "$(cut -f 4 "$T/list")" = "$(state_of l ZNODE)" ] || fail "list: $(cat "$T/list"), state ZNODE=$(state_of l ZNODE)"
 wait_for "the restarted l to lead" 10 role_is l leader
 # the first l led at once (no start-up demote); the restarted one demoted first, then promoted
-[ "$(hook_lines l start | awk '{ printf "%s ", $3 }' | sed 's/follow //g')" = "promote demote promote " ] ||
+[ "$(hook_awk l start 'event != "follow" { printf "%s ", event }')" = "promote demote promote " ] ||
 	fail "l's hook runs: $(hook_lines l start)"
-[[ $(hook_lines l start | awk '$3 == "demote"' | tail -n 1) == *" startup follower" ]] ||
-	fail "the restarted l's first demote: $(hook_lines l start | awk '$3 == "demote"' | tail -n 1)"
+[ "$(hook_awk l start 'event == "demote" { print reason, role }' | tail -n 1)" = "startup follower" ] ||
+	fail "the restarted l's first demote: $(hook_awk l start 'event == "demote"' | tail -n 1)"
 pass

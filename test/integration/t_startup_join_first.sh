@@ -13,7 +13,7 @@
 
 # NAME's hook runs, "EVENT-PHASE-REASON" each, as one line.
 runs() {
-	hook_lines "$1" | awk '{ event = $3; phase = $4; reason = $6 } { printf "%s-%s-%s ", event, phase, reason }'
+	hook_awk "$1" "" '{ printf "%s-%s-%s ", event, phase, reason }'
 }
 
 # True when NAME's log has a line matching the regex RE.
@@ -65,8 +65,8 @@ echo 1 >"$T/e/HOOK_SLEEP_demote"
 write_conf e "election.demote_on_start=yes" "health.command=$T/hook.sh" "health.interval=200ms"
 daemon_start e
 wait_for "e to follow" 20 role_is e follower
-first_health=$(hook_lines e start | awk '$3 == "health"' | head -n 1 | cut -d' ' -f1)
-demote_end=$(hook_lines e end | awk '$3 == "demote"' | head -n 1 | cut -d' ' -f1)
+first_health=$(hook_awk e start 'event == "health" { print ns }' | head -n 1)
+demote_end=$(hook_awk e end 'event == "demote" { print ns }' | head -n 1)
 { [ -n "$first_health" ] && [ "$first_health" -gt "$demote_end" ]; } ||
 	fail "e's first health check did not wait for the start-up demote: $(runs e)"
 pass

@@ -11,11 +11,6 @@ state_is() {
 	[ "$(state_of a "$1" 2>/dev/null)" = "$2" ]
 }
 
-# True when ID's hook EVENT has logged PHASE.
-hook_seen() {
-	hook_lines "$1" "$3" | awk -v e="$2" '$3 == e' | grep -q .
-}
-
 # A ZooKeeper that is not there: start one (to get its port), then stop it.
 zk_start
 zk_stop
@@ -43,7 +38,7 @@ wait_for "a's promote to end" 10 hook_seen a promote end
 zkctl a is-leader || fail "is-leader says a does not lead"
 zkctl a list >"$T/list" || fail "list exited $?"
 [ "$(cut -f 2 "$T/list")" = a ] || fail "list: $(cat "$T/list")"
-[ "$(hook_lines a start | awk '{ printf "%s ", $3 }')" = "demote promote " ] ||
+[ "$(hook_awk a start '{ printf "%s ", event }')" = "demote promote " ] ||
 	fail "a's hook runs: $(hook_lines a start)"
 daemon_stop a
 [ "$LAST_EXIT" -eq 0 ] || fail "a exited $LAST_EXIT after SIGTERM"
