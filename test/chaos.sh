@@ -28,11 +28,6 @@ declare -A BLACKHOLED=() RESET=() STOPPED=() DOWN=() KNOB=()
 ZK_DOWN=()
 NAMES=()
 
-# Append "NS ID WHAT..." to the event log.
-mark() {
-	echo "$(($(now_us) * 1000)) $*" >>"$LOG"
-}
-
 # A random integer in [LO, HI].
 rnd() {
 	echo $(($1 + RANDOM % ($2 - $1 + 1)))
@@ -68,8 +63,8 @@ inject() {
 	case $kind in
 	blackhole) proxy_mode "$n" blackhole; BLACKHOLED[$n]=1 ;;
 	reset) proxy_mode "$n" reset; RESET[$n]=1 ;;
-	stop) daemon_stop "$n" STOP; mark "$n" STOP; STOPPED[$n]=1 ;;
-	kill) daemon_stop "$n" KILL; mark "$n" KILL; DOWN[$n]=1 ;;
+	stop) daemon_stop "$n" STOP; event_mark "$n" STOP; STOPPED[$n]=1 ;;
+	kill) daemon_stop "$n" KILL; event_mark "$n" KILL; DOWN[$n]=1 ;;
 	term) daemon_stop "$n"; DOWN[$n]=1 ;;
 	resign) kill -s USR1 "$(daemon_pid "$n")" ;;
 	promote-fail) echo 1 >"$T/$n/HOOK_EXIT_promote"; KNOB[$n]=1 ;;
@@ -84,7 +79,7 @@ inject() {
 		zk_stop >/dev/null 2>&1
 		ZK_DOWN=(1 2 3) ;;
 	esac
-	mark - FAULT "$kind" "$n"
+	event_mark - FAULT "$kind" "$n"
 }
 
 # Undo every fault, then mark HEAL.
@@ -100,7 +95,7 @@ heal() {
 	done
 	for n in "${!STOPPED[@]}"; do
 		daemon_stop "$n" CONT
-		mark "$n" CONT
+		event_mark "$n" CONT
 	done
 	for n in "${!KNOB[@]}"; do
 		rm -f "$T/$n/HOOK_EXIT_promote" "$T/$n/HOOK_SLEEP_promote"
@@ -109,7 +104,7 @@ heal() {
 		daemon_start "$n"
 	done
 	BLACKHOLED=() RESET=() STOPPED=() DOWN=() KNOB=()
-	mark - HEAL
+	event_mark - HEAL
 }
 
 # Wait for one leader after a heal; the checker judges lateness, so never fail here.
@@ -146,7 +141,7 @@ round() {
 }
 
 zk_start 3
-mark - CONFIG "session_timeout_ms=$SESSION_MS"
+event_mark - CONFIG "session_timeout_ms=$SESSION_MS"
 for ((i = 1; i <= NODES; i++)); do
 	n=n$i
 	NAMES+=("$n")
@@ -164,7 +159,7 @@ while [ "$(now_us)" -lt "$end" ]; do
 	round
 	rounds=$((rounds + 1))
 done
-mark - END
+event_mark - END
 cp "$LOG" "$T/run.log"
 echo "chaos: $rounds rounds"
 if [ -n "${CHAOS_JSON:-}" ]; then

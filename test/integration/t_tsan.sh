@@ -38,7 +38,7 @@ handover() {
 
 # True when more than N of a's promote runs have ended.
 promotes_more() {
-	[ "$(hook_lines a end | awk '$3 == "promote"' | wc -l)" -gt "$1" ]
+	[ "$(hook_awk a end 'event == "promote"' | wc -l)" -gt "$1" ]
 }
 
 # True when a's log has more than N lines holding the fixed string S.
@@ -72,7 +72,7 @@ for level in info debug; do
 done
 handover a b
 # b dies: a takes over once b's session expires
-n=$(hook_lines a end | awk '$3 == "promote"' | wc -l)
+n=$(hook_awk a end 'event == "promote"' | wc -l)
 daemon_stop b KILL
 wait_for "a to lead after b died" 30 role_is a leader
 wait_for "a's promote to end" 20 promotes_more "$n"
