@@ -29,14 +29,14 @@ CPPFLAGS += $(shell pkg-config --cflags $(PKGS) 2>/dev/null) -DTHREADED
 LDLIBS  += $(shell pkg-config --libs $(PKGS) 2>/dev/null) -lzookeeper_mt -lpthread
 
 # The modules, in the order data flows through them (see README "Inside").
-COMMON  = log xmalloc config znode state
+COMMON  = log xmalloc config znode state escape
 DAEMON  = $(COMMON) zkrc zk election role hook health status notify
 CTL     = $(COMMON) zkrc zkquery
 
 DAEMON_OBJ = $(DAEMON:%=$(BUILD)/%.o) $(BUILD)/zkelectd.o
 CTL_OBJ    = $(CTL:%=$(BUILD)/%.o) $(BUILD)/zkelectctl.o
 
-UNIT_TESTS = test_config test_znode test_state test_hook test_election
+UNIT_TESTS = test_config test_znode test_state test_escape test_hook test_election
 UNIT_BIN   = $(UNIT_TESTS:%=$(BUILD)/%)
 
 all: $(BUILD)/zkelectd $(BUILD)/zkelectctl

@@ -13,6 +13,7 @@
 #include <unistd.h>
 
 #include "config.h"
+#include "escape.h"
 #include "log.h"
 #include "state.h"
 #include "xmalloc.h"
@@ -137,25 +138,14 @@ or_none(const char *s)
 	return s != NULL && *s != '\0' ? s : "-";
 }
 
-/* Print LEN bytes of S with \, tab and newline escaped as \\, \t and \n. */
+/* Print LEN bytes of S escaped for a terminal (escape_text: control bytes, non-UTF-8). */
 static void
 print_escaped(FILE *fp, const char *s, size_t len)
 {
-	for (size_t i = 0; i < len; i++) {
-		switch (s[i]) {
-		case '\\':
-			fputs("\\\\", fp);
-			break;
-		case '\t':
-			fputs("\\t", fp);
-			break;
-		case '\n':
-			fputs("\\n", fp);
-			break;
-		default:
-			fputc(s[i], fp);
-		}
-	}
+	char *e = escape_text(s, len);
+
+	fputs(e, fp);
+	free(e);
 }
 
 /* Print the Unix time SINCE as a local date and how long ago it was. */
@@ -316,7 +306,7 @@ cmd_leader(const struct config *cfg)
 	return 0;
 }
 
-/* `list`: one tab-separated line per contender: position, id, epoch, znode, data. */
+/* `list`: one tab-separated line per contender: position, id, epoch, znode, data (escaped). */
 static int
 cmd_list(const struct config *cfg)
 {
@@ -327,8 +317,9 @@ cmd_list(const struct config *cfg)
 	if ((rc = query(cfg, &list, &n)) != 0)
 		return rc;
 	for (size_t i = 0; i < n; i++) {
-		printf("%d\t%s\t%" PRId64 "\t%s\t", list[i].position, list[i].id,
-		    list[i].epoch, list[i].znode);
+		printf("%d\t", list[i].position);
+		print_escaped(stdout, list[i].id, strlen(list[i].id));
+		printf("\t%" PRId64 "\t%s\t", list[i].epoch, list[i].znode);
 		print_escaped(stdout, list[i].data, list[i].data_len);
 		putchar('\n');
 	}
