@@ -11,6 +11,7 @@
 #include <event2/keyvalq_struct.h>
 
 #include "config.h"
+#include "escape.h"
 #include "log.h"
 #include "state.h"
 #include "status.h"
@@ -214,28 +215,40 @@ reply_check(struct evhttp_request *req, bool ok, const char *what)
 	reply(req, ok ? 200 : 503, "text/plain; charset=utf-8", b);
 }
 
-/* S as a JSON string literal: quotes, backslashes and control bytes escaped. */
+/*
+ * S as a JSON string literal: quotes, backslashes and control bytes escaped;
+ * a byte outside valid UTF-8 (escape_utf8_len) becomes U+FFFD, since JSON
+ * text must be UTF-8 (RFC 8259).
+ */
 char *
 status_json_string(const char *s)
 {
-	size_t n = strlen(s), o = 0;
+	const unsigned char *p = (const unsigned char *)s;
+	size_t n = strlen(s), o = 0, len;
 	char *out = xmalloc(n * 6 + 3);
 
 	out[o++] = '"';
-	for (const unsigned char *p = (const unsigned char *)s; *p != '\0'; p++) {
-		if (*p == '"' || *p == '\\') {
+	for (size_t i = 0; i < n; i += len) {
+		if ((len = escape_utf8_len(p + i, n - i)) == 0) {
+			memcpy(out + o, "\\ufffd", 6);
+			o += 6;
+			len = 1;
+		} else if (len > 1) {
+			memcpy(out + o, p + i, len);
+			o += len;
+		} else if (p[i] == '"' || p[i] == '\\') {
 			out[o++] = '\\';
-			out[o++] = (char)*p;
-		} else if (*p == '\n') {
+			out[o++] = (char)p[i];
+		} else if (p[i] == '\n') {
 			out[o++] = '\\';
 			out[o++] = 'n';
-		} else if (*p == '\t') {
+		} else if (p[i] == '\t') {
 			out[o++] = '\\';
 			out[o++] = 't';
-		} else if (*p < 0x20 || *p == 0x7f) {
-			o += (size_t)sprintf(out + o, "\\u%04x", *p);
+		} else if (p[i] < 0x20 || p[i] == 0x7f) {
+			o += (size_t)sprintf(out + o, "\\u%04x", p[i]);
 		} else
-			out[o++] = (char)*p;
+			out[o++] = (char)p[i];
 	}
 	out[o++] = '"';
 	out[o] = '\0';

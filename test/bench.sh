@@ -29,6 +29,9 @@
 #   footprint  an idle leader and follower (session_timeout 10 s) beside a bare client
 #   scale      N contenders, no follow hook: per handover the requests, bytes, who
 #              listed, notifications per follower; the time for the crowd to join
+#   postgresql two real PostgreSQL clusters with the example hooks (test/pg_drill.sh,
+#              BENCH_PG_ROUNDS rounds each of handover, resign, primary crash): the
+#              time until the old primary streams from the new leader again
 # Targets are goals to report, never pass/fail: the exit status is 0 unless the
 # harness itself failed.
 TMPDIR=${BENCH_TMPDIR:-/dev/shm}
@@ -63,6 +66,7 @@ N_COLD=$(pick 200 6)
 N_SCALE_RUNS=$(pick 40 3)
 IDLE=${BENCH_IDLE:-$(pick 60 10)}
 SCALE_NS=${BENCH_SCALE:-$(pick "3 100 1000" "3 30")}
+N_PG=${BENCH_PG_ROUNDS:-$(pick 5 1)}
 
 # --- small tools ---
 
@@ -99,14 +103,14 @@ say() {
 
 # Read the new complete lines of hooks.log into LAST[id:event:phase] (ns) and LASTEP (epoch).
 hooks_poll() {
-	local line="" ns id ev ph ep rest
+	local line="" key
 	while IFS= read -r -u "$HOOK_FD" line; do
 		line=$HOOK_PARTIAL$line
 		HOOK_PARTIAL=""
-		read -r ns id ev ph ep rest <<<"$line"
-		[ -n "${ph:-}" ] || continue
-		LAST[$id:$ev:$ph]=$ns
-		LASTEP[$id:$ev:$ph]=$ep
+		hook_read "$line" || continue
+		key=${HOOK_REC[id]}:${HOOK_REC[event]}:${HOOK_REC[phase]}
+		LAST[$key]=${HOOK_REC[ns]}
+		LASTEP[$key]=${HOOK_REC[epoch]}
 	done
 	HOOK_PARTIAL+=$line	# a record still being written
 }
@@ -655,6 +659,16 @@ bench_scale() {
 	done
 }
 
+# --- scenario: PostgreSQL rejoin ---
+
+# The drill with N_PG rounds of each scenario; its rejoin times become samples.
+bench_postgresql() {
+	say "postgresql: $N_PG rounds each of handover, resign, crash (test/pg_drill.sh)"
+	ROUNDS=$N_PG DRILL_SAMPLES=$SAMPLES ZKELECTD=$ZKELECTD ZKELECTCTL=$ZKELECTCTL \
+	    "$ROOT/test/pg_drill.sh" >"$T/pg_drill.log" 2>&1 ||
+		fail "the PostgreSQL drill failed: $(tail -n 5 "$T/pg_drill.log")"
+}
+
 # --- the report ---
 
 # Declare every row of the table, in order.
@@ -703,6 +717,10 @@ declare_figures() {
 		figure "scale_bout_$n" KiB "-" "-" "scale N=$n: bytes from ZooKeeper per handover"
 	done
 	figure "scale_join_$last" s "-" "-" "scale: $last contenders join (batches of $BATCH)"
+	figure pg_rejoin_handover ms "-" "-" \
+	    "PostgreSQL: planned handover, old leader's demote end -> its server streams again"
+	figure pg_rejoin_resign ms "-" "-" "PostgreSQL: resign, demote end -> streams again"
+	figure pg_rejoin_crash ms "-" "-" "PostgreSQL: primary crash, demote end -> streams again"
 }
 
 # One line about the machine and the server.
@@ -922,7 +940,7 @@ main() {
 	exec {HOOK_FD}<"$HOOKLOG"
 	bench_zk
 	MACHINE=$(machine)
-	for s in ${BENCH_ONLY:-spawn floor handover crash cold footprint scale}; do
+	for s in ${BENCH_ONLY:-spawn floor handover crash cold footprint scale postgresql}; do
 		declare -F "bench_$s" >/dev/null || fail "BENCH_ONLY: no scenario $s"
 		"bench_$s"
 	done

@@ -84,7 +84,7 @@ start() {
 
 # The hook events NAME ran, in order, on one line ("demote promote ").
 events_of() {
-	hook_lines "$1" start | awk '{ printf "%s ", $3 }'
+	hook_awk "$1" start '{ printf "%s ", event }'
 }
 
 # True when NAME's state file says KEY=VALUE.
