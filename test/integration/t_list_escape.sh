@@ -4,7 +4,8 @@
 # reach the operator's terminal raw: `zkelectctl list` (a foreign contender
 # made with zkput, data: ESC [ 31m, BEL, CR, 0xff, the C1 CSI, \, tab, newline)
 # and `zkelectctl status` (a daemon whose [election] data holds ESC, BEL, 0xff)
-# print them as \xHH, \\, \t, \n, and UTF-8 text unchanged.
+# print them as \xHH, \\, \t, \n, and UTF-8 text unchanged. The status
+# endpoint's JSON stays valid UTF-8: the 0xff becomes U+FFFD.
 # shellcheck source=test/lib.sh
 . "$(dirname "$0")/../lib.sh"
 
@@ -32,7 +33,8 @@ zk_start
 # inih would strip). write_conf's key=value parsing may not take a byte outside
 # UTF-8, so the value goes in afterwards.
 ADATA=$'caf\xc3\xa9 \e[31mred\a x\xffy'
-write_conf a "election.data=@ADATA@"
+port=$("$ROOT/scripts/zk-local.sh" ports 1)
+write_conf a "election.data=@ADATA@" "status.listen=127.0.0.1:$port"
 conf=$(<"$T/a.conf")
 printf '%s\n' "${conf/@ADATA@/$ADATA}" >"$T/a.conf"
 grep -qF "data = $ADATA" "$T/a.conf" || fail "test setup: a's data is not in a.conf"
@@ -64,4 +66,14 @@ no_raw_bytes "$T/status" "zkelectctl status"
 want='café \x1b[31mred\x07 x\xffy'
 grep -qF "  leader:       a, epoch $(state_of a EPOCH), data $want" "$T/status" ||
 	fail "status: $(cat "$T/status")"
+
+# the endpoint's JSON: strict UTF-8, the data as given but 0xff as U+FFFD
+python3 - "$port" <<'PY' || fail "GET /status: not the JSON expected"
+import json, sys, urllib.request
+body = urllib.request.urlopen("http://127.0.0.1:%s/status" % sys.argv[1], timeout=5).read()
+got = json.loads(body.decode("utf-8", errors="strict"))["leader_data"]
+want = "caf\u00e9 \x1b[31mred\x07 x\ufffdy"
+if got != want:
+    sys.exit("leader_data %r, want %r" % (got, want))
+PY
 pass
