@@ -5,7 +5,10 @@
  *
  *   <ns since the epoch> <id> <event> start|end <epoch> <reason> <role>
  *
- * ("-" for an empty value). Knobs, read from DIR/<id>/NAME or else DIR/NAME:
+ * ("-" for an empty value). The tests read these fields by the names test/lib.sh
+ * gives them in HOOK_FIELDS: a new field is appended here and named there (and,
+ * for the fault runs, taught to test/check_invariants.py).
+ * Knobs, read from DIR/<id>/NAME or else DIR/NAME:
  * HOOK_SLEEP_<event> (seconds, may have a fraction) sleeps before the end;
  * HOOK_EXIT_<event> is the exit status.
  *

@@ -48,7 +48,7 @@
 #
 # The hook ($T/hook.sh -> test/hookrec.c) appends to $T/hooks.log one line when it starts and one when it
 # ends:  <ns since the epoch> <id> <event> start|end <epoch> <reason> <role>
-# ("-" for an empty value). A file $T/HOOK_SLEEP_<event> (every node) or
+# ("-" for an empty value; read the fields by name, see HOOK_FIELDS). A file $T/HOOK_SLEEP_<event> (every node) or
 # $T/<id>/HOOK_SLEEP_<event> (one node) holding seconds makes that hook sleep
 # before it ends; $T/HOOK_EXIT_<event> or $T/<id>/HOOK_EXIT_<event> holding a
 # number makes it exit with that status.
