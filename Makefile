@@ -30,7 +30,7 @@ LDLIBS  += $(shell pkg-config --libs $(PKGS) 2>/dev/null) -lzookeeper_mt -lpthre
 
 # The modules, in the order data flows through them (see README "Inside").
 COMMON  = log xmalloc config znode state escape
-DAEMON  = $(COMMON) zkrc zk election role hook health status notify
+DAEMON  = $(COMMON) zkrc zk election role role_hook role_report role_reload names hook health status notify
 CTL     = $(COMMON) zkrc zkquery
 
 DAEMON_OBJ = $(DAEMON:%=$(BUILD)/%.o) $(BUILD)/zkelectd.o
@@ -61,7 +61,13 @@ ELECTION_UNIT = election zkrc $(COMMON)
 $(BUILD)/test_election: $(BUILD)/test_election.o $(BUILD)/fake_zk.o $(ELECTION_UNIT:%=$(BUILD)/%.o)
 	$(CC) $(XCFLAGS) $(LDFLAGS) -o $@ $^ $(LDLIBS) -lcmocka
 
-$(BUILD)/fake_zk.o: test/unit/fake_zk.c | $(BUILD)
+# The role module on test/unit/fake_election.c and fake_hook.c (no ZooKeeper, no children).
+ROLE_UNIT = role role_hook role_report role_reload names health status notify $(COMMON)
+$(BUILD)/test_role: $(BUILD)/test_role.o $(BUILD)/fake_election.o $(BUILD)/fake_hook.o \
+    $(ROLE_UNIT:%=$(BUILD)/%.o)
+	$(CC) $(XCFLAGS) $(LDFLAGS) -o $@ $^ $(LDLIBS) -lcmocka
+
+$(BUILD)/fake_zk.o $(BUILD)/fake_election.o $(BUILD)/fake_hook.o: $(BUILD)/%.o: test/unit/%.c | $(BUILD)
 	$(CC) $(CPPFLAGS) $(XCFLAGS) -Isrc -c -o $@ $<
 
 $(BUILD):

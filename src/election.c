@@ -108,7 +108,7 @@ static const char *base_name(const char *path);
 static void forget_own(struct election *e);
 static void drop_own(struct election *e);
 
-/* Create the election; the session is opened by election_start. */
+/* Create the election and open its ZooKeeper session (events follow through CB). */
 struct election *
 election_new(struct event_base *base, const struct election_settings *s,
     const struct election_callbacks *cb, void *arg)
@@ -130,12 +130,6 @@ election_new(struct event_base *base, const struct election_settings *s,
 	e->st = E_OUT;
 	zk_open(e->zk, &s->zk);
 	return e;
-}
-
-void
-election_start(struct election *e)
-{
-	(void)e;	/* the session was opened by election_new; kept for symmetry */
 }
 
 void
@@ -1062,12 +1056,6 @@ const char *
 election_zk_state(const struct election *e)
 {
 	return zk_state_name(zk_state(e->zk));
-}
-
-bool
-election_joined(const struct election *e)
-{
-	return e->st == E_QUEUED;
 }
 
 const struct zk_counters *

@@ -61,11 +61,9 @@ struct election *election_new(struct event_base *base, const struct election_set
     const struct election_callbacks *cb, void *arg);
 void election_free(struct election *e);
 
-/* Open the ZooKeeper session. */
-void election_start(struct election *e);
 /* Take part (candidates: create a znode; observers: watch the leader) once connected. */
 void election_join(struct election *e);
-/* Leave: delete our znode (retried until done), then call DONE(ARG). Never joins again by itself. */
+/* Leave: delete our znode (retried until done), then call DONE(ARG); never joins again itself. */
 void election_leave(struct election *e, void (*done)(void *arg), void *arg);
 /* Close the session (after leaving). */
 void election_close(struct election *e);
@@ -76,7 +74,6 @@ void election_set_grace(struct election *e, int64_t grace_ms);
 const char *election_znode(const struct election *e);	/* full path, or NULL */
 int64_t election_session_id(const struct election *e);
 const char *election_zk_state(const struct election *e);
-bool election_joined(const struct election *e);
 const struct zk_counters *election_zk_counters(const struct election *e);
 
 #endif

@@ -17,10 +17,6 @@
 #include "status.h"
 #include "xmalloc.h"
 
-static const char *const hook_labels[STATUS_HOOKS] = { "promote", "demote", "follow", "health" };
-static const char *const roles[] = {
-	"starting", "follower", "leader", "observer", "withdrawn", "stopped",
-};
 
 /* The snapshot: copies of the state's strings, and the metrics. */
 struct snapshot {
@@ -316,9 +312,9 @@ metrics(struct evbuffer *b, const struct snapshot *sn)
 	const struct status_metrics *m = &sn->m;
 
 	metric(b, "role", "gauge", "1 for the role this node is in, 0 for the others.");
-	for (size_t i = 0; i < sizeof(roles) / sizeof(roles[0]); i++)
-		evbuffer_add_printf(b, "zkelectd_role{role=\"%s\"} %d\n", roles[i],
-		    strcmp(sn->role, roles[i]) == 0);
+	for (int i = 0; i < R_COUNT; i++)
+		evbuffer_add_printf(b, "zkelectd_role{role=\"%s\"} %d\n",
+		    name_of_role((enum role_name)i), strcmp(sn->role, name_of_role((enum role_name)i)) == 0);
 	metric(b, "role_seconds", "gauge", "Seconds since the last role change.");
 	evbuffer_add_printf(b, "zkelectd_role_seconds %" PRId64 "\n",
 	    (int64_t)time(NULL) - sn->since);
@@ -329,14 +325,14 @@ metrics(struct evbuffer *b, const struct snapshot *sn)
 	metric(b, "epoch", "gauge", "The current leader's epoch (czxid), -1 when none is known.");
 	evbuffer_add_printf(b, "zkelectd_epoch %" PRId64 "\n", sn->epoch);
 	metric(b, "hook_runs_total", "counter", "Hook and health-check runs by hook and outcome.");
-	for (int h = 0; h < STATUS_HOOKS; h++)
+	for (int h = 0; h < HK_COUNT; h++)
 		for (int o = 0; o < 2; o++)
 			evbuffer_add_printf(b, "zkelectd_hook_runs_total{hook=\"%s\",outcome=\"%s\"} "
-			    "%lu\n", hook_labels[h], o ? "failed" : "ok", m->hook_runs[h][o]);
+			    "%lu\n", name_of_hook((enum hook_kind)h), o ? "failed" : "ok", m->hook_runs[h][o]);
 	metric(b, "hook_duration_seconds_total", "counter", "Time spent in runs, by hook.");
-	for (int h = 0; h < STATUS_HOOKS; h++)
+	for (int h = 0; h < HK_COUNT; h++)
 		evbuffer_add_printf(b, "zkelectd_hook_duration_seconds_total{hook=\"%s\"} %.6f\n",
-		    hook_labels[h], m->hook_seconds[h]);
+		    name_of_hook((enum hook_kind)h), m->hook_seconds[h]);
 	metric(b, "zk_connected", "gauge", "1 while the ZooKeeper session is connected.");
 	evbuffer_add_printf(b, "zkelectd_zk_connected %d\n", m->connected);
 	metric(b, "session_expirations_total", "counter", "ZooKeeper sessions lost.");
@@ -349,7 +345,7 @@ metrics(struct evbuffer *b, const struct snapshot *sn)
 	evbuffer_add_printf(b, "zkelectd_healthy %d\n", m->healthy);
 	metric(b, "health_checks_total", "counter", "Health-check results.");
 	evbuffer_add_printf(b, "zkelectd_health_checks_total{result=\"ok\"} %lu\n",
-	    m->hook_runs[3][0]);
+	    m->hook_runs[HK_HEALTH][0]);
 	evbuffer_add_printf(b, "zkelectd_health_checks_total{result=\"failed\"} %lu\n",
-	    m->hook_runs[3][1]);
+	    m->hook_runs[HK_HEALTH][1]);
 }

@@ -16,18 +16,19 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "names.h"
+
 struct event_base;
 struct state;
 struct status;
 
-enum { STATUS_HOOKS = 4 };	/* promote, demote, follow, health */
 
 struct status_metrics {
 	bool connected;
 	bool healthy;		/* or no check configured */
 	unsigned long leader_changes;
-	unsigned long hook_runs[STATUS_HOOKS][2];	/* [hook][0: ok, 1: failed] */
-	double hook_seconds[STATUS_HOOKS];
+	unsigned long hook_runs[HK_COUNT][2];	/* [hook kind][0: ok, 1: failed] */
+	double hook_seconds[HK_COUNT];
 	unsigned long expirations, connection_losses;
 	unsigned long zk_requests;
 };

@@ -1,0 +1,115 @@
+/*
+ * role_int.h: what the files of the role module share, and nothing outside it
+ * includes. role.c decides (the state machine: start-up, the election's
+ * reports, leaving, health); role_hook.c runs the hooks it asks for and builds
+ * their environment; role_report.c writes what the node says about itself
+ * (state file, status snapshot, systemd status); role_reload.c applies a new
+ * configuration. Every decision stays in role.c's reconcile().
+ */
+#ifndef ZKELECT_ROLE_INT_H
+#define ZKELECT_ROLE_INT_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include <event2/util.h>
+
+#include "election.h"
+#include "names.h"
+#include "status.h"
+
+struct config;
+struct hook;
+struct health;
+struct hook_result;
+
+/* A failed follow runs again after FOLLOW_RETRY_MIN_MS, doubling up to the max. */
+#define FOLLOW_RETRY_MIN_MS	1000
+#define FOLLOW_RETRY_MAX_MS	30000
+/* demote_on_start = unless-leader waits at most this (and session_timeout / 3) to lead */
+#define STARTUP_DECIDE_MAX_MS	2000
+
+/* What to do once we have left the election. */
+enum then { THEN_REJOIN, THEN_BACKOFF, THEN_STOP, THEN_RECONFIG, THEN_WITHDRAW };
+
+struct role {
+	struct event_base *base;
+	struct config *cfg;
+	struct config *next_cfg;	/* a reload waiting for the leave */
+	struct election *el;
+	struct event *ev_backoff;
+	struct event *ev_reopen;	/* a new session after a reload, outside election callbacks */
+	struct event *ev_state;		/* retry a state file write that failed */
+	struct event *ev_follow;	/* run a failed follow again */
+	struct event *ev_decide;	/* the bound on joining first (unless-leader) */
+
+	enum role_name role;
+	bool started;		/* the start-up demote is over */
+	bool joining_first;	/* unless-leader: in the election, the start-up demote undecided */
+	bool elected;		/* the election says we lead */
+	bool promoted;		/* the last promote/demote started was a promote */
+	enum reason lost;	/* why we stopped leading: the demote's reason */
+	bool want_in;		/* we want a znode in the queue */
+	bool in;		/* we asked to join and have not been put out since */
+	bool leave_requested;
+	bool leaving;
+	enum then then;
+	bool stopping;		/* shutdown in progress */
+	bool ready_sent;
+
+	/* [health] and [status] */
+	struct health *health;
+	struct status *status;
+	bool healthy;		/* the check passes, or there is none */
+	bool health_out;	/* out of the election because of the check */
+	struct status_metrics m;
+
+	/* the hook running, if any */
+	struct hook *running;
+	enum hook_kind running_kind;
+	bool running_ended;	/* stop or kill already sent */
+	bool follow_pending;
+	int64_t follow_retry_ms;	/* the next retry's delay; 0: the last follow succeeded */
+
+	/* the leader we know (ourselves when we lead) */
+	char *leader_id, *leader_data, *leader_znode;
+	int64_t leader_epoch;
+
+	/* for the state file */
+	int64_t since;
+	unsigned long transitions;
+	char last_hook[16];
+	char last_hook_status[48];
+
+	int exit_status;
+	void (*stop_done)(void *arg, int status);
+	void *stop_arg;
+};
+
+/* role.c: the decisions */
+void role_reconcile(struct role *r);
+void role_lose(struct role *r, enum reason why);
+void role_leave_then(struct role *r, enum then then);
+void role_open_election(struct role *r);
+void role_finish_stop(struct role *r);
+void role_start_health(struct role *r);
+void role_on_health(void *arg, bool healthy);
+enum role_name role_resting(const struct role *r);
+
+/* role_hook.c: running the hooks */
+bool role_run_hook(struct role *r, enum hook_kind kind, enum reason why, enum role_name to);
+void role_follow_retry_cancel(struct role *r);
+void role_on_follow_retry(evutil_socket_t fd, short what, void *arg);
+char **role_health_env(void *arg);
+
+/* role_report.c: what the node says about itself */
+void role_set_role(struct role *r, enum role_name to);
+void role_write_state(struct role *r);
+void role_push_status(void *arg);
+void role_on_state_retry(evutil_socket_t fd, short what, void *arg);
+
+/* role_reload.c: a new configuration */
+void role_apply_reload(struct role *r);
+void role_on_reopen(evutil_socket_t fd, short what, void *arg);
+
+#endif
