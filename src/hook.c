@@ -15,6 +15,7 @@
 
 #include <event2/event.h>
 
+#include "escape.h"
 #include "hook.h"
 #include "log.h"
 #include "xmalloc.h"
@@ -499,30 +500,17 @@ hook_take(struct hook_stream *st, const char *p, size_t n)
 }
 
 /*
- * Log the pending line with control bytes and backslashes escaped, then empty
- * it. Bytes >= 0x80 pass through so UTF-8 messages stay readable.
+ * Log the pending line of ST, escaped as zkelectctl shows untrusted text
+ * (control bytes and bytes outside valid UTF-8 as \xHH), then empty it.
  */
 static void
 hook_log_line(struct hook_stream *st)
 {
-	char out[HOOK_LINE_MAX * 4 + 1];
-	size_t o = 0;
-	unsigned char c;
+	char *out = escape_text(st->line, st->len);
 
-	for (size_t i = 0; i < st->len; i++) {
-		c = (unsigned char)st->line[i];
-		if (c == '\\')
-			o += (size_t)snprintf(out + o, sizeof(out) - o, "\\\\");
-		else if (c == '\t')
-			o += (size_t)snprintf(out + o, sizeof(out) - o, "\\t");
-		else if (c < 0x20 || c == 0x7f)
-			o += (size_t)snprintf(out + o, sizeof(out) - o, "\\x%02x", c);
-		else
-			out[o++] = (char)c;
-	}
-	out[o] = '\0';
 	st->len = 0;
 	log_at(st->level, "hook %s[%ld]: %s", st->h->name, (long)st->h->pid, out);
+	free(out);
 }
 
 /* Flush a last unterminated line of one stream and close our end of its pipe. */
