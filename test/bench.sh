@@ -391,8 +391,7 @@ bench_crash() {
 # Start one daemon on an empty election (its exec time noted by spawnbench), wait
 # for its promote hook, record exec -> demote start and -> promote start; stop it.
 one_cold() {
-	local t0 promoted demoted
-	hook_forget cold demote start
+	local t0 promoted
 	hook_forget cold promote start
 	hook_forget cold promote end
 	rm -f "$T/cold.t0"
@@ -402,9 +401,7 @@ one_cold() {
 	wait_hook cold promote start 20
 	read -r t0 <"$T/cold.t0"
 	promoted=${LAST[cold:promote:start]}
-	demoted=${LAST[cold:demote:start]}
 	sample cold $((promoted - t0))
-	sample cold_demote $((demoted - t0))
 	wait_hook cold promote end 20
 	stop_daemon cold TERM
 }
@@ -687,9 +684,8 @@ declare_figures() {
 	    "crash: deletion delivered -> successor's promote start"
 	figure crash_total ms "-" "-" "crash: SIGKILL -> successor's promote start"
 	figure join_total ms "-" "-" "ZooKeeper alone: connect, create, list, exists"
-	figure cold ms "=30e6" "=join_total+2*spawn" \
-	    "cold start, empty election: exec -> promote start"
-	figure cold_demote ms "-" "=spawn" "cold start: exec -> start-up demote start"
+	figure cold ms "=30e6" "=join_total+spawn" \
+	    "cold start, empty election: exec -> promote start (elected at once: no start-up demote)"
 	figure rss_f2 MB "=3e6" "=rss_bare" "RSS, idle follower (sampled every 5 s)"
 	figure rss_f1 MB "=3e6" "=rss_bare" "RSS, idle leader"
 	figure anon_f2 MB "-" "=anon_bare" "RSS, anonymous part, idle follower"

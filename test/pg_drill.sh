@@ -20,7 +20,9 @@
 #   ROUNDS=10 ZKELECTD=build/zkelectd ZKELECTCTL=build/zkelectctl bash test/pg_drill.sh
 #
 # Run as root (the servers run as postgres) or as the owner of the clusters.
-# KEEP=1 keeps the directory; ONLY="crash" runs only the named scenarios.
+# KEEP=1 keeps the directory; ONLY="crash" runs only the named scenarios;
+# DRILL_SAMPLES=DIR also appends each rejoin time (ns) to DIR/pg_rejoin_SCENARIO
+# (make bench's postgresql scenario reads them).
 PG_FUNCTIONS_ONLY=1
 # shellcheck source=test/integration/t_postgresql.sh
 . "$(dirname "$0")/integration/t_postgresql.sh"
@@ -121,6 +123,9 @@ round() {
 	wait_for "$old's follow to succeed" 30 hook_ok "$old" follow
 	REJOINED[$s]=$((${REJOINED[$s]:-0} + 1))
 	TIMES[$s]="${TIMES[$s]:-} $(((t_stream - t_end) / 1000))"
+	if [ -n "${DRILL_SAMPLES:-}" ]; then
+		echo "$(((t_stream - t_end) * 1000))" >>"$DRILL_SAMPLES/pg_rejoin_$s"
+	fi
 	if log_grew "$old" 'pg-follow: running pg_rewind' "$rewinds"; then
 		REWOUND[$s]=$((${REWOUND[$s]:-0} + 1))
 	fi
