@@ -30,7 +30,7 @@ LDLIBS  += $(shell pkg-config --libs $(PKGS) 2>/dev/null) -lzookeeper_mt -lpthre
 
 # The modules, in the order data flows through them (see README "Inside").
 COMMON  = log xmalloc config znode state escape
-DAEMON  = $(COMMON) zkrc zk election role role_hook role_report role_reload names hook health status notify
+DAEMON  = $(COMMON) timer zkrc zk election role role_hook role_report role_reload names hook health status notify
 CTL     = $(COMMON) zkrc zkquery
 
 DAEMON_OBJ = $(DAEMON:%=$(BUILD)/%.o) $(BUILD)/zkelectd.o
@@ -53,16 +53,16 @@ $(BUILD)/%.o: src/%.c | $(BUILD)
 $(BUILD)/test_%.o: test/unit/test_%.c | $(BUILD)
 	$(CC) $(CPPFLAGS) $(XCFLAGS) -Isrc -c -o $@ $<
 
-$(BUILD)/test_%: $(BUILD)/test_%.o $(COMMON:%=$(BUILD)/%.o) $(BUILD)/hook.o
+$(BUILD)/test_%: $(BUILD)/test_%.o $(COMMON:%=$(BUILD)/%.o) $(BUILD)/hook.o $(BUILD)/timer.o
 	$(CC) $(XCFLAGS) $(LDFLAGS) -o $@ $^ $(LDLIBS) -lcmocka
 
 # election.c on test/unit/fake_zk.c, the zk.h surface without a server.
-ELECTION_UNIT = election zkrc $(COMMON)
+ELECTION_UNIT = election timer zkrc $(COMMON)
 $(BUILD)/test_election: $(BUILD)/test_election.o $(BUILD)/fake_zk.o $(ELECTION_UNIT:%=$(BUILD)/%.o)
 	$(CC) $(XCFLAGS) $(LDFLAGS) -o $@ $^ $(LDLIBS) -lcmocka
 
 # The role module on test/unit/fake_election.c and fake_hook.c (no ZooKeeper, no children).
-ROLE_UNIT = role role_hook role_report role_reload names health status notify $(COMMON)
+ROLE_UNIT = role role_hook role_report role_reload names health status notify timer $(COMMON)
 $(BUILD)/test_role: $(BUILD)/test_role.o $(BUILD)/fake_election.o $(BUILD)/fake_hook.o \
     $(ROLE_UNIT:%=$(BUILD)/%.o)
 	$(CC) $(XCFLAGS) $(LDFLAGS) -o $@ $^ $(LDLIBS) -lcmocka

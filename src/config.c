@@ -1266,6 +1266,18 @@ command_free(struct command *cmd)
 	cmd->argc = 0;
 }
 
+char **
+command_argv(const struct command *cmd, const char *last)
+{
+	char **argv = xcalloc((size_t)cmd->argc + 2, sizeof(char *));
+	int i;
+
+	for (i = 0; i < cmd->argc; i++)
+		argv[i] = xstrdup(cmd->argv[i]);
+	argv[i] = xstrdup(last);
+	return argv;
+}
+
 void
 command_copy(struct command *dst, const struct command *src)
 {

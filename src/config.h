@@ -96,6 +96,8 @@ int64_t config_parse_duration(const char *s);
 /* Split S on whitespace into a NULL-terminated argv (free with command_free). */
 void command_split(const char *s, struct command *cmd);
 void command_free(struct command *cmd);
+/* CMD's words, then LAST: a NULL-terminated argv for hook_run (free with strv_free). */
+char **command_argv(const struct command *cmd, const char *last);
 /* Deep copy of a command. */
 void command_copy(struct command *dst, const struct command *src);
 /* True when the two commands have the same words. */

@@ -7,6 +7,7 @@
 
 #include "election.h"
 #include "log.h"
+#include "timer.h"
 #include "xmalloc.h"
 #include "znode.h"
 
@@ -152,11 +153,11 @@ election_free(struct election *e)
 	free(e);
 }
 
-/* PATH/NAME, malloc'd. */
+/* PATH/NAME of the election, malloc'd. */
 static char *
 child_path(const struct election *e, const char *name)
 {
-	return xasprintf("%s/%s", e->path, name);
+	return znode_child_path(e->path, name);
 }
 
 /* The last component of PATH. */
@@ -856,9 +857,7 @@ election_set_grace(struct election *e, int64_t grace_ms)
 static void
 retry_later(struct election *e)
 {
-	struct timeval tv = { RETRY_MS / 1000, (suseconds_t)(RETRY_MS % 1000) * 1000 };
-
-	evtimer_add(e->ev_retry, &tv);
+	timer_after(e->ev_retry, RETRY_MS);
 }
 
 /* The back-off is over: redo whatever was in progress. */

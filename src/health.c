@@ -7,6 +7,7 @@
 #include "health.h"
 #include "hook.h"
 #include "log.h"
+#include "timer.h"
 #include "xmalloc.h"
 
 enum verdict { H_UNKNOWN, H_OK, H_FAILING };
@@ -32,7 +33,6 @@ static void run_done(void *arg, const struct hook_result *res);
 static void judge(struct health *h, bool ok);
 static void schedule(struct health *h, int64_t ms);
 static void set_config(struct health *h, const struct config *cfg);
-static void free_strv(char **v);
 
 /* Start checking at once, then every interval. */
 struct health *
@@ -89,9 +89,7 @@ health_free(struct health *h)
 static void
 schedule(struct health *h, int64_t ms)
 {
-	struct timeval tv = { ms / 1000, (ms % 1000) * 1000 };
-
-	evtimer_add(h->ev_timer, &tv);
+	timer_after(h->ev_timer, ms);
 }
 
 /* Time for a check (never two at once: the next is scheduled when one ends). */
@@ -100,21 +98,17 @@ on_timer(evutil_socket_t fd, short what, void *arg)
 {
 	struct health *h = arg;
 	char **argv, **envp;
-	int i;
 
 	(void)fd;
 	(void)what;
 	if (h->running != NULL)
 		return;
-	argv = xcalloc((size_t)h->cmd.argc + 2, sizeof(char *));
-	for (i = 0; i < h->cmd.argc; i++)
-		argv[i] = xstrdup(h->cmd.argv[i]);
-	argv[i] = xstrdup("health");
+	argv = command_argv(&h->cmd, "health");
 	envp = h->env(h->arg);
 	h->running = hook_run("health", argv, envp, h->timeout_ms, h->as, run_done, h);
 	hook_quiet(h->running);
-	free_strv(argv);
-	free_strv(envp);
+	strv_free(argv);
+	strv_free(envp);
 }
 
 /* A check ended: judge it, then schedule the next one. */
@@ -178,10 +172,3 @@ health_checks(const struct health *h, bool ok)
 	return ok ? h->ok_count : h->failed_count;
 }
 
-static void
-free_strv(char **v)
-{
-	for (char **p = v; p != NULL && *p != NULL; p++)
-		free(*p);
-	free(v);
-}

@@ -18,6 +18,7 @@
 #include "escape.h"
 #include "hook.h"
 #include "log.h"
+#include "timer.h"
 #include "xmalloc.h"
 
 #define HOOK_LINE_MAX	1024	/* longer output lines are logged in pieces */
@@ -70,7 +71,6 @@ static struct event *hook_sigchld;
 static struct hook *hook_live;	/* runs not yet finished */
 
 static int64_t hook_ms_since(const struct timespec *);
-static void hook_timer(struct event *, int64_t);
 static int hook_spawn(struct hook *, char *const [], char *const [], const struct run_as *,
     int, int);
 
@@ -171,7 +171,7 @@ hook_start(struct hook *h, char *const argv[], char *const envp[], const struct 
 		log_warnx("hook %s: cannot start %s: %s", h->name, argv[0], strerror(error));
 		h->spawn_failed = true;
 		h->ev_timeout = evtimer_new(hook_base, hook_failed_cb, h);
-		hook_timer(h->ev_timeout, 0);
+		timer_after(h->ev_timeout, 0);
 		return;
 	}
 	h->out[0].fd = o[0];
@@ -188,7 +188,7 @@ hook_start(struct hook *h, char *const argv[], char *const envp[], const struct 
 	h->ev_kill = evtimer_new(hook_base, hook_kill_cb, h);
 	h->ev_linger = evtimer_new(hook_base, hook_linger_cb, h);
 	if (h->timeout_ms > 0)
-		hook_timer(h->ev_timeout, h->timeout_ms);
+		timer_after(h->ev_timeout, h->timeout_ms);
 	log_debug("hook %s[%ld] started: %s", h->name, (long)h->pid, argv[0]);
 }
 
@@ -347,7 +347,7 @@ hook_terminate(struct hook *h, const char *why)
 	    h->name, (long)h->pid, why);
 	h->term_sent = true;
 	hook_signal_group(h, SIGTERM);
-	hook_timer(h->ev_kill, HOOK_KILL_MS);
+	timer_after(h->ev_kill, HOOK_KILL_MS);
 }
 
 /* Send SIG to the child's process group; a group already gone is fine. */
@@ -456,7 +456,7 @@ hook_reaped(struct hook *h, int st)
 	if (h->eof)
 		hook_finish(h);
 	else
-		hook_timer(h->ev_linger, HOOK_LINGER_MS);
+		timer_after(h->ev_linger, HOOK_LINGER_MS);
 }
 
 /* Read what the child wrote on one stream; log it line by line; note EOF. */
@@ -622,17 +622,6 @@ hook_free(struct hook *h)
 		event_free(h->ev_linger);
 	free(h->name);
 	free(h);
-}
-
-/* Arm timer EV to fire in MS milliseconds. */
-static void
-hook_timer(struct event *ev, int64_t ms)
-{
-	struct timeval tv;
-
-	tv.tv_sec = (time_t)(ms / 1000);
-	tv.tv_usec = (suseconds_t)(ms % 1000) * 1000;
-	evtimer_add(ev, &tv);
 }
 
 /* Milliseconds elapsed on the monotonic clock since START. */

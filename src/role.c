@@ -15,6 +15,7 @@
 #include "role.h"
 #include "role_int.h"
 #include "status.h"
+#include "timer.h"
 #include "xmalloc.h"
 
 static void join_first(struct role *r);
@@ -135,16 +136,13 @@ static void
 join_first(struct role *r)
 {
 	int64_t ms = r->cfg->session_timeout_ms / 3;
-	struct timeval tv;
 
 	if (ms > STARTUP_DECIDE_MAX_MS)
 		ms = STARTUP_DECIDE_MAX_MS;
 	log_info("role: joining first: the start-up demote runs unless this node leads within "
 	    "%" PRId64 " ms (demote_on_start = unless-leader)", ms);
 	r->joining_first = true;
-	tv.tv_sec = ms / 1000;
-	tv.tv_usec = (suseconds_t)(ms % 1000) * 1000;
-	evtimer_add(r->ev_decide, &tv);
+	timer_after(r->ev_decide, ms);
 	role_reconcile(r);
 }
 
@@ -420,7 +418,6 @@ static void
 left(void *arg)
 {
 	struct role *r = arg;
-	struct timeval tv;
 
 	r->leaving = false;
 	r->in = false;
@@ -430,9 +427,7 @@ left(void *arg)
 		break;
 	case THEN_BACKOFF:
 		role_set_role(r, R_WITHDRAWN);
-		tv.tv_sec = r->cfg->promote_backoff_ms / 1000;
-		tv.tv_usec = (r->cfg->promote_backoff_ms % 1000) * 1000;
-		evtimer_add(r->ev_backoff, &tv);
+		timer_after(r->ev_backoff, r->cfg->promote_backoff_ms);
 		break;
 	case THEN_WITHDRAW:
 		if (r->healthy) {	/* it recovered while we were leaving */

@@ -13,6 +13,7 @@
 #include "notify.h"
 #include "role_int.h"
 #include "state.h"
+#include "timer.h"
 #include "xmalloc.h"
 
 static void run_ended(void *arg, const struct hook_result *res);
@@ -20,10 +21,8 @@ static void promote_done(struct role *r, const struct hook_result *res);
 static void follow_done(struct role *r, const struct hook_result *res, bool ended);
 static const struct command *command_of(const struct role *r, enum hook_kind kind);
 static int64_t timeout_of(const struct role *r, enum hook_kind kind);
-static char **argv_of(const struct command *cmd, const char *event);
 static char **hook_environment(struct role *r, enum hook_kind kind, enum reason why,
     enum role_name prev, enum role_name to);
-static void free_strv(char **v);
 
 /* Run hook KIND for WHY, moving to role TO; false when there is none to run. */
 bool
@@ -47,7 +46,7 @@ role_run_hook(struct role *r, enum hook_kind kind, enum reason why, enum role_na
 		notify_extend_timeout((uint64_t)(timeout_of(r, kind) + 10000) * 1000);
 	log_notice("role: running %s (reason %s, role %s)", name_of_hook(kind), name_of_reason(why),
 	    name_of_role(to));
-	argv = argv_of(cmd, name_of_hook(kind));
+	argv = command_argv(cmd, name_of_hook(kind));
 	envp = hook_environment(r, kind, why, prev, to);
 	r->running_kind = kind;
 	r->running_ended = false;
@@ -55,8 +54,8 @@ role_run_hook(struct role *r, enum hook_kind kind, enum reason why, enum role_na
 	snprintf(r->last_hook_status, sizeof(r->last_hook_status), "running");
 	r->running = hook_run(name_of_hook(kind), argv, envp, timeout_of(r, kind), r->cfg->run_as,
 	    run_ended, r);
-	free_strv(argv);
-	free_strv(envp);
+	strv_free(argv);
+	strv_free(envp);
 	role_write_state(r);
 	return true;
 }
@@ -122,7 +121,6 @@ promote_done(struct role *r, const struct hook_result *res)
 static void
 follow_done(struct role *r, const struct hook_result *res, bool ended)
 {
-	struct timeval tv;
 
 	if (res->ok) {
 		if (r->follow_retry_ms != 0)
@@ -136,9 +134,7 @@ follow_done(struct role *r, const struct hook_result *res, bool ended)
 		r->follow_retry_ms = FOLLOW_RETRY_MIN_MS;
 	log_errorx("role: the follow hook failed (%s); running it again in %" PRId64 " ms while "
 	    "%s leads", res->status, r->follow_retry_ms, r->leader_id ? r->leader_id : "?");
-	tv.tv_sec = r->follow_retry_ms / 1000;
-	tv.tv_usec = (suseconds_t)(r->follow_retry_ms % 1000) * 1000;
-	evtimer_add(r->ev_follow, &tv);
+	timer_after(r->ev_follow, r->follow_retry_ms);
 	r->follow_retry_ms *= 2;
 	if (r->follow_retry_ms > FOLLOW_RETRY_MAX_MS)
 		r->follow_retry_ms = FOLLOW_RETRY_MAX_MS;
@@ -193,19 +189,6 @@ timeout_of(const struct role *r, enum hook_kind kind)
 	}
 }
 
-/* The configured words, then the event name. */
-static char **
-argv_of(const struct command *cmd, const char *event)
-{
-	char **argv = xcalloc((size_t)cmd->argc + 2, sizeof(char *));
-	int i;
-
-	for (i = 0; i < cmd->argc; i++)
-		argv[i] = xstrdup(cmd->argv[i]);
-	argv[i] = xstrdup(event);
-	return argv;
-}
-
 /* The hook's whole environment: a clean base and the ZKELECT_ variables. */
 static char **
 hook_environment(struct role *r, enum hook_kind kind, enum reason why, enum role_name prev,
@@ -253,12 +236,3 @@ role_health_env(void *arg)
 	return hook_environment(r, HK_HEALTH, RS_NONE, r->role, r->role);
 }
 
-static void
-free_strv(char **v)
-{
-	if (v == NULL)
-		return;
-	for (char **p = v; *p != NULL; p++)
-		free(*p);
-	free(v);
-}

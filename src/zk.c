@@ -11,6 +11,7 @@
 #include <event2/event.h>
 
 #include "log.h"
+#include "timer.h"
 #include "xmalloc.h"
 #include "zk.h"
 
@@ -189,16 +190,13 @@ open_handle(struct zk *zk)
 	zk->zh = zookeeper_init2(zk->hosts, watcher, (int)zk->timeout_ms, NULL, hc, 0,
 	    log_callback);
 	if (zk->zh == NULL) {
-		struct timeval tv;
 		int64_t delay = 1000LL << (zk->open_failures < 5 ? zk->open_failures : 5);
 
 		log_warn("zookeeper_init(%s) failed; retrying in %" PRId64 " s", zk->hosts,
 		    delay / 1000);
 		free(hc);
 		zk->open_failures++;
-		tv.tv_sec = delay / 1000;
-		tv.tv_usec = 0;
-		evtimer_add(zk->ev_reopen, &tv);
+		timer_after(zk->ev_reopen, delay);
 		return;
 	}
 	zk->hctx = hc;
@@ -682,7 +680,6 @@ static void
 arm_timer(struct zk *zk)
 {
 	int64_t now = now_ms(), t = zk->timeout_ms, next;
-	struct timeval tv;
 
 	if (zk->zh == NULL || !zk->ever_connected) {
 		evtimer_del(zk->ev_timer);
@@ -701,10 +698,8 @@ arm_timer(struct zk *zk)
 		next = zk->last_ping_ms + t / 3;
 	if (next < now)
 		next = now;
-	tv.tv_sec = (next - now) / 1000;
-	tv.tv_usec = ((next - now) % 1000) * 1000;
 	zk->timer_due_ms = next;
-	evtimer_add(zk->ev_timer, &tv);
+	timer_after(zk->ev_timer, next - now);
 }
 
 /* The safety clock's timer. */

@@ -43,7 +43,6 @@ static bool auth_finished(const struct zkq *q);
 static int zkq_open(struct zkq *q, zhandle_t **out);
 static int zkq_authenticate(struct zkq *q, zhandle_t *zh);
 static int zkq_result(const struct zkq *q, int rc, const char *what, const char *path);
-static char *child_path(const char *parent, const char *name);
 static int read_contender(struct zkq *q, zhandle_t *zh, const char *name,
     struct contender *c);
 static int read_all(struct zkq *q, zhandle_t *zh, struct contender **out, size_t *n);
@@ -223,17 +222,6 @@ zkq_result(const struct zkq *q, int rc, const char *what, const char *path)
 	return ZKQUERY_ERROR;
 }
 
-/* PARENT/NAME (PARENT "/" gives "/NAME"). */
-static char *
-child_path(const char *parent, const char *name)
-{
-	size_t len = strlen(parent);
-
-	if (len > 0 && parent[len - 1] == '/')
-		return xasprintf("%s%s", parent, name);
-	return xasprintf("%s/%s", parent, name);
-}
-
 /*
  * Read contender NAME's data and czxid into C (position, id left to the caller).
  * ZKQUERY_OK, 1 when the node vanished since the listing, or an error.
@@ -241,7 +229,7 @@ child_path(const char *parent, const char *name)
 static int
 read_contender(struct zkq *q, zhandle_t *zh, const char *name, struct contender *c)
 {
-	char *path = child_path(q->cfg->path, name), *buf = NULL;
+	char *path = znode_child_path(q->cfg->path, name), *buf = NULL;
 	int size = 1024, len, rc;
 	struct Stat st;
 

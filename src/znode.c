@@ -126,6 +126,16 @@ znode_sort(char *const *children, size_t n, struct znode_name *out)
 
 /* The name prefix a process with GUID and ID gives its znodes. */
 char *
+znode_child_path(const char *parent, const char *name)
+{
+	size_t len = strlen(parent);
+
+	if (len > 0 && parent[len - 1] == '/')
+		return xasprintf("%s%s", parent, name);
+	return xasprintf("%s/%s", parent, name);
+}
+
+char *
 znode_prefix(const char *guid, const char *id)
 {
 	return xasprintf("n_%s_%s-", guid, id);

@@ -40,6 +40,9 @@ int znode_cmp(const struct znode_name *a, const struct znode_name *b);
  */
 size_t znode_sort(char *const *children, size_t n, struct znode_name *out);
 
+/* PARENT/NAME, malloc'd (PARENT "/" gives "/NAME"). */
+char *znode_child_path(const char *parent, const char *name);
+
 /* The prefix (without PATH/) a process with GUID and ID gives its znodes: "n_GUID_ID-". */
 char *znode_prefix(const char *guid, const char *id);
 

@@ -567,6 +567,36 @@ test_leader_keeps_live_greater_announcement(void **state)
 	expect_idle(t);	/* no write */
 }
 
+/*
+ * Stale completions: a listing and ownership check sent for a znode that is
+ * then deleted are answered after the rejoin began; though they would make us
+ * the lowest, they belong to the old join and change nothing (rule 9).
+ */
+static void
+test_stale_listing_ignored(void **state)
+{
+	struct t *t = *state;
+	struct fake_call *lst, *own;
+	char old[256];
+	const char *names[1];
+
+	fake_zk_connect(t->zk, SESSION);
+	follow_n2(t, 1, 50);
+	t->log[0] = '\0';
+	fake_zk_watch(t->zk, ZOO_DELETED_EVENT, PATH "/n_" G2 "_n2-0000000000");
+	lst = expect(t, FZ_CHILDREN, PATH);
+	own = expect(t, FZ_EXISTS, t->own);
+	snprintf(old, sizeof(old), "%s", strrchr(t->own, '/') + 1);
+	fake_zk_watch(t->zk, ZOO_DELETED_EVENT, t->own);
+	election_join(t->e);
+	names[0] = old;
+	fake_reply_children(lst, names, 1);	/* would make the old znode the lowest */
+	fake_reply_stat(own, 101, SESSION);
+	assert_string_equal(t->log, "out deleted; ");	/* no election from a stale answer */
+	created(t, 2, 102);
+	assert_string_equal(t->log, "out deleted; joined; ");
+}
+
 /* A create whose answer is lost: the reconnect adopts the znode by its prefix (rule 1). */
 static void
 test_lost_create_adopted(void **state)
@@ -643,6 +673,8 @@ main(void)
 		    setup_follower, teardown),
 		cmocka_unit_test_setup_teardown(test_leader_keeps_live_greater_announcement,
 		    setup_follower, teardown),
+		cmocka_unit_test_setup_teardown(test_stale_listing_ignored, setup_follower,
+		    teardown),
 		cmocka_unit_test_setup_teardown(test_lost_create_adopted, setup_follower,
 		    teardown),
 		cmocka_unit_test_setup_teardown(test_parent_chain_restarts, setup_follower,
