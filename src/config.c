@@ -81,13 +81,18 @@ struct parse {
 struct key;
 typedef bool (*key_setter)(struct parse *, const struct key *, const char *);
 
-/* A key of the file: where it lives, how to parse it and into which field. */
+/* How config_reload_need compares a key's field (a key applied live is not compared). */
+enum field_type { FT_NONE, FT_STR, FT_I64, FT_INT };
+
+/* A key of the file: where it lives, how to parse it and into which field, what a reload takes. */
 struct key {
 	enum section sect;
 	const char *name;
 	key_setter set;
-	size_t off;		/* offsetof(struct config, field) for the generic setters */
+	size_t off;		/* offsetof(struct config, field) */
 	int64_t min, max;	/* allowed range for durations and integers */
+	enum reload_need reload;
+	enum field_type type;	/* of the field at OFF, for a key not applied live */
 };
 
 static void problem(struct parse *, int, const char *, ...)
@@ -138,21 +143,26 @@ static void check_command(struct parse *, const char *, const struct command *);
 static int host_count(const char *);
 static char *budget_warning(const struct config *);
 static void open_problem(struct parse *, int);
+static bool field_changed(const struct key *, const struct config *, const struct config *);
 
-#define DUR(s, n, f, lo, hi) { s, n, set_duration, offsetof(struct config, f), lo, hi }
-#define INT(s, n, f, lo, hi) { s, n, set_int, offsetof(struct config, f), lo, hi }
-#define FLD(s, n, fn, f) { s, n, fn, offsetof(struct config, f), 0, 0 }
-#define FUN(s, n, fn) { s, n, fn, 0, 0, 0 }
+#define DUR(s, n, f, lo, hi) { s, n, set_duration, offsetof(struct config, f), lo, hi, \
+	RELOAD_LIVE, FT_NONE }
+#define INT(s, n, f, lo, hi) { s, n, set_int, offsetof(struct config, f), lo, hi, \
+	RELOAD_LIVE, FT_NONE }
+#define FLD(s, n, fn, f) { s, n, fn, offsetof(struct config, f), 0, 0, RELOAD_LIVE, FT_NONE }
+#define FUN(s, n, fn) { s, n, fn, 0, 0, 0, RELOAD_LIVE, FT_NONE }
+/* A key whose change takes a rejoin or a restart (R), its field F of type T compared. */
+#define RELOAD(s, n, fn, f, lo, hi, r, t) { s, n, fn, offsetof(struct config, f), lo, hi, r, t }
 
 static const struct key keys[KEY_COUNT] = {
-	[KEY_HOSTS] = FUN(S_ZOOKEEPER, "hosts", set_hosts),
-	[KEY_SESSION_TIMEOUT] = DUR(S_ZOOKEEPER, "session_timeout", session_timeout_ms,
-	    100, 10 * MS_MINUTE),
-	[KEY_AUTH] = FUN(S_ZOOKEEPER, "auth", set_auth),
-	[KEY_PATH] = FUN(S_ELECTION, "path", set_path),
-	[KEY_ID] = FUN(S_ELECTION, "id", set_id),
-	[KEY_DATA] = FUN(S_ELECTION, "data", set_data),
-	[KEY_MODE] = FUN(S_ELECTION, "mode", set_mode),
+	[KEY_HOSTS] = RELOAD(S_ZOOKEEPER, "hosts", set_hosts, hosts, 0, 0, RELOAD_REJOIN, FT_STR),
+	[KEY_SESSION_TIMEOUT] = RELOAD(S_ZOOKEEPER, "session_timeout", set_duration,
+	    session_timeout_ms, 100, 10 * MS_MINUTE, RELOAD_REJOIN, FT_I64),
+	[KEY_AUTH] = RELOAD(S_ZOOKEEPER, "auth", set_auth, auth_cred, 0, 0, RELOAD_REJOIN, FT_STR),
+	[KEY_PATH] = RELOAD(S_ELECTION, "path", set_path, path, 0, 0, RELOAD_REJOIN, FT_STR),
+	[KEY_ID] = RELOAD(S_ELECTION, "id", set_id, id, 0, 0, RELOAD_REJOIN, FT_STR),
+	[KEY_DATA] = RELOAD(S_ELECTION, "data", set_data, data, 0, 0, RELOAD_REJOIN, FT_STR),
+	[KEY_MODE] = RELOAD(S_ELECTION, "mode", set_mode, mode, 0, 0, RELOAD_REJOIN, FT_INT),
 	[KEY_GRACE] = DUR(S_ELECTION, "disconnect_grace", disconnect_grace_ms, 0, 10 * MS_MINUTE),
 	[KEY_DEMOTE_ON_START] = FUN(S_ELECTION, "demote_on_start", set_demote_on_start),
 	[KEY_PROMOTE] = FLD(S_HOOKS, "promote", set_command, promote),
@@ -172,8 +182,10 @@ static const struct key keys[KEY_COUNT] = {
 	[KEY_HEALTH_TIMEOUT] = DUR(S_HEALTH, "timeout", health_timeout_ms, 1, MS_HOUR),
 	[KEY_HEALTH_FALL] = INT(S_HEALTH, "fall", health_fall, 1, 100),
 	[KEY_HEALTH_RISE] = INT(S_HEALTH, "rise", health_rise, 1, 100),
-	[KEY_PID_FILE] = FLD(S_DAEMON, "pid_file", set_abs_file, pid_file),
-	[KEY_STATE_FILE] = FLD(S_DAEMON, "state_file", set_abs_file, state_file),
+	[KEY_PID_FILE] = RELOAD(S_DAEMON, "pid_file", set_abs_file, pid_file, 0, 0,
+	    RELOAD_RESTART, FT_STR),
+	[KEY_STATE_FILE] = RELOAD(S_DAEMON, "state_file", set_abs_file, state_file, 0, 0,
+	    RELOAD_RESTART, FT_STR),
 	[KEY_LOG_LEVEL] = FUN(S_DAEMON, "log_level", set_log_level),
 	[KEY_LISTEN] = FUN(S_STATUS, "listen", set_listen),
 };
@@ -1153,6 +1165,49 @@ budget_warning(const struct config *cfg)
 	    config_format_duration(cfg->session_timeout_ms / 3, s, sizeof(s)),
 	    config_format_duration(budget > 0 ? budget : 0, b, sizeof(b)), b,
 	    config_format_duration(3 * need, n, sizeof(n)));
+}
+
+/* True when key K's field differs between configurations A and B. */
+static bool
+field_changed(const struct key *k, const struct config *a, const struct config *b)
+{
+	const char *fa = (const char *)a + k->off, *fb = (const char *)b + k->off;
+	const char *sa, *sb;
+
+	switch (k->type) {
+	case FT_STR:
+		memcpy(&sa, fa, sizeof(sa));
+		memcpy(&sb, fb, sizeof(sb));
+		return (sa == NULL) != (sb == NULL) || (sa != NULL && strcmp(sa, sb) != 0);
+	case FT_I64:
+		return memcmp(fa, fb, sizeof(int64_t)) != 0;
+	case FT_INT:
+		return memcmp(fa, fb, sizeof(int)) != 0;
+	default:
+		return false;
+	}
+}
+
+enum reload_need
+config_reload_need(const struct config *old, const struct config *new, char **restart)
+{
+	enum reload_need need = RELOAD_LIVE;
+	char *names;
+
+	*restart = NULL;
+	for (int i = 0; i < KEY_COUNT; i++) {
+		if (keys[i].reload == RELOAD_LIVE || !field_changed(&keys[i], old, new))
+			continue;
+		if (keys[i].reload > need)
+			need = keys[i].reload;
+		if (keys[i].reload == RELOAD_RESTART) {
+			names = *restart == NULL ? xstrdup(keys[i].name) :
+			    xasprintf("%s, %s", *restart, keys[i].name);
+			free(*restart);
+			*restart = names;
+		}
+	}
+	return need;
 }
 
 void

@@ -85,6 +85,20 @@ struct config_error {
  */
 struct config *config_load(const char *file, int flags, struct config_error **errors);
 void config_free(struct config *cfg);
+
+/* What applying a key on reload takes (declared for each key in config.c's key table). */
+enum reload_need {
+	RELOAD_LIVE,	/* applied at once */
+	RELOAD_REJOIN,	/* leave the election (demoting first) and join again with it */
+	RELOAD_RESTART,	/* only at the next start: the running daemon keeps the old value */
+};
+/*
+ * What going from OLD to NEW takes: the greatest need among the keys whose value
+ * (as parsed, defaults included) changed. The names of the changed keys that
+ * need a restart go to RESTART ("pid_file, state_file"; malloc'd, NULL when none).
+ */
+enum reload_need config_reload_need(const struct config *old, const struct config *new,
+    char **restart);
 void config_errors_free(struct config_error *errors);
 
 /* Non-fatal remarks on a valid configuration (e.g. 2 or 4 hosts: ZOOKEEPER-2466). */

@@ -24,22 +24,19 @@ void
 role_reload(struct role *r, struct config *n)
 {
 	struct config *o = r->cfg;
-	char *tmp;
+	char *restart, *tmp;
 	bool rejoin, status_ok;
 
 	notify_reloading();
-	if (strcmp(n->pid_file, o->pid_file) != 0 || strcmp(n->state_file, o->state_file) != 0) {
-		log_warnx("reload: pid_file and state_file changes need a restart; keeping %s and %s",
+	rejoin = config_reload_need(o, n, &restart) >= RELOAD_REJOIN;
+	if (restart != NULL) {
+		/* the restart-only keys are the files this process holds */
+		log_warnx("reload: %s: a change needs a restart; keeping %s and %s", restart,
 		    o->pid_file, o->state_file);
 		tmp = n->pid_file; n->pid_file = xstrdup(o->pid_file); free(tmp);
 		tmp = n->state_file; n->state_file = xstrdup(o->state_file); free(tmp);
+		free(restart);
 	}
-	rejoin = strcmp(n->hosts, o->hosts) != 0 ||
-	    n->session_timeout_ms != o->session_timeout_ms ||
-	    (n->auth_cred == NULL) != (o->auth_cred == NULL) ||
-	    (n->auth_cred != NULL && strcmp(n->auth_cred, o->auth_cred) != 0) ||
-	    strcmp(n->path, o->path) != 0 || strcmp(n->id, o->id) != 0 ||
-	    strcmp(n->data, o->data) != 0 || n->mode != o->mode;
 	log_setlevel(n->log_level);
 	reload_health(r, n);
 	status_ok = reload_status(r, n);

@@ -1304,6 +1304,43 @@ test_warn_demote_budget(void **state)
 	}
 }
 
+/* config_reload_need: what a change takes, from the key table; values compared as parsed. */
+static void
+test_reload_need(void **state)
+{
+	static const struct { const char *lines; enum reload_need need; const char *restart; }
+	    table[] = {
+		{ "", RELOAD_LIVE, NULL },
+		{ "[zookeeper]\nsession_timeout = 10000ms\n", RELOAD_LIVE, NULL },	/* the default */
+		{ "[election]\nmode = candidate\n", RELOAD_LIVE, NULL },
+		{ "[daemon]\nlog_level = debug\n", RELOAD_LIVE, NULL },
+		{ "timeout = 5s\nfollow = /bin/true\n", RELOAD_LIVE, NULL },
+		{ "[election]\ndata = other\n", RELOAD_REJOIN, NULL },
+		{ "[zookeeper]\nsession_timeout = 9s\n", RELOAD_REJOIN, NULL },
+		{ "[election]\nmode = observer\n", RELOAD_REJOIN, NULL },
+		{ "[daemon]\npid_file = /run/x.pid\n", RELOAD_RESTART, "pid_file" },
+		{ "[daemon]\npid_file = /run/x.pid\nstate_file = /run/x.state\n[election]\n"
+		    "data = x\n", RELOAD_RESTART, "pid_file, state_file" },
+	};
+	struct config *old, *new;
+	char text[1024], *restart;
+
+	(void)state;
+	old = load_ok(BASE, 0);
+	for (size_t i = 0; i < sizeof(table) / sizeof(table[0]); i++) {
+		snprintf(text, sizeof(text), "%s%s", BASE, table[i].lines);
+		new = load_ok(text, 0);
+		assert_int_equal(config_reload_need(old, new, &restart), table[i].need);
+		if (table[i].restart == NULL)
+			assert_null(restart);
+		else
+			assert_string_equal(restart, table[i].restart);
+		free(restart);
+		config_free(new);
+	}
+	config_free(old);
+}
+
 /* The shipped example configuration is valid as it stands. */
 static void
 test_example_conf(void **state)
@@ -1383,6 +1420,7 @@ main(void)
 		cmocka_unit_test(test_warn_even_hosts),
 		cmocka_unit_test(test_warn_readable_password),
 		cmocka_unit_test(test_warn_demote_budget),
+		cmocka_unit_test(test_reload_need),
 		cmocka_unit_test(test_example_conf),
 	};
 
