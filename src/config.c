@@ -78,6 +78,13 @@ struct parse {
 	size_t nproblems;
 };
 
+/* One command being checked (check_command): where to report. */
+struct command_check {
+	struct parse *p;
+	const char *name;
+	int line;
+};
+
 struct key;
 typedef bool (*key_setter)(struct parse *, const struct key *, const char *);
 
@@ -127,9 +134,6 @@ static bool set_listen(struct parse *, const struct key *, const char *);
 static bool set_user(struct parse *, const struct key *, const char *);
 static bool set_group(struct parse *, const struct key *, const char *);
 static void finish_run_as(struct parse *, int);
-static void check_owner_mode(struct parse *, const char *, int, const char *,
-    const struct stat *);
-static void check_dirs(struct parse *, const char *, int, const char *);
 static bool valid_port(const char *);
 static bool valid_hostname(const char *, size_t);
 static const char *zk_path_problem(const char *);
@@ -140,6 +144,7 @@ static void finish_id(struct parse *);
 static void finish_grace(struct parse *);
 static void check_commands(struct parse *);
 static void check_command(struct parse *, const char *, const struct command *);
+static void command_problem(void *, const char *);
 static int host_count(const char *);
 static char *budget_warning(const struct config *);
 static void open_problem(struct parse *, int);
@@ -972,64 +977,18 @@ check_commands(struct parse *p)
 static void
 check_command(struct parse *p, const char *name, const struct command *cmd)
 {
-	struct stat st;
+	struct command_check c = { p, name, cmd->line };
 
-	if (cmd->argv == NULL)
-		return;
-	if (stat(cmd->argv[0], &st) != 0)
-		problem(p, cmd->line, "%s: %s: %s", name, cmd->argv[0], strerror(errno));
-	else if (!S_ISREG(st.st_mode))
-		problem(p, cmd->line, "%s: %s is not a regular file", name, cmd->argv[0]);
-	else if (access(cmd->argv[0], X_OK) != 0)
-		problem(p, cmd->line, "%s: %s is not executable", name, cmd->argv[0]);
-	else if (geteuid() == 0) {
-		/* like keepalived's script security: nobody but root may change what root runs */
-		char real[PATH_MAX];
-
-		check_owner_mode(p, name, cmd->line, cmd->argv[0], &st);
-		check_dirs(p, name, cmd->line, cmd->argv[0]);
-		if (realpath(cmd->argv[0], real) != NULL && strcmp(real, cmd->argv[0]) != 0)
-			check_dirs(p, name, cmd->line, real);
-	}
+	command_check(cmd, p->cfg->run_as, p->cfg->hook_user, command_problem, &c);
 }
 
-/* A program run by root must belong to root (or the hooks' user) and be writable by no one else. */
+/* command_check's report: a problem at the command's line, named by its key. */
 static void
-check_owner_mode(struct parse *p, const char *name, int line, const char *path,
-    const struct stat *st)
+command_problem(void *arg, const char *msg)
 {
-	const struct run_as *as = p->cfg->run_as;
+	const struct command_check *c = arg;
 
-	if (st->st_uid != 0 && (as == NULL || st->st_uid != as->uid))
-		problem(p, line, "%s: %s belongs to uid %ld, not root: whoever owns it could run "
-		    "anything as %s (chown root)", name, path, (long)st->st_uid,
-		    as != NULL ? p->cfg->hook_user : "root");
-	else if ((st->st_mode & S_IWOTH) || ((st->st_mode & S_IWGRP) && st->st_gid != 0))
-		problem(p, line, "%s: %s is writable by %s: anyone there could run anything as "
-		    "%s (chmod go-w %s)", name, path, (st->st_mode & S_IWOTH) ? "others" :
-		    "its group", as != NULL ? p->cfg->hook_user : "root", path);
-}
-
-/* No directory on the way to PATH may let others replace it (writable, no sticky bit). */
-static void
-check_dirs(struct parse *p, const char *name, int line, const char *path)
-{
-	char *dir = xstrdup(path), *slash;
-	struct stat st;
-
-	while ((slash = strrchr(dir, '/')) != NULL) {
-		*slash = '\0';
-		if (stat(dir[0] != '\0' ? dir : "/", &st) == 0 && (st.st_mode & S_IWOTH) &&
-		    !(st.st_mode & S_ISVTX)) {
-			problem(p, line, "%s: %s lies in %s, which others may write to (no sticky "
-			    "bit): anyone could replace it (chmod o-w %s)", name, path,
-			    dir[0] != '\0' ? dir : "/", dir[0] != '\0' ? dir : "/");
-			break;
-		}
-		if (dir[0] == '\0')
-			break;
-	}
-	free(dir);
+	problem(c->p, c->line, "%s: %s", c->name, msg);
 }
 
 /* The one problem of a file we cannot read at all. */
@@ -1287,74 +1246,3 @@ config_format_duration(int64_t ms, char *buf, int len)
 	return buf;
 }
 
-void
-command_split(const char *s, struct command *cmd)
-{
-	const char *w;
-	size_t n;
-
-	cmd->argv = NULL;
-	cmd->argc = 0;
-	cmd->line = 0;
-	for (;;) {
-		s += strspn(s, " \t");
-		if (*s == '\0')
-			break;
-		w = s;
-		n = strcspn(s, " \t");
-		s += n;
-		cmd->argv = xrealloc(cmd->argv, (size_t)(cmd->argc + 2) * sizeof(*cmd->argv));
-		cmd->argv[cmd->argc++] = xstrndup(w, n);
-		cmd->argv[cmd->argc] = NULL;
-	}
-}
-
-void
-command_free(struct command *cmd)
-{
-	if (cmd->argv != NULL) {
-		for (int i = 0; i < cmd->argc; i++)
-			free(cmd->argv[i]);
-		free(cmd->argv);
-	}
-	cmd->argv = NULL;
-	cmd->argc = 0;
-}
-
-char **
-command_argv(const struct command *cmd, const char *last)
-{
-	char **argv = xcalloc((size_t)cmd->argc + 2, sizeof(char *));
-	int i;
-
-	for (i = 0; i < cmd->argc; i++)
-		argv[i] = xstrdup(cmd->argv[i]);
-	argv[i] = xstrdup(last);
-	return argv;
-}
-
-void
-command_copy(struct command *dst, const struct command *src)
-{
-	dst->argc = src->argc;
-	dst->line = src->line;
-	dst->argv = NULL;
-	if (src->argv == NULL)
-		return;
-	dst->argv = xcalloc((size_t)src->argc + 1, sizeof(*dst->argv));
-	for (int i = 0; i < src->argc; i++)
-		dst->argv[i] = xstrdup(src->argv[i]);
-}
-
-bool
-command_equal(const struct command *a, const struct command *b)
-{
-	if (a->argc != b->argc || (a->argv == NULL) != (b->argv == NULL))
-		return false;
-	if (a->argv == NULL)
-		return true;
-	for (int i = 0; i < a->argc; i++)
-		if (strcmp(a->argv[i], b->argv[i]) != 0)
-			return false;
-	return true;
-}

@@ -17,13 +17,6 @@ enum promote_failure { PROMOTE_FAILURE_RESIGN, PROMOTE_FAILURE_STAY };
 /* demote_on_start: no; yes (before ZooKeeper is contacted); unless-leader (docs/startup.md) */
 enum startup_demote { STARTUP_DEMOTE_NO, STARTUP_DEMOTE_YES, STARTUP_DEMOTE_UNLESS_LEADER };
 
-/* A command split on whitespace, run with execve: argv[0] is an absolute path. */
-struct command {
-	char **argv;		/* NULL-terminated; NULL when not configured */
-	int argc;
-	int line;		/* where it was configured, for messages */
-};
-
 struct config {
 	char *file;
 
@@ -106,16 +99,6 @@ void config_warnings(const struct config *cfg, void (*warn)(const char *msg));
 
 /* Parse a duration ("250ms", "10s", "2m", "1h"; a bare number is seconds). -1 if invalid. */
 int64_t config_parse_duration(const char *s);
-
-/* Split S on whitespace into a NULL-terminated argv (free with command_free). */
-void command_split(const char *s, struct command *cmd);
-void command_free(struct command *cmd);
-/* CMD's words, then LAST: a NULL-terminated argv for hook_run (free with strv_free). */
-char **command_argv(const struct command *cmd, const char *last);
-/* Deep copy of a command. */
-void command_copy(struct command *dst, const struct command *src);
-/* True when the two commands have the same words. */
-bool command_equal(const struct command *a, const struct command *b);
 
 /* A HOST buffer for config_host_port: a 253-byte host name or an IPv6 address. */
 #define CONFIG_HOST_MAX 256

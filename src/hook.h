@@ -35,6 +35,33 @@ struct hook_result {
 	char status[48];	/* "exit 0", "exit 3", "signal 9", "timeout", "stopped", "spawn failed" */
 };
 
+/* A command split on whitespace, run with execve: argv[0] is an absolute path. */
+struct command {
+	char **argv;		/* NULL-terminated; NULL when not configured */
+	int argc;
+	int line;		/* where it was configured, for messages */
+};
+
+/* Split S on whitespace into a NULL-terminated argv (free with command_free). */
+void command_split(const char *s, struct command *cmd);
+void command_free(struct command *cmd);
+/* CMD's words, then LAST: a NULL-terminated argv for hook_run (free with strv_free). */
+char **command_argv(const struct command *cmd, const char *last);
+/* Deep copy of a command. */
+void command_copy(struct command *dst, const struct command *src);
+/* True when the two commands have the same words. */
+bool command_equal(const struct command *a, const struct command *b);
+/* A problem command_check found, one sentence. */
+typedef void command_report_fn(void *arg, const char *msg);
+/*
+ * Can CMD run, and can nobody but root (or AS, the hooks' user named AS_NAME)
+ * change it? As root: it must belong to root (or AS) and be writable by nobody
+ * else, and no directory on its way may let others replace it. Each problem
+ * goes to REP(ARG, message).
+ */
+void command_check(const struct command *cmd, const struct run_as *as, const char *as_name,
+    command_report_fn *rep, void *arg);
+
 typedef void hook_done_fn(void *arg, const struct hook_result *res);
 
 /* Install the SIGCHLD handling on BASE; call once before hook_run. */

@@ -22,7 +22,7 @@ HARNESSES=(fuzz_config fuzz_znode)
 
 # The sources each harness is linked with, and its extra libraries.
 declare -A SRCS=(
-	[fuzz_config]="config znode log xmalloc"
+	[fuzz_config]="config hook_command znode log xmalloc"
 	[fuzz_znode]="znode log xmalloc"
 )
 # The longest input each harness gets: config lines matter up to a few hundred

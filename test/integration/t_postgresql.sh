@@ -1,5 +1,9 @@
 #!/bin/bash
 # shellcheck disable=SC2317 # functions called through wait_for and the trap
+# run.sh: plain build only
+# (the daemon's part runs under ASan+UBSan in every other test; this one spends
+# its half minute in PostgreSQL and the hooks, which a sanitizer build does not
+# check)
 # The PostgreSQL example hooks (scripts/hooks/postgresql/) with a real PostgreSQL,
 # following the walk-through of their README.md step by step: two clusters on
 # loopback, a primary (a) with a replication role (scram, pg_hba lines, grants
