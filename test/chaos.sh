@@ -160,7 +160,7 @@ while [ "$(now_us)" -lt "$end" ]; do
 	rounds=$((rounds + 1))
 done
 event_mark - END
-cp "$LOG" "$T/run.log"
+{ cat "$LOG"; promote_tries; } >"$T/run.log"
 echo "chaos: $rounds rounds"
 if [ -n "${CHAOS_JSON:-}" ]; then
 	python3 "$ROOT/test/check_invariants.py" "$T/run.log" --json "$CHAOS_JSON"

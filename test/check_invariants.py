@@ -11,6 +11,9 @@ violation:
         event promote|demote|follow, phase start|end, epoch a decimal integer
         or "-", reason and role as zkelectd(8) names them ("-" when empty)
   <ns> <id> KILL          the harness SIGKILLed daemon <id>
+  <ns> <id> TRY promote   daemon <id> began a promote run (from its own log):
+                          a run stopped within milliseconds may die before the
+                          hook's first instruction, leaving no start line
   <ns> <id> STOP|CONT     the harness froze (SIGSTOP) / woke (SIGCONT) <id>
   <ns> - FAULT <kind> [<target>]   a fault was injected (counted by kind)
   <ns> - HEAL             every fault is healed from here on
@@ -160,6 +163,7 @@ class Node:
         self.keep_ok = None
         self.keep_why = None
         self.promotes = 0
+        self.tried_ns = None
 
 
 class Checker:
@@ -175,6 +179,7 @@ class Checker:
         self.segments = []
         self.violations = []
         self.forced = 0
+        self.unrecorded = 0
         self.faults = {}
         self.fault_times = []
         self.heals = []
@@ -315,13 +320,22 @@ class Checker:
 
     def demote_start(self, n, ev):
         """A demote starts: rule (b), and whether the epoch may be kept."""
-        if n.last_start == "demote" and ev.reason != "startup":
+        if n.last_start == "demote" and ev.reason != "startup" and \
+                n.tried_ns is not None and n.tried_ns > n.last_start_ns:
+            # the daemon began a promote between the two demotes (its log
+            # says so) but stopped it before the hook recorded itself
+            self.unrecorded += 1
+            self.warnings.append("%s: a promote begun at %s was stopped before "
+                                 "its hook recorded itself" % (
+                                     n.name, self.ts(n.tried_ns)))
+        elif n.last_start == "demote" and ev.reason != "startup":
             self.violate("b", ev.ns, "%s: demote start at %s (reason %s) "
                          "follows its demote start at %s with no promote "
                          "between (only a startup demote may repeat)"
                          % (n.name, self.ts(ev.ns), ev.reason or "-",
                             self.ts(n.last_start_ns)))
         n.last_start, n.last_start_ns = "demote", ev.ns
+        n.tried_ns = None
         if ev.reason == "connection-lost":
             if n.keep_ok is None:
                 n.keep_ok = True
@@ -348,8 +362,13 @@ class Checker:
         n.orphans = n.open
         n.open = {}
         n.last_start = None
+        n.tried_ns = None
         n.keep_ok = False
         n.keep_why = "its KILL at %s" % self.ts(ev.ns)
+
+    def on_try(self, ev):
+        """The daemon began a promote run (its own log): for rule (b) only."""
+        self.node(ev.node).tried_ns = ev.ns
 
     def on_stop(self, ev):
         """The harness froze a daemon."""
@@ -582,6 +601,12 @@ def parse_line(words, idx, lineno, warnings, config):
         ev.reason = None if words[5] == "-" else words[5]
         ev.role = None if words[6] == "-" else words[6]
         return ev
+    if kind == "TRY":
+        if len(words) != 4 or node == "-" or words[3] != "promote":
+            warnings.append("line %d: malformed TRY line: %s"
+                            % (lineno, printable(words)))
+            return None
+        return Event(ns, idx, lineno, node, kind)
     if kind in ("KILL", "STOP", "CONT"):
         if len(words) != 3 or node == "-":
             warnings.append("line %d: malformed %s line: %s"
@@ -679,6 +704,7 @@ def report(ck, timeout_ms, out):
         "leaderless_at_end_ms": ((ck.trailing_gap[1] - ck.trailing_gap[0])
                                  / MS if ck.trailing_gap else 0.0),
         "forced_handovers": ck.forced,
+        "promotes_unrecorded": ck.unrecorded,
         "warnings": ck.warnings,
         "violations": ck.violations,
     }
@@ -693,6 +719,9 @@ def report(ck, timeout_ms, out):
         if ck.gap else ""))
     if ck.forced:
         p("forced handovers (leader's znode deleted by hand): %d" % ck.forced)
+    if ck.unrecorded:
+        p("promotes stopped before their hook recorded itself: %d"
+          % ck.unrecorded)
     if ck.trailing_gap:
         p("leaderless at END for %.1f ms (since %s)" % (
             fig["leaderless_at_end_ms"], ck.ts(ck.trailing_gap[0])))

@@ -19,6 +19,7 @@
 #   start_queue NAME...            start them in order: the first leads, the rest follow
 #   event_mark ID WHAT...          add a mark (FAULT, HEAL, KILL...) to the event log
 #   check_log SESSION_MS           run test/check_invariants.py over the event log
+#   promote_tries                  the promote runs the daemons began, from their logs
 #   not_alive PID                  the process is gone (or a zombie)
 
 role_is() {
@@ -122,9 +123,34 @@ event_mark() {
 	echo "$(($(now_us) * 1000)) $*" >>"$T/hooks.log"
 }
 
+# promote_tries: a "NS NAME TRY promote" line for each promote run a daemon of
+# this test began, from its log ($T/NAME.log): a run stopped within
+# milliseconds may die before the hook's first instruction and leave no line
+# of its own in the event log (test/check_invariants.py, rule b).
+promote_tries() {
+	local name
+	for name in "${!DAEMON_PIDS[@]}"; do
+		[ -e "$T/$name.log" ] || continue
+		python3 - "$name" "$T/$name.log" <<'PY'
+import datetime, sys
+name, path = sys.argv[1:3]
+with open(path, errors="replace") as f:
+    for line in f:
+        if "role: running promote" not in line:
+            continue
+        try:
+            t = datetime.datetime.strptime(line.split()[0], "%Y-%m-%dT%H:%M:%S.%fZ")
+        except ValueError:
+            continue  # no timestamp (a journal stream)
+        t = t.replace(tzinfo=datetime.timezone.utc)
+        print("%d %s TRY promote" % (int(t.timestamp()) * 10**9 + t.microsecond * 1000, name))
+PY
+	done
+}
+
 # check_log SESSION_MS: mark the end and run the invariant checker over the event log.
 check_log() {
-	{ echo "0 - CONFIG session_timeout_ms=$1"; cat "$T/hooks.log"; } >"$T/run.log"
+	{ echo "0 - CONFIG session_timeout_ms=$1"; cat "$T/hooks.log"; promote_tries; } >"$T/run.log"
 	echo "$(($(now_us) * 1000)) - END" >>"$T/run.log"
 	python3 "$ROOT/test/check_invariants.py" "$T/run.log" >"$T/checker.out" ||
 		fail "invariant checker: $(grep -E 'VIOLATION|verdict' "$T/checker.out")"
