@@ -1,5 +1,8 @@
 #!/bin/bash
 # shellcheck disable=SC2317 # functions called through wait_for
+# run.sh: plain build only
+# (twenty rounds of the same election logic; the ASan+UBSan build runs it in
+# t_parent_deleted and the election unit tests, and make check must stay short)
 # The whole election path is deleted 20 times in a row (in one transaction,
 # children and all) under three candidates and an observer. After each
 # deletion exactly one node leads with a new epoch, every state file names it
