@@ -136,7 +136,7 @@ static bool set_group(struct parse *, const struct key *, const char *);
 static void finish_run_as(struct parse *, int);
 static bool valid_port(const char *);
 static bool valid_hostname(const char *, size_t);
-static const char *zk_path_problem(const char *);
+static const char *path_problem(const char *);
 static bool parse_bool(const char *, bool *);
 static void finish(struct parse *, int);
 static void finish_required(struct parse *);
@@ -144,7 +144,7 @@ static void finish_id(struct parse *);
 static void finish_grace(struct parse *);
 static void check_commands(struct parse *);
 static void check_command(struct parse *, const char *, const struct command *);
-static void command_problem(void *, const char *);
+static void problem_of_command(void *, const char *);
 static int host_count(const char *);
 static char *budget_warning(const struct config *);
 static void open_problem(struct parse *, int);
@@ -568,7 +568,7 @@ set_hosts(struct parse *p, const struct key *k, const char *v)
 		}
 	}
 	free(list);
-	if (ok && chroot != NULL && (why = zk_path_problem(chroot)) != NULL) {
+	if (ok && chroot != NULL && (why = path_problem(chroot)) != NULL) {
 		problem(p, p->line, "%s: chroot \"%s\" %s", k->name, chroot, why);
 		ok = false;
 	}
@@ -644,7 +644,7 @@ valid_hostname(const char *s, size_t len)
 
 /* Why PATH is not a usable absolute ZooKeeper path, or NULL when it is. */
 static const char *
-zk_path_problem(const char *path)
+path_problem(const char *path)
 {
 	const char *c, *comp;
 	size_t len;
@@ -695,7 +695,7 @@ set_auth(struct parse *p, const struct key *k, const char *v)
 static bool
 set_path(struct parse *p, const struct key *k, const char *v)
 {
-	const char *why = zk_path_problem(v);
+	const char *why = path_problem(v);
 
 	if (why == NULL && (strcmp(v, "/zookeeper") == 0 || strncmp(v, "/zookeeper/", 11) == 0))
 		why = "is under /zookeeper, which ZooKeeper keeps for itself";
@@ -980,12 +980,12 @@ check_command(struct parse *p, const char *name, const struct command *cmd)
 {
 	struct command_check c = { p, name, cmd->line };
 
-	command_check(cmd, p->cfg->run_as, p->cfg->hook_user, command_problem, &c);
+	command_check(cmd, p->cfg->run_as, p->cfg->hook_user, problem_of_command, &c);
 }
 
 /* command_check's report: a problem at the command's line, named by its key. */
 static void
-command_problem(void *arg, const char *msg)
+problem_of_command(void *arg, const char *msg)
 {
 	const struct command_check *c = arg;
 

@@ -19,16 +19,16 @@
 static void run_ended(void *arg, const struct hook_result *res);
 static void promote_done(struct role *r, const struct hook_result *res);
 static void follow_done(struct role *r, const struct hook_result *res, bool ended);
-static const struct command *command_of(const struct role *r, enum hook_kind kind);
+static const struct command *configured_command(const struct role *r, enum hook_kind kind);
 static int64_t timeout_of(const struct role *r, enum hook_kind kind);
-static char **hook_environment(struct role *r, enum hook_kind kind, enum reason why,
+static char **environment_of(struct role *r, enum hook_kind kind, enum reason why,
     enum role_name prev, enum role_name to);
 
 /* Run hook KIND for WHY, moving to role TO; false when there is none to run. */
 bool
 role_run_hook(struct role *r, enum hook_kind kind, enum reason why, enum role_name to)
 {
-	const struct command *cmd = command_of(r, kind);
+	const struct command *cmd = configured_command(r, kind);
 	enum role_name prev = r->role;
 	char **argv, **envp;
 
@@ -47,7 +47,7 @@ role_run_hook(struct role *r, enum hook_kind kind, enum reason why, enum role_na
 	log_notice("role: running %s (reason %s, role %s)", name_of_hook(kind), name_of_reason(why),
 	    name_of_role(to));
 	argv = command_argv(cmd, name_of_hook(kind));
-	envp = hook_environment(r, kind, why, prev, to);
+	envp = environment_of(r, kind, why, prev, to);
 	r->running_kind = kind;
 	r->running_ended = false;
 	snprintf(r->last_hook, sizeof(r->last_hook), "%s", name_of_hook(kind));
@@ -164,7 +164,7 @@ role_follow_retry_cancel(struct role *r)
 
 /* The configured command for KIND. */
 static const struct command *
-command_of(const struct role *r, enum hook_kind kind)
+configured_command(const struct role *r, enum hook_kind kind)
 {
 	switch (kind) {
 	case HK_PROMOTE:
@@ -191,7 +191,7 @@ timeout_of(const struct role *r, enum hook_kind kind)
 
 /* The hook's whole environment: a clean base and the ZKELECT_ variables. */
 static char **
-hook_environment(struct role *r, enum hook_kind kind, enum reason why, enum role_name prev,
+environment_of(struct role *r, enum hook_kind kind, enum reason why, enum role_name prev,
     enum role_name to)
 {
 	static const char *const keep[] = { "PATH", "HOME", "LANG" };
@@ -233,6 +233,6 @@ role_health_env(void *arg)
 {
 	struct role *r = arg;
 
-	return hook_environment(r, HK_HEALTH, RS_NONE, r->role, r->role);
+	return environment_of(r, HK_HEALTH, RS_NONE, r->role, r->role);
 }
 

@@ -93,7 +93,7 @@ struct zk {
 static int64_t now_ms(void);
 static void enqueue(struct zk *zk, struct qentry *e);
 static void watcher(zhandle_t *zh, int type, int state, const char *path, void *ctx);
-static void log_callback(const char *message);
+static void library_log(const char *message);
 static void on_queue(evutil_socket_t fd, short what, void *arg);
 static void on_timer(evutil_socket_t fd, short what, void *arg);
 static void on_reopen(evutil_socket_t fd, short what, void *arg);
@@ -188,7 +188,7 @@ open_handle(struct zk *zk)
 	zk->last_contact_ms = 0;
 	/* flags 0: never ZOO_READONLY (rule 18) */
 	zk->zh = zookeeper_init2(zk->hosts, watcher, (int)zk->timeout_ms, NULL, hc, 0,
-	    log_callback);
+	    library_log);
 	if (zk->zh == NULL) {
 		int64_t delay = 1000LL << (zk->open_failures < 5 ? zk->open_failures : 5);
 
@@ -366,7 +366,7 @@ watcher(zhandle_t *zh, int type, int state, const char *path, void *ctx)
 
 /* The library's own log lines, into ours. */
 static void
-log_callback(const char *message)
+library_log(const char *message)
 {
 	if (strstr(message, "ZOO_ERROR") != NULL || strstr(message, "ZOO_WARN") != NULL)
 		log_info("zookeeper: %s", message);
