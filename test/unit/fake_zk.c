@@ -27,6 +27,8 @@ static void forget_calls(struct zk *zk);
 static struct fake_call *record(struct zk *zk, enum fake_op op, const char *path,
     zk_done_fn *done, void *arg, uint64_t tag);
 static void answer(struct fake_call *c, struct zk_result *r);
+static void answer_ok(struct fake_call *c, struct zk_result *r, int64_t czxid, int64_t owner,
+    size_t len);
 
 struct zk *
 zk_new(struct event_base *base, zk_session_fn *session, zk_watch_fn *watch, void *arg)
@@ -325,36 +327,39 @@ fake_reply(struct fake_call *c, int rc)
 	answer(c, &r);
 }
 
+/* Answer C with ZOK and a Stat of CZXID, OWNER and LEN data bytes, the rest of R as given. */
+static void
+answer_ok(struct fake_call *c, struct zk_result *r, int64_t czxid, int64_t owner, size_t len)
+{
+	struct Stat st;
+
+	memset(&st, 0, sizeof(st));
+	st.czxid = czxid;
+	st.ephemeralOwner = owner;
+	st.dataLength = (int32_t)len;
+	r->rc = ZOK;
+	r->stat = &st;
+	answer(c, r);
+}
+
 void
 fake_reply_stat(struct fake_call *c, int64_t czxid, int64_t owner)
 {
 	struct zk_result r;
-	struct Stat st;
 
 	memset(&r, 0, sizeof(r));
-	memset(&st, 0, sizeof(st));
-	st.czxid = czxid;
-	st.ephemeralOwner = owner;
-	r.rc = ZOK;
-	r.stat = &st;
-	answer(c, &r);
+	answer_ok(c, &r, czxid, owner, 0);
 }
 
 void
 fake_reply_data(struct fake_call *c, const char *data, size_t len, int64_t czxid)
 {
 	struct zk_result r;
-	struct Stat st;
 
 	memset(&r, 0, sizeof(r));
-	memset(&st, 0, sizeof(st));
-	st.czxid = czxid;
-	st.dataLength = (int32_t)len;
-	r.rc = ZOK;
-	r.stat = &st;
 	r.value = data;
 	r.value_len = (int)len;
-	answer(c, &r);
+	answer_ok(c, &r, czxid, 0, len);
 }
 
 void
@@ -373,14 +378,8 @@ void
 fake_reply_created(struct fake_call *c, const char *created, int64_t czxid, int64_t owner)
 {
 	struct zk_result r;
-	struct Stat st;
 
 	memset(&r, 0, sizeof(r));
-	memset(&st, 0, sizeof(st));
-	st.czxid = czxid;
-	st.ephemeralOwner = owner;
-	r.rc = ZOK;
-	r.stat = &st;
 	r.created = created;
-	answer(c, &r);
+	answer_ok(c, &r, czxid, owner, 0);
 }
