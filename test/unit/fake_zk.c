@@ -27,7 +27,7 @@ static void forget_calls(struct zk *zk);
 static struct fake_call *record(struct zk *zk, enum fake_op op, const char *path,
     zk_done_fn *done, void *arg, uint64_t tag);
 static void answer(struct fake_call *c, struct zk_result *r);
-static void answer_ok(struct fake_call *c, struct zk_result *r, int64_t czxid, int64_t owner,
+static void answer_ok(struct fake_call *c, struct zk_result r, int64_t czxid, int64_t owner,
     size_t len);
 
 struct zk *
@@ -329,7 +329,7 @@ fake_reply(struct fake_call *c, int rc)
 
 /* Answer C with ZOK and a Stat of CZXID, OWNER and LEN data bytes, the rest of R as given. */
 static void
-answer_ok(struct fake_call *c, struct zk_result *r, int64_t czxid, int64_t owner, size_t len)
+answer_ok(struct fake_call *c, struct zk_result r, int64_t czxid, int64_t owner, size_t len)
 {
 	struct Stat st;
 
@@ -337,9 +337,9 @@ answer_ok(struct fake_call *c, struct zk_result *r, int64_t czxid, int64_t owner
 	st.czxid = czxid;
 	st.ephemeralOwner = owner;
 	st.dataLength = (int32_t)len;
-	r->rc = ZOK;
-	r->stat = &st;
-	answer(c, r);
+	r.rc = ZOK;
+	r.stat = &st;
+	answer(c, &r);
 }
 
 void
@@ -348,7 +348,7 @@ fake_reply_stat(struct fake_call *c, int64_t czxid, int64_t owner)
 	struct zk_result r;
 
 	memset(&r, 0, sizeof(r));
-	answer_ok(c, &r, czxid, owner, 0);
+	answer_ok(c, r, czxid, owner, 0);
 }
 
 void
@@ -359,7 +359,7 @@ fake_reply_data(struct fake_call *c, const char *data, size_t len, int64_t czxid
 	memset(&r, 0, sizeof(r));
 	r.value = data;
 	r.value_len = (int)len;
-	answer_ok(c, &r, czxid, 0, len);
+	answer_ok(c, r, czxid, 0, len);
 }
 
 void
@@ -381,5 +381,5 @@ fake_reply_created(struct fake_call *c, const char *created, int64_t czxid, int6
 
 	memset(&r, 0, sizeof(r));
 	r.created = created;
-	answer_ok(c, &r, czxid, owner, 0);
+	answer_ok(c, r, czxid, owner, 0);
 }
