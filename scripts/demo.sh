@@ -210,8 +210,9 @@ start_daemons() {
 	local n
 	step "2. Three daemons: db1, db2, db3" \
 	    "Each runs beside its database and contends in the election /zkelectd/demo." \
-	    "Their hooks print what they do. At start each one demotes its database (reason" \
-	    "startup), in case it was left primary by a crash; then one is elected."
+	    "Their hooks print what they do. Each joins the election first; the one elected" \
+	    "at once promotes its database as it is, the others demote theirs first (reason" \
+	    "startup), in case one was left primary by a crash."
 	write_hook
 	for n in $NODES; do
 		write_conf "$n"
