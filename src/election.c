@@ -99,6 +99,7 @@ static void announce_check_done(void *arg, const struct zk_result *r);
 static void announce_suspect_done(void *arg, const struct zk_result *r);
 static void announce_write(struct election *e, int32_t version);
 static bool announce_is_ours(const struct election *e, const char *value, size_t len);
+static char *announce_mine(const struct election *e, size_t *len);
 static bool following(const struct election *e);
 static void node_lost(struct election *e, enum election_loss why);
 static void leave_delete(struct election *e);
@@ -548,18 +549,24 @@ announce_get_done(void *arg, const struct zk_result *r)
 	}
 }
 
+/* Leader: our announcement, encoded (malloc'd; its length in *LEN). */
+static char *
+announce_mine(const struct election *e, size_t *len)
+{
+	struct announce mine = { e->own_czxid, NULL, e->id, e->data };
+
+	mine.znode = (char *)(uintptr_t)base_name(e->own);
+	return announce_encode(&mine, len);
+}
+
 /* True when VALUE (LEN bytes) is exactly our announcement. */
 static bool
 announce_is_ours(const struct election *e, const char *value, size_t len)
 {
-	struct announce mine = { e->own_czxid, NULL, e->id, e->data };
 	size_t mlen;
-	char *buf;
-	bool same;
+	char *buf = announce_mine(e, &mlen);
+	bool same = len == mlen && memcmp(value, buf, len) == 0;
 
-	mine.znode = (char *)(uintptr_t)base_name(e->own);
-	buf = announce_encode(&mine, &mlen);
-	same = len == mlen && memcmp(value, buf, len) == 0;
 	free(buf);
 	return same;
 }
@@ -568,12 +575,9 @@ announce_is_ours(const struct election *e, const char *value, size_t len)
 static void
 announce_write(struct election *e, int32_t version)
 {
-	struct announce mine = { e->own_czxid, NULL, e->id, e->data };
 	size_t len;
-	char *buf;
+	char *buf = announce_mine(e, &len);
 
-	mine.znode = (char *)(uintptr_t)base_name(e->own);
-	buf = announce_encode(&mine, &len);
 	if (version < 0)
 		zk_create(e->zk, e->announce_path, buf, len, ZOO_PERSISTENT, announce_write_done, e,
 		    e->attempt);

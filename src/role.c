@@ -163,7 +163,8 @@ startup_decided(struct role *r, bool leader, const char *why)
 		return;
 	}
 	log_notice("role: %s: start-up demote now", why);
-	role_run_hook(r, HK_DEMOTE, RS_STARTUP, role_resting(r));
+	r->startup_demote_due = true;
+	role_reconcile(r);
 }
 
 /* unless-leader: not leading within the bound. */
@@ -214,7 +215,7 @@ role_reconcile(struct role *r)
 {
 	if (r->running != NULL)
 		check_running(r);
-	else if (r->started || r->joining_first)
+	else if (r->started || r->joining_first || r->startup_demote_due)
 		while (next_step(r))
 			;
 }
@@ -243,6 +244,10 @@ check_running(struct role *r)
 static bool
 next_step(struct role *r)
 {
+	if (r->startup_demote_due) {	/* before anything, a promote included */
+		r->startup_demote_due = false;
+		return !role_run_hook(r, HK_DEMOTE, RS_STARTUP, role_resting(r));
+	}
 	if (r->elected && !r->promoted && !r->stopping) {
 		r->follow_pending = false;
 		role_follow_retry_cancel(r);

@@ -46,6 +46,7 @@ struct role {
 	enum role_name role;
 	bool started;		/* the start-up demote is over */
 	bool joining_first;	/* unless-leader: in the election, the start-up demote undecided */
+	bool startup_demote_due;	/* decided: the start-up demote is the next hook to run */
 	bool elected;		/* the election says we lead */
 	bool promoted;		/* the last promote/demote started was a promote */
 	enum reason lost;	/* why we stopped leading: the demote's reason */

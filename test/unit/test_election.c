@@ -236,25 +236,33 @@ believed(struct t *t, struct fake_call *c, const char *znode, const char *id, in
 }
 
 /*
- * Join as a follower behind N2 (sequence 0): created with sequence SEQ, the
- * predecessor watched, the announcement read (N2 at EPOCH).
+ * Join behind N2 (sequence 0, its name into N2, 64 bytes): created with sequence
+ * SEQ, listed, the predecessor watch set; the announcement's read is left waiting.
  */
 static void
-follow_n2(struct t *t, int seq, int64_t epoch)
+queue_behind_n2(struct t *t, int seq, char *n2)
 {
-	char n2[64], mine[64];
 	const char *names[2];
 	struct fake_call *c;
 
 	election_join(t->e);
 	created(t, seq, 100 + seq);
-	names[0] = other(n2, sizeof(n2), G2, "n2", 0);
+	names[0] = other(n2, 64, G2, "n2", 0);
 	names[1] = strrchr(t->own, '/') + 1;
-	snprintf(mine, sizeof(mine), "%s", names[1]);
 	listed(t, names, 2, 100 + seq);
 	c = expect(t, FZ_GET, PATH "/n_" G2);
 	assert_true(c->watch);
-	fake_reply_data(c, "", 0, epoch);
+	fake_reply_data(c, "", 0, 50);
+}
+
+/* Join as a follower behind N2 (sequence 0), the announcement read (N2 at EPOCH). */
+static void
+follow_n2(struct t *t, int seq, int64_t epoch)
+{
+	char n2[64];
+	struct fake_call *c;
+
+	queue_behind_n2(t, seq, n2);
 	c = expect(t, FZ_GET, ANNOUNCE);
 	assert_true(c->watch);
 	believed(t, c, n2, "n2", epoch);
@@ -351,12 +359,9 @@ test_announcement_read_lost_follower(void **state)
 	const char *names[2];
 
 	fake_zk_connect(t->zk, SESSION);
-	election_join(t->e);
-	created(t, 1, 101);
-	names[0] = other(n2, sizeof(n2), G2, "n2", 0);
+	queue_behind_n2(t, 1, n2);
+	names[0] = n2;
 	names[1] = strrchr(t->own, '/') + 1;
-	listed(t, names, 2, 101);
-	fake_reply_data(expect(t, FZ_GET, PATH "/n_" G2), "", 0, 50);
 	fake_zk_event(t->zk, ZK_EV_SUSPENDED);
 	fake_reply(expect(t, FZ_GET, ANNOUNCE), ZCONNECTIONLOSS);
 	fake_zk_event(t->zk, ZK_EV_RECONNECTED);
@@ -495,16 +500,10 @@ test_forged_announcement_not_followed(void **state)
 {
 	struct t *t = *state;
 	char n2[64];
-	const char *names[2];
 	struct fake_call *c;
 
 	fake_zk_connect(t->zk, SESSION);
-	election_join(t->e);
-	created(t, 1, 101);
-	names[0] = other(n2, sizeof(n2), G2, "n2", 0);
-	names[1] = strrchr(t->own, '/') + 1;
-	listed(t, names, 2, 101);
-	fake_reply_data(expect(t, FZ_GET, PATH "/n_" G2), "", 0, 50);
+	queue_behind_n2(t, 1, n2);
 	announced(expect(t, FZ_GET, ANNOUNCE), "n_" G3 "_ghost-0000009999", "ghost", 999999);
 	c = expect(t, FZ_EXISTS, PATH "/n_" G3 "_ghost-0000009999");
 	fake_reply(c, ZNONODE);

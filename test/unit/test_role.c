@@ -296,8 +296,11 @@ test_health_withdraw_during_handover(void **state)
 	fe_joined();
 	fe_elected(5);
 	p = running("promote");
-	while (fh_running("health") == NULL)
+	for (int turns = 0; fh_running("health") == NULL; turns++) {
+		if (turns == 20)
+			fail_msg("no second health check after 20 turns of the loop");
 		event_base_loop(t->base, EVLOOP_ONCE);	/* the next check, 100 ms on */
+	}
 	end("health", 1);
 	assert_true(p->stopped);
 	fh_end(p, 0);
