@@ -7,7 +7,8 @@
 # znode already queued, before it follows. A node that cannot reach ZooKeeper
 # demotes once the bound (session_timeout / 3, at most 2 s) is over; one
 # stopped while undecided demotes before it exits. With a health check and
-# demote_on_start = yes, the first check runs after the start-up demote.
+# demote_on_start = yes, the first check runs after the start-up demote. The
+# invariant checker judges the whole run.
 # shellcheck source=test/lib.sh
 . "$(dirname "$0")/../lib.sh"
 
@@ -69,4 +70,6 @@ first_health=$(hook_awk e start 'event == "health" { print ns }' | head -n 1)
 demote_end=$(hook_awk e end 'event == "demote" { print ns }' | head -n 1)
 { [ -n "$first_health" ] && [ "$first_health" -gt "$demote_end" ]; } ||
 	fail "e's first health check did not wait for the start-up demote: $(runs e)"
+# and the invariant checker finds no two leads at once, no promote after a promote
+check_log 2000
 pass
