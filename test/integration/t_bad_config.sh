@@ -1,5 +1,8 @@
 #!/bin/bash
 # shellcheck disable=SC2317 # functions called through poll
+# run.sh: plain build only
+# (its 145 rows start the daemon 290 times, a minute under ASan; the parser it
+# exercises runs under ASan+UBSan in test_config and under libFuzzer in t_fuzz)
 # The bad-input catalogue, test/bad_inputs.tsv: its conf, file and start rows.
 # conf and file rows: `zkelectd -t -c FILE` prints exactly the problems the row
 # expects as FILE:LINE: message and exits 78; `zkelectd -c FILE` exits 78 and logs
