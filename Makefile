@@ -30,13 +30,15 @@ LDLIBS  += $(shell pkg-config --libs $(PKGS) 2>/dev/null) -lzookeeper_mt -lpthre
 
 # The modules, in the order data flows through them (see README "Inside").
 COMMON  = log xmalloc config znode state escape hook_command
-DAEMON  = $(COMMON) timer zkrc zk election role role_hook role_report role_reload names hook health status notify
+DAEMON  = $(COMMON) timer zkrc zk election session role role_hook role_report role_reload \
+          role_resume role_watchdog names hook health status notify watchdog
 CTL     = $(COMMON) zkrc zkquery
 
 DAEMON_OBJ = $(DAEMON:%=$(BUILD)/%.o) $(BUILD)/zkelectd.o
 CTL_OBJ    = $(CTL:%=$(BUILD)/%.o) $(BUILD)/zkelectctl.o
 
-UNIT_TESTS = test_config test_znode test_state test_escape test_hook test_election
+UNIT_TESTS = test_config test_znode test_state test_escape test_hook test_election test_role \
+             test_session test_watchdog
 UNIT_BIN   = $(UNIT_TESTS:%=$(BUILD)/%)
 
 all: $(BUILD)/zkelectd $(BUILD)/zkelectctl
@@ -61,8 +63,15 @@ ELECTION_UNIT = election timer zkrc $(COMMON)
 $(BUILD)/test_election: $(BUILD)/test_election.o $(BUILD)/fake_zk.o $(ELECTION_UNIT:%=$(BUILD)/%.o)
 	$(CC) $(XCFLAGS) $(LDFLAGS) -o $@ $^ $(LDLIBS) -lcmocka
 
+# The session file and the watchdog device, each on its own.
+$(BUILD)/test_session: $(BUILD)/test_session.o $(BUILD)/session.o $(COMMON:%=$(BUILD)/%.o)
+	$(CC) $(XCFLAGS) $(LDFLAGS) -o $@ $^ $(LDLIBS) -lcmocka
+$(BUILD)/test_watchdog: $(BUILD)/test_watchdog.o $(BUILD)/watchdog.o $(COMMON:%=$(BUILD)/%.o)
+	$(CC) $(XCFLAGS) $(LDFLAGS) -o $@ $^ $(LDLIBS) -lcmocka
+
 # The role module on test/unit/fake_election.c and fake_hook.c (no ZooKeeper, no children).
-ROLE_UNIT = role role_hook role_report role_reload names health status notify timer $(COMMON)
+ROLE_UNIT = role role_hook role_report role_reload role_resume role_watchdog watchdog session \
+            names health status notify timer $(COMMON)
 $(BUILD)/test_role: $(BUILD)/test_role.o $(BUILD)/fake_election.o $(BUILD)/fake_hook.o \
     $(ROLE_UNIT:%=$(BUILD)/%.o)
 	$(CC) $(XCFLAGS) $(LDFLAGS) -o $@ $^ $(LDLIBS) -lcmocka
@@ -75,8 +84,8 @@ $(BUILD):
 
 # Test tools: unit tests; the fault proxy the integration tests put between a
 # daemon and ZooKeeper; zktool (deletes behind the daemons' backs); hookrec
-# (the hook that records each run).
-TEST_TOOLS = faultproxy zktool hookrec zkput spawnbench
+# (the hook that records each run); wdstandin (a watchdog device stand-in).
+TEST_TOOLS = faultproxy zktool hookrec zkput spawnbench wdstandin
 
 unit: $(UNIT_BIN) $(TEST_TOOLS:%=$(BUILD)/%)
 

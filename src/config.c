@@ -25,6 +25,7 @@
 
 #define DEFAULT_PID_FILE	"/run/zkelectd/zkelectd.pid"
 #define DEFAULT_STATE_FILE	"/run/zkelectd/zkelectd.state"
+#define DEFAULT_WD_DEVICE	"/dev/watchdog"
 #define DURATION_HINT		"use e.g. 500ms, 10s, 2m"
 #define HOSTNAME_MAX		253
 
@@ -33,13 +34,13 @@
 #define MS_HOUR		(60 * MS_MINUTE)
 
 enum section {
-	S_ZOOKEEPER, S_ELECTION, S_HOOKS, S_HEALTH, S_DAEMON, S_STATUS, S_COUNT
+	S_ZOOKEEPER, S_ELECTION, S_HOOKS, S_HEALTH, S_DAEMON, S_STATUS, S_WATCHDOG, S_COUNT
 };
 #define S_NONE		(-1)	/* before any section header */
 #define S_UNKNOWN	(-2)	/* in a section already reported as unknown or malformed */
 
 static const char *const section_names[S_COUNT] = {
-	"zookeeper", "election", "hooks", "health", "daemon", "status",
+	"zookeeper", "election", "hooks", "health", "daemon", "status", "watchdog",
 };
 
 enum key_id {
@@ -50,8 +51,9 @@ enum key_id {
 	KEY_USER, KEY_GROUP,
 	KEY_HEALTH_COMMAND, KEY_HEALTH_INTERVAL, KEY_HEALTH_TIMEOUT, KEY_HEALTH_FALL,
 	KEY_HEALTH_RISE,
-	KEY_PID_FILE, KEY_STATE_FILE, KEY_LOG_LEVEL,
+	KEY_PID_FILE, KEY_STATE_FILE, KEY_SESSION_FILE, KEY_LOG_LEVEL,
 	KEY_LISTEN,
+	KEY_WD_MODE, KEY_WD_DEVICE, KEY_WD_TIMEOUT,
 	KEY_COUNT
 };
 
@@ -142,6 +144,9 @@ static void finish(struct parse *, int);
 static void finish_required(struct parse *);
 static void finish_id(struct parse *);
 static void finish_grace(struct parse *);
+static void finish_files(struct parse *);
+static void finish_watchdog(struct parse *);
+static bool set_wd_mode(struct parse *, const struct key *, const char *);
 static void check_commands(struct parse *);
 static void check_command(struct parse *, const char *, const struct command *);
 static void problem_of_command(void *, const char *);
@@ -192,8 +197,16 @@ static const struct key keys[KEY_COUNT] = {
 	    RELOAD_RESTART, FT_STR),
 	[KEY_STATE_FILE] = RELOAD(S_DAEMON, "state_file", set_abs_file, state_file, 0, 0,
 	    RELOAD_RESTART, FT_STR),
+	[KEY_SESSION_FILE] = RELOAD(S_DAEMON, "session_file", set_abs_file, session_file, 0, 0,
+	    RELOAD_RESTART, FT_STR),
 	[KEY_LOG_LEVEL] = FUN(S_DAEMON, "log_level", set_log_level),
 	[KEY_LISTEN] = FUN(S_STATUS, "listen", set_listen),
+	[KEY_WD_MODE] = RELOAD(S_WATCHDOG, "mode", set_wd_mode, wd_mode, 0, 0, RELOAD_RESTART,
+	    FT_INT),
+	[KEY_WD_DEVICE] = RELOAD(S_WATCHDOG, "device", set_abs_file, wd_device, 0, 0,
+	    RELOAD_RESTART, FT_STR),
+	[KEY_WD_TIMEOUT] = RELOAD(S_WATCHDOG, "timeout", set_duration, wd_timeout_ms, 100,
+	    10 * MS_MINUTE, RELOAD_RESTART, FT_I64),
 };
 
 /* Record a problem at LINE (0: belongs to no line). */
@@ -386,7 +399,7 @@ enter_section(struct parse *p, const char *name)
 		return;
 	}
 	problem(p, p->line, "unknown section [%s] (known: zookeeper, election, hooks, health, "
-	    "daemon, status)", name);
+	    "daemon, status, watchdog)", name);
 }
 
 /* inih's handler: one key = value pair of the current line. */
@@ -762,6 +775,23 @@ set_demote_on_start(struct parse *p, const struct key *k, const char *v)
 	return true;
 }
 
+/* [watchdog] mode: off | automatic | required. */
+static bool
+set_wd_mode(struct parse *p, const struct key *k, const char *v)
+{
+	if (strcmp(v, "off") == 0)
+		p->cfg->wd_mode = WATCHDOG_OFF;
+	else if (strcmp(v, "automatic") == 0)
+		p->cfg->wd_mode = WATCHDOG_AUTOMATIC;
+	else if (strcmp(v, "required") == 0)
+		p->cfg->wd_mode = WATCHDOG_REQUIRED;
+	else {
+		problem(p, p->line, "%s: \"%s\" is not off, automatic or required", k->name, v);
+		return false;
+	}
+	return true;
+}
+
 /* [hooks] on_promote_failure: resign | stay. */
 static bool
 set_on_promote_failure(struct parse *p, const struct key *k, const char *v)
@@ -891,10 +921,8 @@ finish(struct parse *p, int flags)
 		cfg->follow_timeout_ms = p->hook_timeout_ms;
 	finish_grace(p);
 	finish_run_as(p, flags);
-	if (cfg->pid_file == NULL)
-		cfg->pid_file = xstrdup(DEFAULT_PID_FILE);
-	if (cfg->state_file == NULL)
-		cfg->state_file = xstrdup(DEFAULT_STATE_FILE);
+	finish_files(p);
+	finish_watchdog(p);
 	if (flags & CONFIG_CHECK_COMMANDS)
 		check_commands(p);
 }
@@ -960,6 +988,76 @@ finish_grace(struct parse *p)
 	    config_format_duration(cfg->disconnect_grace_ms, g, sizeof(g)),
 	    config_format_duration(cfg->session_timeout_ms, s, sizeof(s)),
 	    p->seen[KEY_SESSION_TIMEOUT] ? "" : ", the default");
+}
+
+/*
+ * The [daemon] files' defaults. The session file sits beside the state file,
+ * with its name's extension replaced by .session, so that instances with their
+ * own state files never share one.
+ */
+static void
+finish_files(struct parse *p)
+{
+	struct config *cfg = p->cfg;
+	const char *base, *dot;
+
+	if (cfg->pid_file == NULL)
+		cfg->pid_file = xstrdup(DEFAULT_PID_FILE);
+	if (cfg->state_file == NULL)
+		cfg->state_file = xstrdup(DEFAULT_STATE_FILE);
+	if (cfg->session_file != NULL)
+		return;
+	base = strrchr(cfg->state_file, '/') + 1;
+	dot = strrchr(base, '.');
+	if (dot == NULL || dot == base)
+		dot = base + strlen(base);
+	cfg->session_file = xasprintf("%.*s.session", (int)(dot - cfg->state_file),
+	    cfg->state_file);
+	if (strcmp(cfg->session_file, cfg->state_file) == 0 ||
+	    strcmp(cfg->session_file, cfg->pid_file) == 0)
+		problem(p, p->seen[KEY_STATE_FILE], "state_file: the session file's default, %s, "
+		    "is this file itself: set session_file in [daemon]", cfg->session_file);
+}
+
+/*
+ * [watchdog]: the host must be reset before ZooKeeper can expire the session.
+ * A leader kicks only until 2/3 of session_timeout + disconnect_grace after the
+ * server last answered; the device resets timeout after the last kick; the
+ * server expires the session no earlier than session_timeout after that
+ * answer. So timeout <= session_timeout / 3 - disconnect_grace (rule 23,
+ * docs/watchdog.md). The default is that limit in whole seconds (what a real
+ * device takes).
+ */
+static void
+finish_watchdog(struct parse *p)
+{
+	struct config *cfg = p->cfg;
+	int64_t limit = cfg->session_timeout_ms / 3 - cfg->disconnect_grace_ms;
+	char l[32], t[32];
+
+	if (cfg->wd_device == NULL)
+		cfg->wd_device = xstrdup(DEFAULT_WD_DEVICE);
+	if (cfg->wd_mode == WATCHDOG_OFF || p->bad[KEY_SESSION_TIMEOUT] || p->bad[KEY_GRACE] ||
+	    p->bad[KEY_WD_TIMEOUT])
+		return;
+	if (cfg->mode == MODE_OBSERVER)
+		problem(p, p->seen[KEY_WD_MODE], "mode: an observer never leads, so it never "
+		    "arms a watchdog: remove [watchdog] or set mode = off");
+	if (!p->seen[KEY_WD_TIMEOUT]) {
+		cfg->wd_timeout_ms = limit / MS_SECOND * MS_SECOND;
+		if (cfg->wd_timeout_ms <= 0)
+			problem(p, p->seen[KEY_WD_MODE], "mode: session_timeout / 3 - "
+			    "disconnect_grace is %s, less than the 1s a watchdog device takes: "
+			    "raise session_timeout (or set timeout for a device that takes less)",
+			    config_format_duration(limit, l, sizeof(l)));
+		return;
+	}
+	if (cfg->wd_timeout_ms > limit)
+		problem(p, p->seen[KEY_WD_TIMEOUT], "timeout: %s is above session_timeout / 3 - "
+		    "disconnect_grace (%s): the host would be reset only after ZooKeeper may have "
+		    "expired the session and elected another node",
+		    config_format_duration(cfg->wd_timeout_ms, t, sizeof(t)),
+		    config_format_duration(limit, l, sizeof(l)));
 }
 
 /* CONFIG_CHECK_COMMANDS: every configured command exists and is executable. */
@@ -1068,7 +1166,9 @@ config_free(struct config *cfg)
 	free(cfg->run_as);
 	free(cfg->pid_file);
 	free(cfg->state_file);
+	free(cfg->session_file);
 	free(cfg->status_listen);
+	free(cfg->wd_device);
 	free(cfg);
 }
 

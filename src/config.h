@@ -16,6 +16,8 @@ enum election_mode { MODE_CANDIDATE, MODE_OBSERVER };
 enum promote_failure { PROMOTE_FAILURE_RESIGN, PROMOTE_FAILURE_STAY };
 /* demote_on_start: no; yes (before ZooKeeper is contacted); unless-leader (docs/startup.md) */
 enum startup_demote { STARTUP_DEMOTE_NO, STARTUP_DEMOTE_YES, STARTUP_DEMOTE_UNLESS_LEADER };
+/* [watchdog] mode (docs/watchdog.md) */
+enum watchdog_mode { WATCHDOG_OFF, WATCHDOG_AUTOMATIC, WATCHDOG_REQUIRED };
 
 struct config {
 	char *file;
@@ -53,11 +55,17 @@ struct config {
 	/* [daemon] */
 	char *pid_file;			/* default /run/zkelectd/zkelectd.pid */
 	char *state_file;		/* default /run/zkelectd/zkelectd.state */
+	char *session_file;		/* default: state_file's name ending in .session */
 	int log_level;			/* syslog level, default LOG_INFO */
 
 	/* [status] (optional) */
 	char *status_listen;		/* "HOST:PORT" or NULL */
 	int status_line;
+
+	/* [watchdog] */
+	enum watchdog_mode wd_mode;	/* default off */
+	char *wd_device;		/* default /dev/watchdog */
+	int64_t wd_timeout_ms;		/* default: session_timeout / 3 - grace, whole seconds */
 };
 
 /* What config_load checks beyond syntax and values. */

@@ -54,6 +54,8 @@ struct election {
 	int32_t announce_version;	/* leader: the version of a suspect announcement */
 	int64_t suspect_epoch;		/* leader: its epoch, greater than ours */
 	char *parent_todo;	/* ensure_parent: the path still to create */
+	int64_t resume_id;	/* the saved session we resume (0: none) */
+	char *resume_znode;	/* its znode, adopted once that session answers */
 	int recover_pending;	/* ownership checks in flight after a lost create */
 
 	void (*leave_done)(void *arg);
@@ -109,6 +111,7 @@ static char *child_path(const struct election *e, const char *name);
 static const char *base_name(const char *path);
 static void forget_own(struct election *e);
 static void drop_own(struct election *e);
+static bool resume_adopt(struct election *e);
 
 /* Create the election and open its ZooKeeper session (events follow through CB). */
 struct election *
@@ -126,7 +129,14 @@ election_new(struct event_base *base, const struct election_settings *s,
 	e->data = xstrdup(s->data);
 	e->observer = s->observer;
 	e->announce_path = child_path(e, ZNODE_ANNOUNCE);
-	znode_new_guid(e->guid);
+	if (s->zk.resume_id != 0 && s->resume_guid != NULL &&
+	    strlen(s->resume_guid) == ZNODE_GUID_LEN) {
+		/* the znodes of the saved session carry its prefix: keep it (rule 1) */
+		memcpy(e->guid, s->resume_guid, ZNODE_GUID_LEN + 1);
+		e->resume_id = s->zk.resume_id;
+		e->resume_znode = s->resume_znode ? xstrdup(s->resume_znode) : NULL;
+	} else
+		znode_new_guid(e->guid);
 	e->prefix = znode_prefix(e->guid, e->id);
 	e->known_epoch = -1;
 	e->st = E_OUT;
@@ -149,6 +159,7 @@ election_free(struct election *e)
 	free(e->own);
 	free(e->pred);
 	free(e->parent_todo);
+	free(e->resume_znode);
 	announce_free(&e->heard);
 	forget_strays(e);
 	free(e);
@@ -980,6 +991,8 @@ on_session(void *arg, enum zk_event ev)
 		e->create_uncertain = false;
 		e->announce_current = false;
 		forget_strays(e);
+		if (resume_adopt(e))
+			break;
 		if (e->want)
 			election_join(e);
 		break;
@@ -1018,6 +1031,34 @@ on_session(void *arg, enum zk_event ev)
 		break;
 	}
 	e->cb.session(e->arg, ev);
+}
+
+/*
+ * The session answered: if it is the saved one, our saved znode is ours again
+ * (if it still exists: the listing and its ownership check decide, rule 22).
+ * True when adopted. A new session (the saved one expired) forgets it.
+ */
+static bool
+resume_adopt(struct election *e)
+{
+	bool resumed = e->resume_id != 0 && zk_session_id(e->zk) == e->resume_id;
+	char *znode = e->resume_znode;
+
+	e->resume_id = 0;
+	e->resume_znode = NULL;
+	if (!resumed || znode == NULL || e->observer) {
+		free(znode);
+		return false;
+	}
+	log_info("election: resumed session; taking our znode %s back", znode);
+	e->want = true;
+	e->own = znode;
+	e->own_czxid = 0;
+	e->st = E_QUEUED;
+	e->attempt++;
+	e->cb.joined(e->arg);
+	list(e);
+	return true;
 }
 
 /* Watch events, routed by path. */
@@ -1059,6 +1100,24 @@ const char *
 election_zk_state(const struct election *e)
 {
 	return zk_state_name(zk_state(e->zk));
+}
+
+bool
+election_client(const struct election *e, struct zk_client *c)
+{
+	return zk_client(e->zk, c);
+}
+
+const char *
+election_guid(const struct election *e)
+{
+	return e->guid;
+}
+
+bool
+election_entitled(const struct election *e)
+{
+	return zk_entitled(e->zk);
 }
 
 const struct zk_counters *

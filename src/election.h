@@ -50,11 +50,14 @@ struct election_callbacks {
 };
 
 struct election_settings {
-	struct zk_settings zk;
+	struct zk_settings zk;	/* zk.resume_id: resume that session (rule 22) */
 	const char *path;
 	const char *id;
 	const char *data;
 	bool observer;
+	/* with zk.resume_id: the GUID of our znode prefix, and our znode (NULL: none) */
+	const char *resume_guid;
+	const char *resume_znode;
 };
 
 struct election *election_new(struct event_base *base, const struct election_settings *s,
@@ -69,6 +72,15 @@ void election_leave(struct election *e, void (*done)(void *arg), void *arg);
 void election_close(struct election *e);
 /* Apply a new disconnect_grace at once. */
 void election_set_grace(struct election *e, int64_t grace_ms);
+
+/*
+ * What resuming needs: the session (false when there is none yet) and the GUID
+ * of our znode prefix (rule 1: znodes with it are ours).
+ */
+bool election_client(const struct election *e, struct zk_client *c);
+const char *election_guid(const struct election *e);
+/* True while a leader may go on leading (zk_entitled): what a watchdog kick proves. */
+bool election_entitled(const struct election *e);
 
 /* For the state file and hooks. */
 const char *election_znode(const struct election *e);	/* full path, or NULL */

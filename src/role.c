@@ -14,6 +14,7 @@
 #include "notify.h"
 #include "role.h"
 #include "role_int.h"
+#include "session.h"
 #include "status.h"
 #include "timer.h"
 #include "xmalloc.h"
@@ -34,6 +35,8 @@ static void set_leader(struct role *r, const struct leader_info *li);
 static enum role_name demote_target(const struct role *r, enum reason why);
 static void left(void *arg);
 static void on_backoff(evutil_socket_t fd, short what, void *arg);
+static void cannot_lead(struct role *r);
+static int64_t now_wall_ms(void);
 
 static const struct election_callbacks election_cb = {
 	ev_elected, ev_unelected, ev_out, ev_joined, ev_leader, ev_session, ev_behind,
@@ -58,13 +61,17 @@ role_new(struct event_base *base, struct config *cfg, void (*stopped)(void *arg,
 	r->cfg = cfg;
 	r->role = R_STARTING;
 	r->leader_epoch = -1;
+	r->handover_epoch = -1;
 	r->since = time(NULL);
+	r->image_started = now_wall_ms();
 	r->want_in = true;
 	r->ev_backoff = evtimer_new(base, on_backoff, r);
 	r->ev_reopen = evtimer_new(base, role_on_reopen, r);
 	r->ev_state = evtimer_new(base, role_on_state_retry, r);
 	r->ev_follow = evtimer_new(base, role_on_follow_retry, r);
 	r->ev_decide = evtimer_new(base, on_decide, r);
+	r->ev_resume = evtimer_new(base, role_on_resume_bound, r);
+	r->ev_kick = evtimer_new(base, role_on_kick, r);
 	return r;
 }
 
@@ -81,6 +88,12 @@ role_free(struct role *r)
 	event_free(r->ev_state);
 	event_free(r->ev_follow);
 	event_free(r->ev_decide);
+	event_free(r->ev_resume);
+	event_free(r->ev_kick);
+	role_watchdog_release(r);
+	if (r->resume != NULL)
+		session_clear(r->resume);
+	free(r->resume);
 	config_free(r->cfg);
 	config_free(r->next_cfg);
 	free(r->leader_id);
@@ -89,29 +102,46 @@ role_free(struct role *r)
 	free(r);
 }
 
-/*
- * Start (rule 17, docs/startup.md). demote_on_start = yes: the start-up demote
- * runs before ZooKeeper is contacted. unless-leader: join first; the demote is
- * skipped only when the first listing makes this node the leader (no one else
- * can lead before our znode goes), and runs at once otherwise. An observer
- * never leads: it always demotes first.
- */
+/* Start: resume the saved session if there is a usable one (rule 22), else afresh. */
 void
 role_start(struct role *r)
+{
+	role_write_state(r);
+	role_watchdog_boot_report(r);
+	if (role_resume_load(r)) {
+		role_resume_begin(r);
+		return;
+	}
+	role_start_fresh(r);
+}
+
+/*
+ * Start afresh (rule 17, docs/startup.md), also after a resume that failed
+ * (the election is open then). demote_on_start = yes: the start-up demote
+ * runs first (before ZooKeeper is contacted, unless a resume already did).
+ * unless-leader: join first; the demote is skipped only when the first
+ * listing makes this node the leader (no one else can lead before our znode
+ * goes), and runs at once otherwise. An observer never leads: it always
+ * demotes first.
+ */
+void
+role_start_fresh(struct role *r)
 {
 	enum startup_demote how = r->cfg->demote.argv == NULL ? STARTUP_DEMOTE_NO :
 	    r->cfg->demote_on_start;
 
 	if (how == STARTUP_DEMOTE_UNLESS_LEADER && r->cfg->mode == MODE_OBSERVER)
 		how = STARTUP_DEMOTE_YES;
-	role_write_state(r);
 	if (how == STARTUP_DEMOTE_YES) {
-		log_info("role: start-up demote, before ZooKeeper is contacted");
+		log_info("role: start-up demote, before %s", r->el == NULL ?
+		    "ZooKeeper is contacted" : "this node joins the election");
 		role_run_hook(r, HK_DEMOTE, RS_STARTUP, role_resting(r));
 		return;	/* the health check and the election start once it ends */
 	}
-	role_start_health(r);
-	role_open_election(r);
+	if (r->health == NULL)
+		role_start_health(r);
+	if (r->el == NULL)
+		role_open_election(r);
 	if (how == STARTUP_DEMOTE_UNLESS_LEADER) {
 		join_first(r);
 		return;
@@ -182,7 +212,14 @@ on_decide(evutil_socket_t fd, short what, void *arg)
 static void
 ev_behind(void *arg)
 {
-	startup_decided(arg, false, "another contender is ahead");
+	struct role *r = arg;
+
+	if (r->resuming) {
+		role_resume_resolved(r, false);
+		role_reconcile(r);
+		return;
+	}
+	startup_decided(r, false, "another contender is ahead");
 }
 
 /* Open the session with the configuration in force. */
@@ -202,6 +239,12 @@ role_open_election(struct role *r)
 	s.id = c->id;
 	s.data = c->data;
 	s.observer = c->mode == MODE_OBSERVER;
+	if (r->resuming) {
+		s.zk.resume_id = r->resume->client.id;
+		s.zk.resume_passwd = r->resume->client.passwd;
+		s.resume_guid = r->resume->guid;
+		s.resume_znode = r->resume->znode;
+	}
 	r->el = election_new(r->base, &s, &election_cb, r);
 	r->in = false;
 }
@@ -218,6 +261,8 @@ role_reconcile(struct role *r)
 	else if (r->started || r->joining_first || r->startup_demote_due)
 		while (next_step(r))
 			;
+	if (r->upgrade_requested)
+		role_upgrade_check(r);
 }
 
 /* A hook runs: end it if what it is for is no longer true. */
@@ -251,7 +296,11 @@ next_step(struct role *r)
 	if (r->elected && !r->promoted && !r->stopping) {
 		r->follow_pending = false;
 		role_follow_retry_cancel(r);
-		return !role_run_hook(r, HK_PROMOTE, RS_ELECTED, R_LEADER);
+		if (!role_watchdog_arm(r)) {	/* before the promote (rule 23) */
+			cannot_lead(r);
+			return true;
+		}
+		return !role_run_hook(r, HK_PROMOTE, r->resumed ? RS_RESUMED : RS_ELECTED, R_LEADER);
 	}
 	if (!r->elected && r->promoted)
 		return !role_run_hook(r, HK_DEMOTE, r->lost, demote_target(r, r->lost));
@@ -263,14 +312,29 @@ next_step(struct role *r)
 	}
 	if (r->follow_pending && !r->elected && !r->stopping && !r->leaving) {
 		r->follow_pending = false;
-		return r->cfg->follow.argv == NULL ||
-		    !role_run_hook(r, HK_FOLLOW, RS_LEADER_CHANGED, role_resting(r));
+		return r->cfg->follow.argv == NULL || !role_run_hook(r, HK_FOLLOW,
+		    r->resumed ? RS_RESUMED : RS_LEADER_CHANGED, role_resting(r));
 	}
 	if (r->want_in && r->healthy && !r->in && !r->leaving && !r->stopping) {
 		r->in = true;
 		election_join(r->el);
 	}
 	return false;
+}
+
+/*
+ * Elected, but the watchdog it requires cannot be armed: do not lead. Leave
+ * and queue again at the back, so another node can lead; after failing twice
+ * in a row, wait promote_backoff before queueing again (alone, it would spin).
+ */
+static void
+cannot_lead(struct role *r)
+{
+	log_errorx("role: not leading: %s (watchdog mode = required); queueing again%s",
+	    r->wd_problem, r->wd_failures > 1 ? " after promote_backoff" : "");
+	r->elected = false;
+	role_leave_then(r, THEN_REJOIN);
+	role_write_state(r);
 }
 
 /* Leadership is lost (or given up) for WHY: the demote will carry that reason. */
@@ -291,6 +355,13 @@ ev_elected(void *arg, const struct leader_info *self)
 
 	if (r->stopping || r->leave_requested || r->leaving)
 		return;
+	if (r->resuming) {
+		r->elected = true;
+		set_leader(r, self);
+		role_resume_resolved(r, true);
+		role_reconcile(r);
+		return;
+	}
 	startup_decided(r, true, "elected at once");
 	r->elected = true;
 	r->m.leader_changes++;
@@ -316,6 +387,10 @@ ev_out(void *arg, enum election_loss why)
 
 	(void)why;
 	r->in = false;
+	if (r->resuming) {
+		role_resume_failed(r, "our saved znode is gone");
+		return;
+	}
 	startup_decided(r, false, "our znode is gone");
 	if (r->leaving) {
 		/* we were leaving anyway: the znode is gone */
@@ -333,8 +408,10 @@ ev_joined(void *arg)
 {
 	struct role *r = arg;
 
+	r->in = true;	/* also for a znode taken back when resuming */
 	if (r->role == R_STARTING || r->role == R_WITHDRAWN)
 		role_set_role(r, role_resting(r));
+	role_session_save(r);	/* a new znode (or one taken back) begins */
 	if (!r->ready_sent) {
 		r->ready_sent = true;
 		notify_ready();
@@ -351,6 +428,15 @@ ev_leader(void *arg, const struct leader_info *leader)
 		return;
 	set_leader(r, leader);
 	r->m.leader_changes++;
+	if (leader->epoch == r->handover_epoch) {
+		/* the image before an in-place upgrade followed this leader already */
+		log_info("role: %s (epoch %" PRId64 ") was followed before the upgrade: no follow",
+		    leader->id, leader->epoch);
+		r->handover_epoch = -1;
+		r->resumed = false;
+		role_write_state(r);
+		return;
+	}
 	if (strcmp(leader->id, r->cfg->id) == 0) {
 		/* our own previous process, whose znode lingers until its session expires */
 		log_notice("role: the leader is a previous instance of this node (%s); no follow "
@@ -375,7 +461,12 @@ ev_session(void *arg, enum zk_event ev)
 		role_shutdown(r, 1);
 		return;
 	}
+	if (ev == ZK_EV_CONNECTED || ev == ZK_EV_EXPIRED)
+		role_resume_connected(r, ev);	/* the saved session answered, or is gone */
+	if (ev == ZK_EV_CONNECTED)
+		role_session_save(r);	/* a new session (or the resumed one) begins */
 	role_write_state(r);
+	role_reconcile(r);
 }
 
 /* Remember the leader we know now. */
@@ -428,7 +519,10 @@ left(void *arg)
 	r->in = false;
 	switch (r->then) {
 	case THEN_REJOIN:
-		r->want_in = true;
+		if (r->wd_failures > 1)	/* cannot_lead, again: not in a tight loop */
+			timer_after(r->ev_backoff, r->cfg->promote_backoff_ms);
+		else
+			r->want_in = true;
 		break;
 	case THEN_BACKOFF:
 		role_set_role(r, R_WITHDRAWN);
@@ -462,7 +556,7 @@ on_backoff(evutil_socket_t fd, short what, void *arg)
 	(void)what;
 	if (r->stopping)
 		return;
-	log_info("role: promote back-off over: joining the election again");
+	log_info("role: back-off over: joining the election again");
 	r->want_in = true;
 	role_reconcile(r);
 }
@@ -522,6 +616,7 @@ role_shutdown(struct role *r, int status)
 void
 role_finish_stop(struct role *r)
 {
+	role_session_forget(r);	/* a clean exit: nothing to resume */
 	if (r->el != NULL)
 		election_close(r->el);
 	role_set_role(r, R_STOPPED);
@@ -564,4 +659,40 @@ role_on_health(void *arg, bool healthy)
 	}
 	role_write_state(r);
 	role_reconcile(r);
+}
+
+/* Upgrade in place (SIGUSR2): once no hook runs, EXEC (set by role_set_upgrade). */
+void
+role_upgrade(struct role *r)
+{
+	const char *busy = r->stopping || r->leaving || r->leave_requested ? "leaving" :
+	    !r->started || r->resuming || r->joining_first ? "still starting" :
+	    r->upgrade_exec == NULL ? "not possible here" : NULL;
+
+	if (busy != NULL) {
+		log_warnx("upgrade: not now (%s); send it again later", busy);
+		snprintf(r->upgrade_status, sizeof(r->upgrade_status), "refused: %s", busy);
+		role_write_state(r);
+		return;
+	}
+	log_notice("upgrade: requested%s", r->running ? "; waiting for the running hook" : "");
+	r->upgrade_requested = true;
+	role_reconcile(r);
+}
+
+void
+role_set_upgrade(struct role *r, bool (*exec)(void *arg, char *err, size_t errlen), void *arg)
+{
+	r->upgrade_exec = exec;
+	r->upgrade_arg = arg;
+}
+
+/* Wall-clock ms (for the state file: when this image started, the last kick). */
+static int64_t
+now_wall_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_REALTIME, &ts);
+	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }

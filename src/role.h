@@ -7,6 +7,7 @@
 #ifndef ZKELECT_ROLE_H
 #define ZKELECT_ROLE_H
 
+#include <stdbool.h>
 #include <stddef.h>
 
 struct event_base;
@@ -29,6 +30,15 @@ void role_start(struct role *r);
 void role_shutdown(struct role *r, int status);
 /* Resign (SIGUSR1): a leader demotes and re-queues at the back; a follower re-queues. */
 void role_resign(struct role *r);
+/*
+ * Upgrade in place (SIGUSR2): once no hook runs, save the session with what is
+ * done (session file) and call EXEC, which executes the binary again in this
+ * process and returns only when that failed (ERR says why); this image then
+ * goes on. The new image resumes the session and runs no hook (rule 22).
+ */
+void role_upgrade(struct role *r);
+void role_set_upgrade(struct role *r, bool (*exec)(void *arg, char *err, size_t errlen),
+    void *arg);
 /* Reload with NEWCFG (owned from now on; already validated). */
 void role_reload(struct role *r, struct config *newcfg);
 

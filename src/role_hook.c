@@ -36,6 +36,7 @@ role_run_hook(struct role *r, enum hook_kind kind, enum reason why, enum role_na
 		r->promoted = true;
 	else if (kind == HK_DEMOTE)
 		r->promoted = false;
+	r->resumed = false;	/* said by this hook, if it was for the resume */
 	if (kind != HK_FOLLOW && why != RS_STARTUP)
 		role_set_role(r, to);
 	if (cmd->argv == NULL) {	/* observer mode without hooks */
@@ -80,6 +81,8 @@ run_ended(void *arg, const struct hook_result *res)
 	else if (kind == HK_DEMOTE && !res->ok)
 		log_errorx("role: the demote hook failed (%s): the service may still act as "
 		    "primary; check it by hand", res->status);
+	if (kind == HK_DEMOTE)
+		role_watchdog_disarm(r);	/* only once the demote has ended (rule 23) */
 	if (!r->started) {
 		/* the start-up demote is over: now check and contact ZooKeeper */
 		r->started = true;

@@ -22,6 +22,8 @@ struct config;
 struct hook;
 struct health;
 struct hook_result;
+struct saved_session;
+struct watchdog;
 
 /* A failed follow runs again after FOLLOW_RETRY_MIN_MS, doubling up to the max. */
 #define FOLLOW_RETRY_MIN_MS	1000
@@ -42,11 +44,29 @@ struct role {
 	struct event *ev_state;		/* retry a state file write that failed */
 	struct event *ev_follow;	/* run a failed follow again */
 	struct event *ev_decide;	/* the bound on joining first (unless-leader) */
+	struct event *ev_resume;	/* the bound on resuming a saved session */
+	struct event *ev_kick;		/* the watchdog's kicks */
 
 	enum role_name role;
 	bool started;		/* the start-up demote is over */
 	bool joining_first;	/* unless-leader: in the election, the start-up demote undecided */
 	bool startup_demote_due;	/* decided: the start-up demote is the next hook to run */
+	/* resuming a saved session (role_resume.c, rule 22) */
+	struct saved_session *resume;	/* the session file read at start; NULL: none */
+	bool resuming;		/* waiting for ZooKeeper to answer for it */
+	bool resumed;		/* the next promote or follow carries reason resumed */
+	int64_t handover_epoch;	/* an upgrade's follow already done for this leader (-1) */
+	bool upgrade_requested;	/* SIGUSR2: exec anew once no hook runs */
+	char upgrade_status[160];	/* the last upgrade's outcome, for the state file */
+	int64_t image_started;	/* when this image started (ms since the epoch) */
+	bool (*upgrade_exec)(void *arg, char *err, size_t errlen);	/* returns on failure */
+	void *upgrade_arg;
+	/* the hardware watchdog (role_watchdog.c, rule 23) */
+	struct watchdog *wd;
+	int64_t wd_last_kick;	/* ms since the epoch; 0: never */
+	int wd_failures;	/* consecutive failures to arm it */
+	bool wd_missed;		/* a kick was held back (past the deadline): said once */
+	char wd_problem[256];	/* why it is not armed, when it should be */
 	bool elected;		/* the election says we lead */
 	bool promoted;		/* the last promote/demote started was a promote */
 	enum reason lost;	/* why we stopped leading: the demote's reason */
@@ -108,6 +128,27 @@ void role_set_role(struct role *r, enum role_name to);
 void role_write_state(struct role *r);
 void role_push_status(void *arg);
 void role_on_state_retry(evutil_socket_t fd, short what, void *arg);
+
+/* role_resume.c: resuming a saved session, the in-place upgrade */
+bool role_resume_load(struct role *r);
+void role_resume_begin(struct role *r);
+void role_resume_connected(struct role *r, enum zk_event ev);
+void role_resume_resolved(struct role *r, bool leader);
+void role_resume_failed(struct role *r, const char *why);
+void role_session_save(struct role *r);
+void role_session_forget(struct role *r);
+void role_upgrade_check(struct role *r);
+void role_on_resume_bound(evutil_socket_t fd, short what, void *arg);
+
+/* role_watchdog.c: the hardware watchdog while leading */
+bool role_watchdog_arm(struct role *r);
+void role_watchdog_disarm(struct role *r);
+void role_watchdog_release(struct role *r);
+void role_watchdog_boot_report(const struct role *r);
+void role_on_kick(evutil_socket_t fd, short what, void *arg);
+
+/* role.c: start */
+void role_start_fresh(struct role *r);
 
 /* role_reload.c: a new configuration */
 void role_apply_reload(struct role *r);

@@ -123,6 +123,29 @@ pidfile_write(int fd)
 	return 0;
 }
 
+struct pidfile *
+pidfile_adopt(const char *path, int fd, char *err, size_t errlen)
+{
+	struct pidfile *pf;
+
+	if (!pidfile_same(fd, path) || flock(fd, LOCK_EX | LOCK_NB) == -1 ||
+	    fcntl(fd, F_SETFD, FD_CLOEXEC) == -1 || pidfile_write(fd) == -1) {
+		snprintf(err, errlen, "cannot take over PID file %s from the previous image "
+		    "(descriptor %d): it is not that file, or not locked by us", path, fd);
+		return NULL;
+	}
+	pf = xcalloc(1, sizeof(*pf));
+	pf->fd = fd;
+	pf->path = xstrdup(path);
+	return pf;
+}
+
+int
+pidfile_fd(const struct pidfile *pf)
+{
+	return pf->fd;
+}
+
 /* Remove the file, then drop the lock (in that order: see pidfile_lock). */
 void
 pidfile_close(struct pidfile *pf)

@@ -15,6 +15,14 @@ struct pidfile;
  * "another zkelectd (pid N) holds PATH").
  */
 struct pidfile *pidfile_open(const char *path, char *err, size_t errlen);
+/*
+ * Take over the PID file at PATH that the previous image of this process (an
+ * in-place upgrade) left open on FD with its lock held: check that FD is still
+ * that file and locked by us, and make it close-on-exec again. NULL with ERR.
+ */
+struct pidfile *pidfile_adopt(const char *path, int fd, char *err, size_t errlen);
+/* The descriptor holding the lock (kept open across an in-place exec). */
+int pidfile_fd(const struct pidfile *pf);
 /* Remove the file and release the lock. */
 void pidfile_close(struct pidfile *pf);
 

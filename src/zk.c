@@ -65,6 +65,8 @@ struct zk {
 	/* settings (owned copies) */
 	char *hosts, *auth_scheme, *auth_cred;
 	int64_t timeout_ms, grace_ms;
+	int64_t resume_id;		/* the next handle resumes this session (0: none) */
+	char resume_passwd[ZK_PASSWD_LEN];
 
 	zhandle_t *zh;
 	struct handle_ctx *hctx;
@@ -96,6 +98,7 @@ static void watcher(zhandle_t *zh, int type, int state, const char *path, void *
 static void library_log(const char *message);
 static void on_queue(evutil_socket_t fd, short what, void *arg);
 static void on_timer(evutil_socket_t fd, short what, void *arg);
+static void log_stall(const struct zk *zk, int64_t late_ms);
 static void on_reopen(evutil_socket_t fd, short what, void *arg);
 static void dispatch(struct zk *zk, struct qentry *e);
 static const char *watch_type_name(int type);
@@ -166,6 +169,9 @@ zk_open(struct zk *zk, const struct zk_settings *s)
 	zk->auth_cred = s->auth_cred ? xstrdup(s->auth_cred) : NULL;
 	zk->timeout_ms = s->session_timeout_ms;
 	zk->grace_ms = s->disconnect_grace_ms;
+	zk->resume_id = s->resume_id;
+	if (s->resume_id != 0)
+		memcpy(zk->resume_passwd, s->resume_passwd, ZK_PASSWD_LEN);
 	zk->open_failures = 0;
 	open_handle(zk);
 }
@@ -175,6 +181,7 @@ static void
 open_handle(struct zk *zk)
 {
 	struct handle_ctx *hc = xcalloc(1, sizeof(*hc));
+	clientid_t cid;
 
 	zk->gen++;
 	hc->zk = zk;
@@ -186,9 +193,12 @@ open_handle(struct zk *zk)
 	zk->unsafe = false;
 	zk->session_id = 0;
 	zk->last_contact_ms = 0;
+	/* a saved session is offered until the server has answered for it (rule 22) */
+	cid.client_id = zk->resume_id;
+	memcpy(cid.passwd, zk->resume_passwd, ZK_PASSWD_LEN);
 	/* flags 0: never ZOO_READONLY (rule 18) */
-	zk->zh = zookeeper_init2(zk->hosts, watcher, (int)zk->timeout_ms, NULL, hc, 0,
-	    library_log);
+	zk->zh = zookeeper_init2(zk->hosts, watcher, (int)zk->timeout_ms,
+	    zk->resume_id != 0 ? &cid : NULL, hc, 0, library_log);
 	if (zk->zh == NULL) {
 		int64_t delay = 1000LL << (zk->open_failures < 5 ? zk->open_failures : 5);
 
@@ -214,8 +224,12 @@ open_handle(struct zk *zk)
 	    zoo_add_auth(zk->zh, zk->auth_scheme, zk->auth_cred, (int)strlen(zk->auth_cred),
 	    NULL, NULL) != ZOK)
 		log_warnx("zookeeper: could not queue authentication");
-	log_info("zookeeper: connecting to %s (session timeout %" PRId64 " ms requested)",
-	    zk->hosts, zk->timeout_ms);
+	if (zk->resume_id != 0)
+		log_info("zookeeper: connecting to %s to resume session 0x%" PRIx64, zk->hosts,
+		    zk->resume_id);
+	else
+		log_info("zookeeper: connecting to %s (session timeout %" PRId64 " ms requested)",
+		    zk->hosts, zk->timeout_ms);
 }
 
 /* Retry zookeeper_init after a back-off. */
@@ -319,8 +333,28 @@ zk_usable(const struct zk *zk)
 bool
 zk_safe(const struct zk *zk)
 {
-	return zk_usable(zk) && !zk->unsafe &&
+	return zk_usable(zk) && zk_entitled(zk);
+}
+
+bool
+zk_entitled(const struct zk *zk)
+{
+	return zk->zh != NULL && zk->ever_connected && !zk->unsafe &&
 	    now_ms() - zk->last_contact_ms < zk->timeout_ms * 2 / 3 + zk->grace_ms;
+}
+
+bool
+zk_client(const struct zk *zk, struct zk_client *c)
+{
+	const clientid_t *cid;
+
+	if (zk->zh == NULL || !zk->ever_connected || zk->session_id == 0)
+		return false;
+	cid = zoo_client_id(zk->zh);
+	c->id = zk->session_id;
+	memcpy(c->passwd, cid->passwd, ZK_PASSWD_LEN);
+	c->timeout_ms = zk->timeout_ms;
+	return true;
 }
 
 const struct zk_counters *
@@ -591,8 +625,10 @@ session_event(struct zk *zk, int state)
 		zk->suspended = zk->unsafe = false;
 		zk->session_id = cid->client_id;
 		zk->state = ZK_STATE_CONNECTED;
-		log_notice("zookeeper: connected, session 0x%" PRIx64 ", timeout %" PRId64
-		    " ms (negotiated)", zk->session_id, zk->timeout_ms);
+		log_notice("zookeeper: %s session 0x%" PRIx64 ", timeout %" PRId64
+		    " ms (negotiated)", zk->session_id == zk->resume_id ? "resumed" : "connected,",
+		    zk->session_id, zk->timeout_ms);
+		zk->resume_id = 0;	/* answered: a later handle starts afresh */
 		if (zk->grace_ms * 3 >= zk->timeout_ms)
 			log_warnx("zookeeper: the server granted a session timeout of %" PRId64
 			    " ms: disconnect_grace (%" PRId64 " ms) is no longer below a third "
@@ -600,6 +636,7 @@ session_event(struct zk *zk, int state)
 			    zk->grace_ms);
 		zk->session_cb(zk->arg, ZK_EV_CONNECTED);
 	} else if (state == ZOO_EXPIRED_SESSION_STATE) {
+		zk->resume_id = 0;
 		expire(zk, "the server expired the session");
 	} else if (state == ZOO_AUTH_FAILED_STATE) {
 		log_errorx("zookeeper: authentication failed: the server rejected our credentials");
@@ -609,8 +646,11 @@ session_event(struct zk *zk, int state)
 		zk->suspended_at_ms = now_ms();
 		zk->counters.connection_losses++;
 		log_warnx("zookeeper: connection lost (session 0x%" PRIx64 " may survive "
-		    "%" PRId64 " ms since the last contact)", zk->session_id,
-		    zk->timeout_ms - (zk->suspended_at_ms - zk->last_contact_ms));
+		    "%" PRId64 " ms; a leader leads on for %" PRId64 " ms unless it answers)",
+		    zk->session_id,
+		    zk->timeout_ms - (zk->suspended_at_ms - zk->last_contact_ms),
+		    zk->timeout_ms * 2 / 3 + zk->grace_ms -
+		    (zk->suspended_at_ms - zk->last_contact_ms));
 		zk->session_cb(zk->arg, ZK_EV_SUSPENDED);
 	}
 }
@@ -657,8 +697,8 @@ check_clock(struct zk *zk)
 		expire(zk, "no contact with the server for a whole session timeout");
 		return false;
 	}
-	if (!zk->unsafe && ((zk->suspended && now - zk->suspended_at_ms >= zk->grace_ms) ||
-	    since >= t * 2 / 3 + zk->grace_ms)) {
+	/* a loss or a pause alone does not: the session may answer in time (rule 6) */
+	if (!zk->unsafe && since >= t * 2 / 3 + zk->grace_ms) {
 		zk->unsafe = true;
 		log_warnx("zookeeper: no contact for %" PRId64 " ms: leadership is no longer safe",
 		    since);
@@ -686,20 +726,36 @@ arm_timer(struct zk *zk)
 		return;
 	}
 	next = zk->last_contact_ms + t;
-	if (!zk->unsafe) {
-		int64_t u = zk->last_contact_ms + t * 2 / 3 + zk->grace_ms;
-
-		if (zk->suspended && zk->suspended_at_ms + zk->grace_ms < u)
-			u = zk->suspended_at_ms + zk->grace_ms;
-		if (u < next)
-			next = u;
-	}
+	if (!zk->unsafe && zk->last_contact_ms + t * 2 / 3 + zk->grace_ms < next)
+		next = zk->last_contact_ms + t * 2 / 3 + zk->grace_ms;
 	if (zk_usable(zk) && zk->last_ping_ms + t / 3 < next)
 		next = zk->last_ping_ms + t / 3;
 	if (next < now)
 		next = now;
 	zk->timer_due_ms = next;
 	timer_after(zk->ev_timer, next - now);
+}
+
+/*
+ * Say how late the loop woke and where that leaves the deadline: still ahead,
+ * the server is asked (our probe, or the reconnect's listing) and an answer in
+ * time keeps the leader; passed, the clock ends leadership now (rule 16).
+ */
+static void
+log_stall(const struct zk *zk, int64_t late_ms)
+{
+	int64_t since = now_ms() - zk->last_contact_ms;
+	int64_t left = zk->timeout_ms * 2 / 3 + zk->grace_ms - since;
+
+	if (!zk->ever_connected) {
+		log_warnx("zookeeper: the event loop woke %" PRId64 " ms late (this process was "
+		    "paused or starved of CPU)", late_ms);
+		return;
+	}
+	log_warnx("zookeeper: the event loop woke %" PRId64 " ms late (this process was paused "
+	    "or starved of CPU); last answer %" PRId64 " ms ago, deadline %s %" PRId64 " ms%s",
+	    late_ms, since, left > 0 ? "in" : "passed", left > 0 ? left : -left,
+	    left > 0 ? ": asking the server" : "");
 }
 
 /* The safety clock's timer. */
@@ -711,8 +767,7 @@ on_timer(evutil_socket_t fd, short what, void *arg)
 	(void)fd;
 	(void)what;
 	if (now_ms() - zk->timer_due_ms > STALL_MS)
-		log_warnx("zookeeper: the event loop woke %" PRId64 " ms late (this process was "
-		    "paused or starved of CPU)", now_ms() - zk->timer_due_ms);
+		log_stall(zk, now_ms() - zk->timer_due_ms);
 	check_clock(zk);
 	arm_timer(zk);
 }

@@ -10,11 +10,13 @@
  *
  * The session's safety clock is ours (rules 6, 7, 16): "last contact" is the
  * monotonic (boot-time) moment the server last answered. A leader is told it is
- * no longer safe (ZK_EV_UNSAFE) disconnect_grace after the client reports the
- * connection lost, or 2/3 of the session timeout + disconnect_grace after the
- * last contact, whichever comes first; with no contact for a whole session
- * timeout the session is given up locally (ZK_EV_EXPIRED) and a new one opened.
- * The clock is checked before anything else whenever the loop wakes.
+ * no longer safe (ZK_EV_UNSAFE) 2/3 of the session timeout + disconnect_grace
+ * after the last contact (its deadline). A lost connection or a pause does not
+ * end leadership by itself: until the deadline the same session may answer
+ * again, and the loss is ridden out if it does (rule 6). With no contact for a
+ * whole session timeout the session is given up locally (ZK_EV_EXPIRED) and a
+ * new one opened. The clock is checked before anything else whenever the loop
+ * wakes.
  */
 #ifndef ZKELECT_ZK_H
 #define ZKELECT_ZK_H
@@ -47,6 +49,18 @@ struct zk_settings {
 	int64_t disconnect_grace_ms;
 	const char *auth_scheme;	/* NULL: none */
 	const char *auth_cred;
+	/* resume this session (rule 22): its id (0: open a new one) and password */
+	int64_t resume_id;
+	const char *resume_passwd;	/* ZK_PASSWD_LEN bytes */
+};
+
+#define ZK_PASSWD_LEN 16	/* clientid_t's passwd */
+
+/* What it takes to resume the current session from another process. */
+struct zk_client {
+	int64_t id;
+	char passwd[ZK_PASSWD_LEN];
+	int64_t timeout_ms;	/* negotiated */
 };
 
 /* What an asynchronous call returned; pointers valid during the callback only. */
@@ -81,8 +95,16 @@ const char *zk_state_name(enum zk_state s);
 int64_t zk_session_id(const struct zk *zk);
 /* True while the session is usable for requests. */
 bool zk_usable(const struct zk *zk);
-/* True while it is safe to lead: usable, and no loss reported since (no UNSAFE pending). */
+/* True while it is safe to become leader: usable, and within the deadline. */
 bool zk_safe(const struct zk *zk);
+/*
+ * True while a leader may go on leading: the session answered within its
+ * deadline and no UNSAFE was reported since (a lost connection included: the
+ * same session may still answer in time). What a watchdog kick proves (rule 23).
+ */
+bool zk_entitled(const struct zk *zk);
+/* The session to hand over (false when there is none yet). */
+bool zk_client(const struct zk *zk, struct zk_client *c);
 /* Counters for the status endpoint and the benchmark. */
 struct zk_counters {
 	unsigned long requests, expirations, connection_losses;

@@ -1,6 +1,8 @@
 /* zkelectd: the leader-election sidecar daemon. main() is short and linear. */
 #include <errno.h>
+#include <fcntl.h>
 #include <libgen.h>
+#include <limits.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -19,11 +21,16 @@
 #include "xmalloc.h"
 
 #define EXIT_CONFIG 78		/* EX_CONFIG */
+/* An in-place upgrade hands the PID file's locked descriptor to the new image here. */
+#define PIDFD_ENV "ZKELECTD_PIDFILE_FD"
 
 struct daemon {
 	struct event_base *base;
 	struct role *role;
+	struct pidfile *pf;
 	const char *config_file;
+	char *const *argv;	/* as started: the new image gets the same */
+	char exe[PATH_MAX];	/* the binary's path, executed again by an upgrade */
 	bool verbose;
 	int exit_status;
 };
@@ -37,6 +44,8 @@ static void on_signal(evutil_socket_t sig, short what, void *arg);
 static void on_start(evutil_socket_t fd, short what, void *arg);
 static void on_stopped(void *arg, int status);
 static void reload(struct daemon *d);
+static struct pidfile *take_pidfile(const char *path, bool *upgraded);
+static bool upgrade_exec(void *arg, char *err, size_t errlen);
 
 static void
 usage(FILE *f)
@@ -52,14 +61,14 @@ usage(FILE *f)
 int
 main(int argc, char *argv[])
 {
-	struct daemon d = { .config_file = CONFIG_DEFAULT_FILE };
-	struct event *sigev[4], *start;
-	static const int sigs[] = { SIGTERM, SIGINT, SIGHUP, SIGUSR1 };
+	struct daemon d = { .config_file = CONFIG_DEFAULT_FILE, .argv = argv };
+	struct event *sigev[5], *start;
+	static const int sigs[] = { SIGTERM, SIGINT, SIGHUP, SIGUSR1, SIGUSR2 };
 	struct config *cfg;
-	struct pidfile *pf;
 	struct timeval zero = { 0, 0 };
 	char err[512];
-	bool check_only = false;
+	bool check_only = false, upgraded = false;
+	ssize_t n;
 	int ch;
 
 	while ((ch = getopt(argc, argv, "c:tvVh")) != -1) {
@@ -91,8 +100,12 @@ main(int argc, char *argv[])
 	check_dir("pid_file", cfg->pid_file);
 	check_dir("state_file", cfg->state_file);
 	check_not_dir("state_file", cfg->state_file);
-	if ((pf = pidfile_open(cfg->pid_file, err, sizeof(err))) == NULL)
-		fatalx("%s", err);
+	check_dir("session_file", cfg->session_file);
+	check_not_dir("session_file", cfg->session_file);
+	d.pf = take_pidfile(cfg->pid_file, &upgraded);
+	if ((n = readlink("/proc/self/exe", d.exe, sizeof(d.exe) - 1)) <= 0)
+		fatal("readlink(/proc/self/exe)");
+	d.exe[n] = '\0';
 
 	/* A hook or a peer closing a pipe must not kill the daemon. */
 	if (signal(SIGPIPE, SIG_IGN) == SIG_ERR)
@@ -103,9 +116,10 @@ main(int argc, char *argv[])
 	notify_init(d.base);
 	if ((d.role = role_new(d.base, cfg, on_stopped, &d, err, sizeof(err))) == NULL)
 		fatalx("%s", err);
+	role_set_upgrade(d.role, upgrade_exec, &d);
 
 	/* Signals go through libevent, so their handlers run in the loop and may do real work. */
-	for (size_t i = 0; i < 4; i++) {
+	for (size_t i = 0; i < 5; i++) {
 		sigev[i] = evsignal_new(d.base, sigs[i], on_signal, &d);
 		evsignal_add(sigev[i], NULL);
 	}
@@ -113,17 +127,18 @@ main(int argc, char *argv[])
 	start = evtimer_new(d.base, on_start, &d);
 	evtimer_add(start, &zero);
 
-	log_notice("zkelectd %s starting (id %s, election %s)", VERSION, cfg->id, cfg->path);
+	log_notice("zkelectd %s starting (id %s, election %s%s)", VERSION, cfg->id, cfg->path,
+	    upgraded ? "; upgraded in place, same pid" : "");
 	event_base_dispatch(d.base);
 
 	role_free(d.role);
-	for (size_t i = 0; i < 4; i++)
+	for (size_t i = 0; i < 5; i++)
 		event_free(sigev[i]);
 	event_free(start);
 	notify_shutdown();
 	hook_shutdown();
 	event_base_free(d.base);
-	pidfile_close(pf);
+	pidfile_close(d.pf);
 	log_notice("zkelectd stopped");
 	return d.exit_status;
 }
@@ -185,7 +200,56 @@ on_start(evutil_socket_t fd, short what, void *arg)
 	role_start(d->role);
 }
 
-/* TERM/INT: stop gracefully. HUP: reload. USR1: resign. */
+/*
+ * The PID file: taken over from the previous image after an in-place upgrade
+ * (*UPGRADED), else locked afresh. Exits when another instance holds it.
+ */
+static struct pidfile *
+take_pidfile(const char *path, bool *upgraded)
+{
+	const char *inherited = getenv(PIDFD_ENV);
+	struct pidfile *pf;
+	char err[512];
+
+	if (inherited != NULL) {
+		*upgraded = true;
+		pf = pidfile_adopt(path, atoi(inherited), err, sizeof(err));
+		unsetenv(PIDFD_ENV);	/* not for the hooks */
+	} else
+		pf = pidfile_open(path, err, sizeof(err));
+	if (pf == NULL)
+		fatalx("%s", err);
+	return pf;
+}
+
+/*
+ * Upgrade in place: execute the binary again in this process (same PID, so
+ * systemd keeps following it). Every descriptor but the PID file's closes on
+ * exec (the ZooKeeper connection too: the session lives on in the server and
+ * the session file); the lock is handed over. Returns only on failure.
+ */
+static bool
+upgrade_exec(void *arg, char *err, size_t errlen)
+{
+	struct daemon *d = arg;
+	int fd = pidfile_fd(d->pf);
+	char num[16];
+
+	snprintf(num, sizeof(num), "%d", fd);
+	if (setenv(PIDFD_ENV, num, 1) == -1 ||
+	    close_range(3, ~0U, CLOSE_RANGE_CLOEXEC) == -1 || fcntl(fd, F_SETFD, 0) == -1) {
+		snprintf(err, errlen, "cannot prepare the exec: %s", strerror(errno));
+	} else {
+		log_notice("upgrade: executing %s", d->exe);
+		execv(d->exe, d->argv);
+		snprintf(err, errlen, "cannot execute %s: %s", d->exe, strerror(errno));
+	}
+	(void)fcntl(fd, F_SETFD, FD_CLOEXEC);
+	unsetenv(PIDFD_ENV);
+	return false;
+}
+
+/* TERM/INT: stop gracefully. HUP: reload. USR1: resign. USR2: upgrade in place. */
 static void
 on_signal(evutil_socket_t sig, short what, void *arg)
 {
@@ -205,6 +269,10 @@ on_signal(evutil_socket_t sig, short what, void *arg)
 	case SIGUSR1:
 		log_notice("received SIGUSR1: resigning");
 		role_resign(d->role);
+		break;
+	case SIGUSR2:
+		log_notice("received SIGUSR2: upgrading in place");
+		role_upgrade(d->role);
 		break;
 	}
 }

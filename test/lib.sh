@@ -180,7 +180,7 @@ write_conf() {
 		fi
 	done
 	{
-		for sect in zookeeper election hooks health daemon status; do
+		for sect in zookeeper election hooks health daemon status watchdog; do
 			[[ " ${order[*]} " == *" $sect."* ]] || continue
 			echo "[$sect]"
 			for k in "${order[@]}"; do

@@ -4,9 +4,10 @@
 # daemon is a demote (reason startup, role follower), run before ZooKeeper is
 # contacted (state starting, no znode); with demote_on_start = no there is none.
 # A leader killed with SIGKILL and restarted at once (same id, the default
-# unless-leader) leaves its old znode behind until its session expires: the new
-# daemon is behind it, so it demotes at once and must not promote while that
-# znode is still listed. (t_startup_join_first: unless-leader on its own.)
+# unless-leader) without its session file (so it cannot resume: t_resume covers
+# that) leaves its old znode behind until its session expires: the new daemon
+# is behind it, so it demotes at once and must not promote while that znode is
+# still listed. (t_startup_join_first: unless-leader on its own.)
 # shellcheck source=test/lib.sh
 . "$(dirname "$0")/../lib.sh"
 
@@ -61,6 +62,7 @@ old=$(state_of l ZNODE)
 [ -n "$old" ] || fail "l's state has no ZNODE"
 daemon_stop l KILL
 killed_ns=$(($(now_us) * 1000))
+rm "$T/l/zkelectd.session"
 daemon_start l
 # Until the new promote starts, list the election again and again: remember when
 # the old znode was last seen (the time the listing began).

@@ -33,6 +33,7 @@ election_new(struct event_base *base, const struct election_settings *s,
 	e->path = xstrdup(s->path);
 	cur = e;
 	fe.created++;
+	fe.resume_id = s->zk.resume_id;
 	return e;
 }
 
@@ -105,6 +106,30 @@ const struct zk_counters *
 election_zk_counters(const struct election *e)
 {
 	return &e->counters;
+}
+
+bool
+election_client(const struct election *e, struct zk_client *c)
+{
+	(void)e;
+	memset(c, 0, sizeof(*c));
+	c->id = 0x1001;
+	c->timeout_ms = 10000;
+	return true;
+}
+
+const char *
+election_guid(const struct election *e)
+{
+	(void)e;
+	return "0123456789abcdef0123456789abcdef";
+}
+
+bool
+election_entitled(const struct election *e)
+{
+	(void)e;
+	return fe.entitled;
 }
 
 /* --- what the test reports --- */

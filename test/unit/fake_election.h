@@ -14,6 +14,8 @@
 struct fake_election_log {
 	int created, joins, leaves, closes, freed;
 	bool leaving;		/* a leave waits for fe_left() */
+	bool entitled;		/* what election_entitled answers */
+	int64_t resume_id;	/* the session the last election was asked to resume */
 };
 
 /* What the role module asked of its elections so far (all of them). */

@@ -108,6 +108,23 @@ zk_safe(const struct zk *zk)
 	return zk_usable(zk) && !zk->unsafe;
 }
 
+bool
+zk_entitled(const struct zk *zk)
+{
+	return zk->state == ZK_STATE_CONNECTED && !zk->unsafe;
+}
+
+bool
+zk_client(const struct zk *zk, struct zk_client *c)
+{
+	if (zk->session_id == 0)
+		return false;
+	memset(c, 0, sizeof(*c));
+	c->id = zk->session_id;
+	c->timeout_ms = 10000;
+	return true;
+}
+
 const struct zk_counters *
 zk_counters(const struct zk *zk)
 {

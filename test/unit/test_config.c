@@ -415,7 +415,8 @@ test_unknown_section(void **state)
 {
 	(void)state;
 	expect_one("[hook]\npromote = /bin/x\nfoo = 1\n",
-	    "9: unknown section [hook] (known: zookeeper, election, hooks, health, daemon, status)");
+	    "9: unknown section [hook] (known: zookeeper, election, hooks, health, daemon, "
+	    "status, watchdog)");
 }
 
 /* An unknown key names itself and its section. */
@@ -1096,7 +1097,7 @@ test_multiple_errors_in_order(void **state)
 	    "7: indented line: inih would join it to the key above as a continuation; "
 	    "remove the leading blanks",
 	    "8: unknown section [bogus] (known: zookeeper, election, hooks, health, daemon, "
-	    "status)",
+	    "status, watchdog)",
 	    "11: log_level: \"loud\" is not one of debug, info, notice, warning, error",
 	    "12: log_level: given twice in [daemon] (lines 11 and 12)",
 	    "13: syntax error: expected \"key = value\", \"[section]\" or a comment",
@@ -1320,7 +1321,8 @@ test_reload_need(void **state)
 		{ "[election]\nmode = observer\n", RELOAD_REJOIN, NULL },
 		{ "[daemon]\npid_file = /run/x.pid\n", RELOAD_RESTART, "pid_file" },
 		{ "[daemon]\npid_file = /run/x.pid\nstate_file = /run/x.state\n[election]\n"
-		    "data = x\n", RELOAD_RESTART, "pid_file, state_file" },
+		    "data = x\n", RELOAD_RESTART, "pid_file, state_file, session_file" },
+		{ "[watchdog]\nmode = automatic\n", RELOAD_RESTART, "mode, timeout" },
 	};
 	struct config *old, *new;
 	char text[1024], *restart;
@@ -1339,6 +1341,62 @@ test_reload_need(void **state)
 		config_free(new);
 	}
 	config_free(old);
+}
+
+/* session_file defaults to the state file's name ending in .session. */
+static void
+test_session_file_default(void **state)
+{
+	struct config *cfg;
+
+	(void)state;
+	cfg = load_ok(BASE, 0);
+	assert_string_equal(cfg->session_file, "/run/zkelectd/zkelectd.session");
+	config_free(cfg);
+	cfg = load_ok(BASE "[daemon]\nstate_file = /run/a/n1.state\n", 0);
+	assert_string_equal(cfg->session_file, "/run/a/n1.session");
+	config_free(cfg);
+	cfg = load_ok(BASE "[daemon]\nstate_file = /run/a/state\n", 0);
+	assert_string_equal(cfg->session_file, "/run/a/state.session");
+	config_free(cfg);
+	cfg = load_ok(BASE "[daemon]\nsession_file = /var/lib/x/s\n", 0);
+	assert_string_equal(cfg->session_file, "/var/lib/x/s");
+	config_free(cfg);
+	expect_one("[daemon]\nstate_file = /run/a/x.session\n",
+	    "10: state_file: the session file's default, /run/a/x.session, is this file itself: "
+	    "set session_file in [daemon]");
+}
+
+/* [watchdog]: the timeout must reset the host before the session can expire. */
+static void
+test_watchdog_keys(void **state)
+{
+	struct config *cfg;
+
+	(void)state;
+	cfg = load_ok(BASE, 0);
+	assert_int_equal(cfg->wd_mode, WATCHDOG_OFF);
+	assert_string_equal(cfg->wd_device, "/dev/watchdog");
+	config_free(cfg);
+	cfg = load_ok(BASE "[watchdog]\nmode = required\n", 0);
+	assert_int_equal(cfg->wd_mode, WATCHDOG_REQUIRED);
+	assert_int_equal(cfg->wd_timeout_ms, 3000);	/* 10s / 3, whole seconds */
+	config_free(cfg);
+	cfg = load_ok(BASE "[zookeeper]\nsession_timeout = 1500ms\n[watchdog]\nmode = automatic\n"
+	    "device = /tmp/wd\ntimeout = 400ms\n", 0);
+	assert_int_equal(cfg->wd_timeout_ms, 400);
+	assert_string_equal(cfg->wd_device, "/tmp/wd");
+	config_free(cfg);
+	expect_one("[watchdog]\nmode = sometimes\n",
+	    "10: mode: \"sometimes\" is not off, automatic or required");
+	expect_one("[watchdog]\nmode = required\ntimeout = 4s\n",
+	    "11: timeout: 4s is above session_timeout / 3 - disconnect_grace (3.333s): the host "
+	    "would be reset only after ZooKeeper may have expired the session and elected "
+	    "another node");
+	expect_one("[zookeeper]\nsession_timeout = 2s\n[watchdog]\nmode = required\n",
+	    "12: mode: session_timeout / 3 - disconnect_grace is 666ms, less than the 1s a "
+	    "watchdog device takes: raise session_timeout (or set timeout for a device that "
+	    "takes less)");
 }
 
 /* The shipped example configuration is valid as it stands. */
@@ -1421,6 +1479,8 @@ main(void)
 		cmocka_unit_test(test_warn_readable_password),
 		cmocka_unit_test(test_warn_demote_budget),
 		cmocka_unit_test(test_reload_need),
+		cmocka_unit_test(test_session_file_default),
+		cmocka_unit_test(test_watchdog_keys),
 		cmocka_unit_test(test_example_conf),
 	};
 
