@@ -661,16 +661,18 @@ role_on_health(void *arg, bool healthy)
 	role_reconcile(r);
 }
 
-/* Upgrade in place (SIGUSR2): once no hook runs, EXEC (set by role_set_upgrade). */
+/*
+ * Upgrade in place (SIGUSR2): done by role_upgrade_check once nothing is
+ * half-done (no hook running or due, no leave, no start-up in progress).
+ */
 void
 role_upgrade(struct role *r)
 {
-	const char *busy = r->stopping || r->leaving || r->leave_requested ? "leaving" :
-	    !r->started || r->resuming || r->joining_first ? "still starting" :
+	const char *busy = r->stopping ? "stopping" :
 	    r->upgrade_exec == NULL ? "not possible here" : NULL;
 
 	if (busy != NULL) {
-		log_warnx("upgrade: not now (%s); send it again later", busy);
+		log_warnx("upgrade: not now (%s)", busy);
 		snprintf(r->upgrade_status, sizeof(r->upgrade_status), "refused: %s", busy);
 		role_write_state(r);
 		return;

@@ -227,7 +227,8 @@ static bool
 upgrade_steady(const struct role *r)
 {
 	return r->running == NULL && !r->leave_requested && !r->leaving && !r->stopping &&
-	    !r->startup_demote_due && r->elected == r->promoted && !r->resuming;
+	    !r->startup_demote_due && r->elected == r->promoted && !r->resuming &&
+	    r->started && !r->joining_first && !r->follow_pending;
 }
 
 /* An upgrade was asked for: do it once nothing is half-done. */

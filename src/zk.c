@@ -253,6 +253,7 @@ close_handle(struct zk *zk)
 	zk->hctx = NULL;
 	zk->gen++;	/* anything still queued from that handle is now stale */
 	evtimer_del(zk->ev_timer);
+	zk->timer_due_ms = 0;
 }
 
 /* Close the session now. */
@@ -680,6 +681,11 @@ check_clock(struct zk *zk)
 
 	if (zk->zh == NULL || !zk->ever_connected)
 		return true;
+	if (zk->timer_due_ms != 0 && now - zk->timer_due_ms > STALL_MS) {
+		/* whichever wakes first (timer or queue), a wake this late was a pause */
+		log_stall(zk, now - zk->timer_due_ms);
+		zk->timer_due_ms = 0;
+	}
 	if (!zk->suspended && zoo_state(zk->zh) != ZOO_CONNECTED_STATE) {
 		/* the client does not always report a lost connection: look ourselves */
 		zk->suspended = true;
@@ -723,6 +729,7 @@ arm_timer(struct zk *zk)
 
 	if (zk->zh == NULL || !zk->ever_connected) {
 		evtimer_del(zk->ev_timer);
+		zk->timer_due_ms = 0;
 		return;
 	}
 	next = zk->last_contact_ms + t;
@@ -766,8 +773,6 @@ on_timer(evutil_socket_t fd, short what, void *arg)
 
 	(void)fd;
 	(void)what;
-	if (now_ms() - zk->timer_due_ms > STALL_MS)
-		log_stall(zk, now_ms() - zk->timer_due_ms);
 	check_clock(zk);
 	arm_timer(zk);
 }
