@@ -68,7 +68,7 @@ ELECTION_PATH=/zkelectd/test-$RANDOM$RANDOM
 LAST_EXIT=""
 LIB_PID=$$
 LIB_PASSED=0
-declare -A DAEMON_PIDS=() PROXY_PIDS=() PROXY_PORT=()
+declare -A DAEMON_PIDS=() PROXY_PIDS=() PROXY_PORT=() WD_PIDS=()
 
 # Print "FAIL: MSG" on stderr and exit 1 (the trap cleans up).
 fail() {
@@ -147,6 +147,18 @@ proxy_mode() {
 	esac
 	kill -s "$sig" "${PROXY_PIDS[$name]}"
 	wait_for "$name's proxy to be in $mode" 5 grep -qx "$mode" "$T/$name.proxy"
+}
+
+# Start a watchdog stand-in (test/wdstandin.c) for NAME: the FIFO $T/NAME/wd,
+# resetting after MS ms without a kick; every event goes to $T/watchdog.log.
+# Give NAME "watchdog.device=$T/NAME/wd".
+wd_start() {
+	local name=$1
+	mkdir -p "$T/$name"
+	"$(dirname "$ZKELECTD")/wdstandin" "$T/$name/wd" "$2" "$T/watchdog.log" "$name" \
+		2>>"$T/$name.wd.log" &
+	WD_PIDS[$name]=$!
+	wait_for "$name's watchdog stand-in" 5 grep -q " $name ready" "$T/watchdog.log"
 }
 
 # $T/hook.sh, the hook every generated config runs: a link to test/hookrec.c's
@@ -377,6 +389,10 @@ cleanup() {
 	for name in "${!PROXY_PIDS[@]}"; do
 		kill -s TERM "${PROXY_PIDS[$name]}" 2>/dev/null || true
 		reap "${PROXY_PIDS[$name]}" 5
+	done
+	for name in "${!WD_PIDS[@]}"; do
+		kill -s TERM "${WD_PIDS[$name]}" 2>/dev/null || true
+		reap "${WD_PIDS[$name]}" 5
 	done
 	zk_stop >/dev/null 2>&1 || true
 	if bad=$(sanitizer_reports); then
