@@ -21,6 +21,9 @@ static bool parse_flag(const char *v, bool *out);
 static bool parse_passwd(const char *v, char *out);
 static bool same(const char *a, const char *b);
 static char *slurp(int fd, size_t size);
+static bool file_is_ours(int fd, struct stat *st, char *why, size_t whylen);
+static bool parse_text(char *text, struct saved_session *s, char *why, size_t whylen);
+static unsigned nibble(char c);
 
 /* The keys, each to be given once; all but znode are required. */
 enum {
@@ -38,8 +41,13 @@ session_text(const struct saved_session *s, size_t *len)
 {
 	char hex[2 * ZK_PASSWD_LEN + 1], *buf;
 
-	for (int i = 0; i < ZK_PASSWD_LEN; i++)
-		snprintf(hex + 2 * i, 3, "%02x", (unsigned char)s->client.passwd[i]);
+	static const char digits[] = "0123456789abcdef";
+
+	for (size_t i = 0; i < ZK_PASSWD_LEN; i++) {
+		hex[2 * i] = digits[(unsigned char)s->client.passwd[i] >> 4];
+		hex[2 * i + 1] = digits[(unsigned char)s->client.passwd[i] & 0xf];
+	}
+	hex[sizeof(hex) - 1] = '\0';
 	buf = xasprintf("# zkelectd session file: a credential, mode 0600; never share it\n"
 	    "version=%s\nsession=0x%" PRIx64 "\npasswd=%s\ntimeout_ms=%" PRId64 "\n"
 	    "path=%s\nid=%s\nhosts=%s\nguid=%s\nznode=%s\n"
@@ -114,14 +122,64 @@ slurp(int fd, size_t size)
 	return buf;
 }
 
+/* FD must be a regular file of ours that no one else may read; else WHY says why. */
+static bool
+file_is_ours(int fd, struct stat *st, char *why, size_t whylen)
+{
+	if (fstat(fd, st) == -1 || !S_ISREG(st->st_mode)) {
+		snprintf(why, whylen, "not a regular file");
+		return false;
+	}
+	if (st->st_uid != geteuid()) {
+		snprintf(why, whylen, "owned by uid %ld, not by us (uid %ld)", (long)st->st_uid,
+		    (long)geteuid());
+		return false;
+	}
+	if ((st->st_mode & 077) != 0) {
+		snprintf(why, whylen, "mode %04o: readable or writable by others than us",
+		    (unsigned)(st->st_mode & 07777));
+		return false;
+	}
+	if (st->st_size <= 0 || st->st_size > SESSION_MAX) {
+		snprintf(why, whylen, "corrupt (size %lld)", (long long)st->st_size);
+		return false;
+	}
+	return true;
+}
+
+/* Every line of TEXT into S (every key once); else WHY says why. */
+static bool
+parse_text(char *text, struct saved_session *s, char *why, size_t whylen)
+{
+	unsigned seen = 0;
+	char *line, *next;
+
+	for (line = text; line != NULL && *line != '\0'; line = next) {
+		if ((next = strchr(line, '\n')) != NULL)
+			*next++ = '\0';
+		if (*line == '#')
+			continue;
+		if (!parse_line(s, line, &seen)) {
+			snprintf(why, whylen, "corrupt (at \"%.*s\")", (int)strcspn(line, "="),
+			    line);
+			return false;
+		}
+	}
+	if (seen != (1u << K_COUNT) - 1) {
+		snprintf(why, whylen, "corrupt (keys missing)");
+		return false;
+	}
+	return true;
+}
+
 enum session_load
 session_load(const char *file, const char *path, const char *id, const char *hosts,
     struct saved_session *out, char *why, size_t whylen)
 {
 	struct saved_session s;
 	struct stat st;
-	unsigned seen = 0;
-	char *text = NULL, *line, *next;
+	char *text = NULL;
+	bool ok;
 	int fd;
 
 	memset(&s, 0, sizeof(s));
@@ -131,57 +189,27 @@ session_load(const char *file, const char *path, const char *id, const char *hos
 		snprintf(why, whylen, "cannot open it: %s", strerror(errno));
 		return SESSION_UNUSABLE;
 	}
-	if (fstat(fd, &st) == -1 || !S_ISREG(st.st_mode)) {
-		snprintf(why, whylen, "not a regular file");
-		goto unusable;
+	ok = file_is_ours(fd, &st, why, whylen);
+	if (ok && (text = slurp(fd, (size_t)st.st_size)) == NULL) {
+		snprintf(why, whylen, "corrupt (short read)");
+		ok = false;
 	}
-	if (st.st_uid != geteuid()) {
-		snprintf(why, whylen, "owned by uid %ld, not by us (uid %ld)", (long)st.st_uid,
-		    (long)geteuid());
-		goto unusable;
-	}
-	if ((st.st_mode & 077) != 0) {
-		snprintf(why, whylen, "mode %04o: readable or writable by others than us",
-		    (unsigned)(st.st_mode & 07777));
-		goto unusable;
-	}
-	if (st.st_size <= 0 || st.st_size > SESSION_MAX ||
-	    (text = slurp(fd, (size_t)st.st_size)) == NULL) {
-		snprintf(why, whylen, "corrupt (size %lld)", (long long)st.st_size);
-		goto unusable;
-	}
-	for (line = text; line != NULL && *line != '\0'; line = next) {
-		if ((next = strchr(line, '\n')) != NULL)
-			*next++ = '\0';
-		if (*line == '#')
-			continue;
-		if (!parse_line(&s, line, &seen)) {
-			snprintf(why, whylen, "corrupt (at \"%.*s\")", (int)strcspn(line, "="),
-			    line);
-			goto unusable;
-		}
-	}
-	if (seen != (1u << K_COUNT) - 1) {
-		snprintf(why, whylen, "corrupt (keys missing)");
-		goto unusable;
-	}
-	if (!same(s.path, path) || !same(s.id, id) || !same(s.hosts, hosts)) {
+	ok = ok && parse_text(text, &s, why, whylen);
+	if (ok && (!same(s.path, path) || !same(s.id, id) || !same(s.hosts, hosts))) {
 		snprintf(why, whylen, "written for another election (path %s, id %s, hosts %s)",
 		    s.path, s.id, s.hosts);
-		goto unusable;
+		ok = false;
 	}
-	explicit_bzero(text, (size_t)st.st_size);
-	free(text);
-	close(fd);
-	*out = s;
-	return SESSION_USABLE;
-unusable:
 	if (text != NULL)
 		explicit_bzero(text, (size_t)st.st_size);
 	free(text);
 	close(fd);
-	session_clear(&s);
-	return SESSION_UNUSABLE;
+	if (!ok) {
+		session_clear(&s);
+		return SESSION_UNUSABLE;
+	}
+	*out = s;
+	return SESSION_USABLE;
 }
 
 /* One "key=value" line into S; false when it is not one of ours or given twice. */
@@ -245,19 +273,21 @@ parse_flag(const char *v, bool *out)
 	return true;
 }
 
+/* A lower-case hex digit's value. */
+static unsigned
+nibble(char c)
+{
+	return c <= '9' ? (unsigned)(c - '0') : (unsigned)(c - 'a' + 10);
+}
+
 /* ZK_PASSWD_LEN bytes as hex. */
 static bool
 parse_passwd(const char *v, char *out)
 {
-	unsigned byte;
-
-	if (strlen(v) != 2 * ZK_PASSWD_LEN || strspn(v, "0123456789abcdef") != strlen(v))
+	if (strlen(v) != (size_t)2 * ZK_PASSWD_LEN || strspn(v, "0123456789abcdef") != strlen(v))
 		return false;
-	for (int i = 0; i < ZK_PASSWD_LEN; i++) {
-		if (sscanf(v + 2 * i, "%2x", &byte) != 1)
-			return false;
-		out[i] = (char)byte;
-	}
+	for (size_t i = 0; i < ZK_PASSWD_LEN; i++)
+		out[i] = (char)(nibble(v[2 * i]) << 4 | nibble(v[2 * i + 1]));
 	return true;
 }
 

@@ -212,8 +212,14 @@ take_pidfile(const char *path, bool *upgraded)
 	char err[512];
 
 	if (inherited != NULL) {
+		char *end;
+		long fd = strtol(inherited, &end, 10);
+
 		*upgraded = true;
-		pf = pidfile_adopt(path, atoi(inherited), err, sizeof(err));
+		if (*end != '\0' || fd < 3 || fd > INT_MAX)
+			fatalx("%s=%s: not a descriptor handed over by an upgrade", PIDFD_ENV,
+			    inherited);
+		pf = pidfile_adopt(path, (int)fd, err, sizeof(err));
 		unsetenv(PIDFD_ENV);	/* not for the hooks */
 	} else
 		pf = pidfile_open(path, err, sizeof(err));

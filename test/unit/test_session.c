@@ -67,8 +67,8 @@ write_text(const char *text)
 	FILE *f = fopen(file, "w");
 
 	assert_non_null(f);
-	fputs(text, f);
-	fclose(f);
+	assert_true(fputs(text, f) >= 0);
+	assert_int_equal(fclose(f), 0);
 	chmod(file, 0600);
 }
 
