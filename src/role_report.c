@@ -14,8 +14,10 @@
 #include "role_int.h"
 #include "state.h"
 #include "status.h"
+#include "watchdog.h"
 
 static void fill_state(struct role *r, struct state *st);
+static enum state_watchdog watchdog_state(const struct role *r);
 
 /* Change the role shown in the state file. */
 void
@@ -49,6 +51,26 @@ fill_state(struct role *r, struct state *st)
 	st->transitions = r->transitions;
 	st->last_hook = r->last_hook;
 	st->last_hook_status = r->last_hook_status;
+	st->watchdog = watchdog_state(r);
+	st->watchdog_problem = r->wd_problem;
+	if (r->wd != NULL)
+		st->watchdog_timeout_ms = watchdog_timeout_ms(r->wd);
+	else if (r->cfg->wd_mode != WATCHDOG_OFF)
+		st->watchdog_timeout_ms = r->cfg->wd_timeout_ms;
+	st->watchdog_last_kick_ms = r->wd_last_kick;
+	st->image_started_ms = r->image_started;
+	st->upgrade = r->upgrade_status;
+}
+
+/* The watchdog as it is: an open device is armed, whatever the configuration says. */
+static enum state_watchdog
+watchdog_state(const struct role *r)
+{
+	if (r->wd != NULL)
+		return STATE_WD_ARMED;
+	if (r->cfg->wd_mode == WATCHDOG_OFF)
+		return STATE_WD_OFF;
+	return r->wd_problem[0] != '\0' ? STATE_WD_UNAVAILABLE : STATE_WD_DISARMED;
 }
 
 /* Hand the status endpoint a fresh snapshot (also called by it before answering). */

@@ -240,6 +240,31 @@ state_format_session(int64_t session_id, char *buf, size_t len)
 	return buf;
 }
 
+/* WATCHDOG's text: the state, and why when it could not be armed. */
+const char *
+state_format_watchdog(const struct state *st, char *buf, size_t len)
+{
+	const char *why = st->watchdog_problem;
+
+	switch (st->watchdog) {
+	case STATE_WD_OFF:
+		snprintf(buf, len, "off");
+		break;
+	case STATE_WD_ARMED:
+		snprintf(buf, len, "armed");
+		break;
+	case STATE_WD_DISARMED:
+		snprintf(buf, len, "disarmed");
+		break;
+	case STATE_WD_UNAVAILABLE:
+	default:
+		snprintf(buf, len, "unavailable: %s", why != NULL && *why != '\0' ? why :
+		    "no reason known");
+		break;
+	}
+	return buf;
+}
+
 /* Write KEY='VALUE' and a newline to F. */
 static void
 state_put(FILE *f, const char *key, const char *value)
@@ -256,6 +281,7 @@ static char *
 state_text(const struct state *st, size_t *len)
 {
 	char epoch[24] = "", session[24] = "", pid[24], since[24], updated[24], trans[24];
+	char wd[320], wd_timeout[24] = "", wd_kick[24] = "", image[24] = "";
 	char *text = NULL;
 	FILE *f;
 
@@ -267,6 +293,13 @@ state_text(const struct state *st, size_t *len)
 	snprintf(since, sizeof(since), "%" PRId64, st->since);
 	snprintf(updated, sizeof(updated), "%" PRId64, st->updated);
 	snprintf(trans, sizeof(trans), "%lu", st->transitions);
+	state_format_watchdog(st, wd, sizeof(wd));
+	if (st->watchdog != STATE_WD_OFF && st->watchdog_timeout_ms > 0)
+		snprintf(wd_timeout, sizeof(wd_timeout), "%" PRId64, st->watchdog_timeout_ms);
+	if (st->watchdog_last_kick_ms != 0)
+		snprintf(wd_kick, sizeof(wd_kick), "%" PRId64, st->watchdog_last_kick_ms);
+	if (st->image_started_ms != 0)
+		snprintf(image, sizeof(image), "%" PRId64, st->image_started_ms);
 	if ((f = open_memstream(&text, len)) == NULL)
 		return NULL;
 	state_put(f, "ROLE", st->role);
@@ -284,6 +317,11 @@ state_text(const struct state *st, size_t *len)
 	state_put(f, "TRANSITIONS", trans);
 	state_put(f, "LAST_HOOK", st->last_hook);
 	state_put(f, "LAST_HOOK_STATUS", st->last_hook_status);
+	state_put(f, "WATCHDOG", wd);
+	state_put(f, "WATCHDOG_TIMEOUT_MS", wd_timeout);
+	state_put(f, "WATCHDOG_LAST_KICK_MS", wd_kick);
+	state_put(f, "IMAGE_STARTED_MS", image);
+	state_put(f, "UPGRADE", st->upgrade);
 	if (fclose(f) != 0) {
 		free(text);
 		return NULL;

@@ -32,6 +32,14 @@ void pidfile_close(struct pidfile *pf);
  */
 pid_t pidfile_peek(const char *path, bool *running);
 
+/* The hardware watchdog as the state file's WATCHDOG says it. */
+enum state_watchdog {
+	STATE_WD_OFF,		/* [watchdog] mode = off */
+	STATE_WD_ARMED,		/* open and kicked: this node leads */
+	STATE_WD_DISARMED,	/* on, not armed now (not leading), nothing wrong */
+	STATE_WD_UNAVAILABLE,	/* on, the last try to arm it failed: watchdog_problem */
+};
+
 /* Everything the state file says; strings may be NULL (written as ''). */
 struct state {
 	const char *role;	/* starting follower leader observer withdrawn stopped */
@@ -49,6 +57,12 @@ struct state {
 	unsigned long transitions;
 	const char *last_hook;	/* e.g. "promote" */
 	const char *last_hook_status;	/* e.g. "exit 0", "timeout", "signal 9" */
+	enum state_watchdog watchdog;
+	const char *watchdog_problem;	/* STATE_WD_UNAVAILABLE: why */
+	int64_t watchdog_timeout_ms;	/* in force when armed, else configured; <= 0: none */
+	int64_t watchdog_last_kick_ms;	/* ms since the epoch; 0: never */
+	int64_t image_started_ms;	/* when this image started, ms since the epoch; 0: unknown */
+	const char *upgrade;	/* "upgraded in place", "failed: WHY", "refused: WHY"; "": none */
 };
 
 /* Replace PATH atomically (temporary file in the same directory, then rename). -1 with errno. */
@@ -70,5 +84,10 @@ void state_kv_free(struct state_kv *kv);
 
 /* The session id as the contract prints it: 0x-prefixed hex. BUF of 19+ bytes. */
 const char *state_format_session(int64_t session_id, char *buf, size_t len);
+/*
+ * WATCHDOG as the contract prints it: "off", "armed", "disarmed" or
+ * "unavailable: WHY" (cut to fit BUF). Returns BUF.
+ */
+const char *state_format_watchdog(const struct state *st, char *buf, size_t len);
 
 #endif

@@ -22,7 +22,10 @@
 struct snapshot {
 	char *role, *id, *leader_id, *leader_data, *znode, *zk_state, *health;
 	char *last_hook, *last_hook_status;
+	char *watchdog, *upgrade;	/* WATCHDOG's text (state_format_watchdog), UPGRADE */
+	enum state_watchdog wd_state;
 	int64_t epoch, session_id, since, updated;
+	int64_t wd_timeout_ms, wd_last_kick_ms, image_started_ms;	/* <= 0: none */
 	long pid;
 	unsigned long transitions;
 	struct status_metrics m;
@@ -47,6 +50,7 @@ static void metrics(struct evbuffer *b, const struct snapshot *sn);
 static void metric(struct evbuffer *b, const char *name, const char *type, const char *help);
 static void snapshot_free(struct snapshot *sn);
 static char *dup_or_empty(const char *s);
+static int64_t wall_ms(void);
 
 /* Bind the endpoint. */
 struct status *
@@ -117,6 +121,8 @@ snapshot_free(struct snapshot *sn)
 	free(sn->health);
 	free(sn->last_hook);
 	free(sn->last_hook_status);
+	free(sn->watchdog);
+	free(sn->upgrade);
 }
 
 /* Replace the snapshot. */
@@ -124,6 +130,7 @@ void
 status_update(struct status *s, const struct state *st, const struct status_metrics *m)
 {
 	struct snapshot *sn = &s->snap;
+	char wd[320];
 
 	snapshot_free(sn);
 	sn->role = dup_or_empty(st->role);
@@ -135,6 +142,12 @@ status_update(struct status *s, const struct state *st, const struct status_metr
 	sn->health = dup_or_empty(st->health);
 	sn->last_hook = dup_or_empty(st->last_hook);
 	sn->last_hook_status = dup_or_empty(st->last_hook_status);
+	sn->watchdog = xstrdup(state_format_watchdog(st, wd, sizeof(wd)));
+	sn->upgrade = dup_or_empty(st->upgrade);
+	sn->wd_state = st->watchdog;
+	sn->wd_timeout_ms = st->watchdog != STATE_WD_OFF ? st->watchdog_timeout_ms : 0;
+	sn->wd_last_kick_ms = st->watchdog_last_kick_ms;
+	sn->image_started_ms = st->image_started_ms;
 	sn->epoch = st->epoch;
 	sn->session_id = st->session_id;
 	sn->since = st->since;
@@ -294,6 +307,12 @@ json_status(struct evbuffer *b, const struct snapshot *sn)
 	json_number(b, "transitions", (int64_t)sn->transitions, true, &first);
 	json_field(b, "last_hook", sn->last_hook, &first);
 	json_field(b, "last_hook_status", sn->last_hook_status, &first);
+	json_field(b, "watchdog", sn->watchdog, &first);
+	json_number(b, "watchdog_timeout_ms", sn->wd_timeout_ms, sn->wd_timeout_ms > 0, &first);
+	json_number(b, "watchdog_last_kick_ms", sn->wd_last_kick_ms, sn->wd_last_kick_ms > 0,
+	    &first);
+	json_number(b, "image_started_ms", sn->image_started_ms, sn->image_started_ms > 0, &first);
+	json_field(b, "upgrade", sn->upgrade, &first);
 	evbuffer_add_printf(b, "}\n");
 }
 
@@ -310,6 +329,7 @@ static void
 metrics(struct evbuffer *b, const struct snapshot *sn)
 {
 	const struct status_metrics *m = &sn->m;
+	int64_t since_ms = wall_ms() - sn->wd_last_kick_ms;	/* the last kick's age */
 
 	metric(b, "role", "gauge", "1 for the role this node is in, 0 for the others.");
 	for (int i = 0; i < R_COUNT; i++)
@@ -348,4 +368,28 @@ metrics(struct evbuffer *b, const struct snapshot *sn)
 	    m->hook_runs[HK_HEALTH][0]);
 	evbuffer_add_printf(b, "zkelectd_health_checks_total{result=\"failed\"} %lu\n",
 	    m->hook_runs[HK_HEALTH][1]);
+	metric(b, "watchdog_armed", "gauge", "1 while the hardware watchdog is armed (leading).");
+	evbuffer_add_printf(b, "zkelectd_watchdog_armed %d\n", sn->wd_state == STATE_WD_ARMED);
+	metric(b, "watchdog_timeout_seconds", "gauge", "The watchdog's timeout: in force while "
+	    "armed, else as configured; 0 when off.");
+	evbuffer_add_printf(b, "zkelectd_watchdog_timeout_seconds %.3f\n",
+	    (double)sn->wd_timeout_ms / 1000);
+	metric(b, "watchdog_last_kick_seconds", "gauge", "Seconds since the watchdog was last "
+	    "kicked, -1 when never.");
+	evbuffer_add_printf(b, "zkelectd_watchdog_last_kick_seconds %.3f\n",
+	    sn->wd_last_kick_ms <= 0 ? -1.0 : since_ms > 0 ? (double)since_ms / 1000 : 0.0);
+	metric(b, "image_start_time_seconds", "gauge", "When this image of the daemon started "
+	    "(Unix time; an upgrade in place starts a new one, same pid).");
+	evbuffer_add_printf(b, "zkelectd_image_start_time_seconds %.3f\n",
+	    (double)sn->image_started_ms / 1000);
+}
+
+/* The wall clock in ms since the epoch (the state's times are wall-clock times). */
+static int64_t
+wall_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_REALTIME, &ts);
+	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }

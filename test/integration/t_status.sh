@@ -2,8 +2,11 @@
 # shellcheck disable=SC2317 # functions called through wait_for
 # [status] listen: the read-only HTTP endpoint. /leader, /follower and /health
 # answer 200 or 503 for HAProxy-style checks; /status is the state as JSON
-# (it parses, whatever the leader data holds); /metrics parses as Prometheus
-# text format; other paths 404, other methods 405; a reload moves it.
+# (it parses, whatever the leader data holds; what is not known is null);
+# /metrics parses as Prometheus text format, the watchdog's and the image's
+# gauges among it; other paths 404, other methods 405; a reload moves it.
+# The follower b has a watchdog (a stand-in): disarmed while it follows, armed
+# and kicked once it leads, in /status, /metrics and `zkelectctl status`.
 # shellcheck source=test/lib.sh
 . "$(dirname "$0")/../lib.sh"
 
@@ -47,7 +50,9 @@ pb=$(free_port)
 data='he said "hi" \ and left'
 zk_start
 write_conf a "status.listen=127.0.0.1:$pa" "election.data=$data"
-write_conf b "status.listen=127.0.0.1:$pb"
+wd_start b 800
+write_conf b "status.listen=127.0.0.1:$pb" "zookeeper.session_timeout=3s" \
+    "watchdog.mode=automatic" "watchdog.device=$T/b/wd" "watchdog.timeout=800ms"
 start_queue a b
 wait_for "a's endpoint" 10 answers "$pa" /leader 200
 expect_code GET "$pa" /leader 200
@@ -72,11 +77,24 @@ for k in ("id", "znode", "session_id", "zk_state", "health", "since", "updated",
           "last_hook", "last_hook_status"):
     assert k in d, k
 assert d["health"] == "none" and d["zk_state"] == "connected", d
+# a watchdog not armed yet (never kicked: null), no upgrade, the image's start
+assert d["watchdog"] == "disarmed" and d["watchdog_timeout_ms"] == 800, d
+assert d["watchdog_last_kick_ms"] is None and d["upgrade"] == "", d
+assert isinstance(d["image_started_ms"], int) and d["image_started_ms"] > 0, d
 PY
+expect_code GET "$pa" /status 200
+python3 - "$T/body" <<'PY' || fail "a's /status JSON: $(cat "$T/body")"
+import json, sys
+d = json.load(open(sys.argv[1]))
+assert d["watchdog"] == "off" and d["watchdog_timeout_ms"] is None, d
+PY
+zkctl a status >"$T/status.out" || fail "zkelectctl status exited $?"
+grep -qx "  watchdog: *off" "$T/status.out" || fail "a's status: $(cat "$T/status.out")"
+grep -q "upgrade:" "$T/status.out" && fail "a's status shows an upgrade: $(cat "$T/status.out")"
 
 expect_code GET "$pa" /metrics 200
 python3 - "$T/body" <<'PY' || fail "a's /metrics: $(cat "$T/body")"
-import re, sys
+import re, sys, time
 sample = re.compile(r'^(zkelectd_[a-z_]+)(\{[a-z_]+="[^"\\]*"(,[a-z_]+="[^"\\]*")*\})? '
                     r'(-?[0-9]+(\.[0-9]+)?([eE][-+]?[0-9]+)?)$')
 typed, seen = set(), {}
@@ -99,8 +117,11 @@ assert seen["zkelectd_zk_connected"] == 1, seen
 for name in ("zkelectd_leader_changes_total", "zkelectd_session_expirations_total",
              "zkelectd_connection_losses_total", "zkelectd_healthy", "zkelectd_role_seconds",
              'zkelectd_hook_duration_seconds_total{hook="demote"}',
-             'zkelectd_health_checks_total{result="ok"}'):
+             'zkelectd_health_checks_total{result="ok"}', "zkelectd_watchdog_timeout_seconds"):
     assert name in seen, name
+assert seen["zkelectd_watchdog_armed"] == 0, seen
+assert seen["zkelectd_watchdog_last_kick_seconds"] == -1, seen
+assert abs(seen["zkelectd_image_start_time_seconds"] - time.time()) < 300, seen
 PY
 
 # a reload moves the endpoint at once, without a role change
@@ -130,4 +151,21 @@ kill "$busy"
 wait "$busy" 2>/dev/null || true
 daemon_stop a
 expect_code GET "$pb" /leader 200
+
+# b leads: its watchdog is armed and kicked
+expect_code GET "$pb" /status 200
+python3 - "$T/body" <<'PY' || fail "b's /status JSON as the leader: $(cat "$T/body")"
+import json, sys, time
+d = json.load(open(sys.argv[1]))
+assert d["watchdog"] == "armed" and d["watchdog_timeout_ms"] == 800, d
+assert abs(d["watchdog_last_kick_ms"] / 1000 - time.time()) < 60, d
+PY
+expect_code GET "$pb" /metrics 200
+grep -qx "zkelectd_watchdog_armed 1" "$T/body" || fail "b's /metrics: $(cat "$T/body")"
+grep -qx "zkelectd_watchdog_timeout_seconds 0.800" "$T/body" || fail "b's /metrics: $(cat "$T/body")"
+grep -qE "^zkelectd_watchdog_last_kick_seconds [0-9]+\.[0-9]+$" "$T/body" ||
+	fail "b's /metrics: $(cat "$T/body")"
+zkctl b status >"$T/status.out" || fail "zkelectctl status exited $?"
+grep -qE "^  watchdog: +armed, timeout 800 ms, last kick [0-9]+\.[0-9] s ago$" "$T/status.out" ||
+	fail "b's status: $(cat "$T/status.out")"
 pass

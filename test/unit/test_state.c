@@ -113,6 +113,11 @@ state_sample(struct state *st)
 	st->transitions = 3;
 	st->last_hook = "promote";
 	st->last_hook_status = "exit 0";
+	st->watchdog = STATE_WD_ARMED;
+	st->watchdog_timeout_ms = 3000;
+	st->watchdog_last_kick_ms = 1700000123456LL;
+	st->image_started_ms = 1699999990123LL;
+	st->upgrade = "upgraded in place";
 }
 
 /* Every key, in the contract's order, quoted. */
@@ -143,7 +148,12 @@ test_write_format(void **state)
 	    "UPDATED='1700000123'\n"
 	    "TRANSITIONS='3'\n"
 	    "LAST_HOOK='promote'\n"
-	    "LAST_HOOK_STATUS='exit 0'\n");
+	    "LAST_HOOK_STATUS='exit 0'\n"
+	    "WATCHDOG='armed'\n"
+	    "WATCHDOG_TIMEOUT_MS='3000'\n"
+	    "WATCHDOG_LAST_KICK_MS='1700000123456'\n"
+	    "IMAGE_STARTED_MS='1699999990123'\n"
+	    "UPGRADE='upgraded in place'\n");
 	free(text);
 	free(path);
 }
@@ -170,8 +180,68 @@ test_write_empty_values(void **state)
 	assert_string_equal(state_get(kv, "LEADER_ID"), "");
 	assert_string_equal(state_get(kv, "LAST_HOOK_STATUS"), "");
 	assert_string_equal(state_get(kv, "TRANSITIONS"), "0");
+	assert_string_equal(state_get(kv, "WATCHDOG"), "off");
+	assert_string_equal(state_get(kv, "WATCHDOG_TIMEOUT_MS"), "");
+	assert_string_equal(state_get(kv, "WATCHDOG_LAST_KICK_MS"), "");
+	assert_string_equal(state_get(kv, "IMAGE_STARTED_MS"), "");
+	assert_string_equal(state_get(kv, "UPGRADE"), "");
 	assert_null(state_get(kv, "NO_SUCH_KEY"));
 	state_kv_free(kv);
+	free(path);
+}
+
+/*
+ * WATCHDOG and its timeout for each state: the timeout only when not off;
+ * the problem after "unavailable: ", quoted like any value.
+ */
+static void
+test_write_watchdog(void **state)
+{
+	static const struct {
+		enum state_watchdog wd;
+		const char *problem, *text, *timeout;
+	} cases[] = {
+		{ STATE_WD_OFF, NULL, "off", "" },
+		{ STATE_WD_ARMED, NULL, "armed", "3000" },
+		{ STATE_WD_DISARMED, "", "disarmed", "3000" },
+		{ STATE_WD_UNAVAILABLE, "watchdog /dev/watchdog: cannot open: it's busy",
+		    "unavailable: watchdog /dev/watchdog: cannot open: it's busy", "3000" },
+		{ STATE_WD_UNAVAILABLE, NULL, "unavailable: no reason known", "3000" },
+	};
+	struct state_kv *kv;
+	struct state st;
+	char *path, buf[64], *out;
+
+	(void)state;
+	path = path_in("watchdog.state");
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		state_sample(&st);
+		st.watchdog = cases[i].wd;
+		st.watchdog_problem = cases[i].problem;
+		st.watchdog_last_kick_ms = 0;
+		st.upgrade = "failed: cannot execute /usr/sbin/zkelectd: Permission denied";
+		assert_int_equal(state_write(path, &st), 0);
+		kv = state_read(path);
+		assert_non_null(kv);
+		assert_string_equal(state_get(kv, "WATCHDOG"), cases[i].text);
+		assert_string_equal(state_get(kv, "WATCHDOG_TIMEOUT_MS"), cases[i].timeout);
+		assert_string_equal(state_get(kv, "WATCHDOG_LAST_KICK_MS"), "");
+		assert_string_equal(state_get(kv, "IMAGE_STARTED_MS"), "1699999990123");
+		assert_string_equal(state_get(kv, "UPGRADE"), st.upgrade);
+		state_kv_free(kv);
+		if (access("/bin/sh", X_OK) == 0) {
+			out = sh_value("/bin/sh", path, "WATCHDOG");
+			assert_string_equal(out, cases[i].text);
+			free(out);
+		}
+	}
+	/* cut to fit the caller's buffer, never past it */
+	st.watchdog = STATE_WD_UNAVAILABLE;
+	st.watchdog_problem = "a reason far longer than the sixty-four bytes of this buffer, "
+	    "and then some more";
+	assert_int_equal(strlen(state_format_watchdog(&st, buf, sizeof(buf))), sizeof(buf) - 1);
+	assert_int_equal(strncmp(buf, "unavailable: a reason far", 25), 0);
+	unlink(path);
 	free(path);
 }
 
@@ -605,6 +675,7 @@ main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_write_format),
 		cmocka_unit_test(test_write_empty_values),
+		cmocka_unit_test(test_write_watchdog),
 		cmocka_unit_test(test_quote_exact),
 		cmocka_unit_test(test_quote_roundtrip_sh),
 		cmocka_unit_test(test_format_session),
