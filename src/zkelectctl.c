@@ -26,6 +26,13 @@
 #define EXIT_USAGE 2
 #define EXIT_NOT_RUNNING 3	/* status: as LSB init scripts and systemctl say */
 #define EXIT_CONFIG 78		/* EX_CONFIG, as zkelectd */
+/*
+ * upgrade: how long to wait by default (-w). The daemon execs only once no
+ * hook runs, so a hook's whole timeout may pass first; and how often to look.
+ */
+#define UPGRADE_WAIT_S		90
+#define UPGRADE_WAIT_MAX_S	86400
+#define UPGRADE_POLL_MS		50
 
 struct command_entry {
 	const char *name;
@@ -41,18 +48,29 @@ static const char *or_none(const char *s);
 static void print_escaped(FILE *fp, const char *s, size_t len);
 static void print_ago(FILE *fp, int64_t since);
 static void print_state(const struct state_kv *kv);
+static void print_watchdog(const struct state_kv *kv);
+static int64_t wall_ms(void);
+static int64_t mono_ms(void);
+static bool daemon_gone(const struct config *cfg, pid_t pid);
+static int upgrade_outcome(const struct state_kv *kv, pid_t pid, const char *image,
+    const char *before);
 static int query(const struct config *cfg, struct contender **list, size_t *n);
 static int cmd_status(const struct config *cfg);
 static int cmd_is_leader(const struct config *cfg);
 static int cmd_resign(const struct config *cfg);
+static int cmd_upgrade(const struct config *cfg);
 static int cmd_leader(const struct config *cfg);
 static int cmd_list(const struct config *cfg);
 static int flush_stdout(int rc);
+
+/* -w: how long `upgrade` waits for the outcome, in seconds. */
+static int wait_s = UPGRADE_WAIT_S;
 
 static const struct command_entry commands[] = {
 	{ "status", cmd_status },
 	{ "is-leader", cmd_is_leader },
 	{ "resign", cmd_resign },
+	{ "upgrade", cmd_upgrade },
 	{ "leader", cmd_leader },
 	{ "list", cmd_list },
 };
@@ -62,17 +80,19 @@ static void
 usage(FILE *fp)
 {
 	fprintf(fp,
-	    "usage: zkelectctl [-c FILE] [-v] [-V] [-h] COMMAND\n"
+	    "usage: zkelectctl [-c FILE] [-w SECONDS] [-v] [-V] [-h] COMMAND\n"
 	    "  -c FILE    configuration file (default %s)\n"
+	    "  -w SECONDS upgrade: how long to wait for the outcome (default %d)\n"
 	    "  -v         show the ZooKeeper client's log\n"
 	    "  -V         print the version\n"
 	    "commands:\n"
 	    "  status     the local daemon's state (exit 0 running, 3 not running)\n"
 	    "  is-leader  exit 0 when the local daemon runs and leads, else 1\n"
 	    "  resign     ask the local daemon to hand leadership over (SIGUSR1)\n"
+	    "  upgrade    have the local daemon run its new binary in place (SIGUSR2), and wait\n"
 	    "  leader     the current leader, from ZooKeeper (exit 1 none, 2 unreachable)\n"
 	    "  list       every contender in election order, from ZooKeeper\n",
-	    CONFIG_DEFAULT_FILE);
+	    CONFIG_DEFAULT_FILE, UPGRADE_WAIT_S);
 }
 
 /* Load FILE as zkelectd does (commands not checked); on errors print them and exit 78. */
@@ -190,10 +210,44 @@ print_state(const struct state_kv *kv)
 	printf("  zookeeper:    %s, session %s\n", or_none(state_get(kv, "ZK_STATE")),
 	    or_none(state_get(kv, "SESSION_ID")));
 	printf("  health:       %s\n", or_none(state_get(kv, "HEALTH")));
+	print_watchdog(kv);
 	printf("  last hook:    %s", or_none(state_get(kv, "LAST_HOOK")));
 	if ((v = state_get(kv, "LAST_HOOK_STATUS")) != NULL && *v != '\0')
 		printf(" (%s)", v);
 	printf("\n  transitions:  %s\n", or_none(state_get(kv, "TRANSITIONS")));
+	if ((v = state_get(kv, "UPGRADE")) != NULL && *v != '\0') {
+		fputs("  upgrade:      ", stdout);
+		print_escaped(stdout, v, strlen(v));
+		putchar('\n');
+	}
+}
+
+/* The watchdog line of `status`: its state; when armed, its timeout and last kick. */
+static void
+print_watchdog(const struct state_kv *kv)
+{
+	const char *wd = state_get(kv, "WATCHDOG");
+	const char *timeout = state_get(kv, "WATCHDOG_TIMEOUT_MS");
+	const char *kick = state_get(kv, "WATCHDOG_LAST_KICK_MS");
+	int64_t ago;
+
+	fputs("  watchdog:     ", stdout);
+	if (wd == NULL || *wd == '\0') {
+		puts("-");	/* a daemon from before the watchdog */
+		return;
+	}
+	print_escaped(stdout, wd, strlen(wd));
+	if (strcmp(wd, "armed") == 0) {
+		if (timeout != NULL && *timeout != '\0')
+			printf(", timeout %s ms", timeout);
+		if (kick == NULL || *kick == '\0')
+			fputs(", never kicked", stdout);
+		else {
+			ago = wall_ms() - strtoll(kick, NULL, 10);
+			printf(", last kick %.1f s ago", ago > 0 ? (double)ago / 1000 : 0.0);
+		}
+	}
+	putchar('\n');
 }
 
 /* `status`: the daemon's state in a few lines; 0 when it runs, 3 when not. */
@@ -263,6 +317,146 @@ cmd_resign(const struct config *cfg)
 		return 1;
 	}
 	return 0;
+}
+
+/*
+ * `upgrade`: SIGUSR2 to the running daemon, then wait (up to wait_s) for the
+ * state file to tell the outcome: the same pid with a new IMAGE_STARTED_MS (0),
+ * UPGRADE turned "failed: ..." or "refused: ..." (1), or the daemon gone (1).
+ */
+static int
+cmd_upgrade(const struct config *cfg)
+{
+	pid_t pid = daemon_pid(cfg);
+	struct state_kv *kv;
+	const char *v;
+	char *image, *before;
+	int64_t deadline;
+	int rc = -1;
+
+	if (pid <= 0) {
+		fprintf(stderr, "zkelectctl: zkelectd is not running (no lock on %s)\n",
+		    cfg->pid_file);
+		return 1;
+	}
+	if ((kv = state_read(cfg->state_file)) == NULL) {
+		fprintf(stderr, "zkelectctl: cannot read the state file %s: %s\n",
+		    cfg->state_file, strerror(errno));
+		return 1;
+	}
+	if ((v = state_get(kv, "PID")) == NULL || strtol(v, NULL, 10) != pid) {
+		fprintf(stderr, "zkelectctl: the state file %s is not from the running zkelectd "
+		    "(pid %ld); is it still starting? try again\n", cfg->state_file, (long)pid);
+		state_kv_free(kv);
+		return 1;
+	}
+	if ((v = state_get(kv, "IMAGE_STARTED_MS")) == NULL || *v == '\0') {
+		/* an older daemon: SIGUSR2 would kill it */
+		fprintf(stderr, "zkelectctl: zkelectd (pid %ld) cannot upgrade in place (it is "
+		    "older than that); restart it instead\n", (long)pid);
+		state_kv_free(kv);
+		return 1;
+	}
+	image = xstrdup(v);
+	v = state_get(kv, "UPGRADE");
+	before = xstrdup(v != NULL ? v : "");
+	state_kv_free(kv);
+	if (kill(pid, SIGUSR2) == -1) {
+		fprintf(stderr, "zkelectctl: cannot signal zkelectd (pid %ld): %s\n",
+		    (long)pid, strerror(errno));
+		rc = 1;
+	}
+	deadline = mono_ms() + (int64_t)wait_s * 1000;
+	while (rc == -1) {
+		(void)nanosleep(&(struct timespec){ 0, UPGRADE_POLL_MS * 1000000L }, NULL);
+		if ((kv = state_read(cfg->state_file)) != NULL) {
+			rc = upgrade_outcome(kv, pid, image, before);
+			/* a step in between ("failed: X", then "", then "failed: X" again) */
+			if (rc == -1 && (v = state_get(kv, "UPGRADE")) != NULL &&
+			    strcmp(v, before) != 0) {
+				free(before);
+				before = xstrdup(v);
+			}
+			state_kv_free(kv);
+		}
+		if (rc == -1 && daemon_gone(cfg, pid)) {
+			fprintf(stderr, "zkelectctl: zkelectd (pid %ld) is no longer running: the "
+			    "upgrade did not complete (a restart resumes its session)\n", (long)pid);
+			rc = 1;
+		} else if (rc == -1 && mono_ms() >= deadline) {
+			fprintf(stderr, "zkelectctl: zkelectd (pid %ld) has not upgraded within %d s; "
+			    "%s\n", (long)pid, wait_s, process_stopped(pid) ? "its process is "
+			    "stopped (SIGSTOP)" : "it upgrades once no hook runs (see its log)");
+			rc = 1;
+		}
+	}
+	free(image);
+	free(before);
+	return rc;
+}
+
+/*
+ * What the state file KV says of the upgrade asked of PID, whose image
+ * started at IMAGE with UPGRADE at BEFORE: 0 done (printed), 1 failed or
+ * refused (said on stderr), -1 not yet.
+ */
+static int
+upgrade_outcome(const struct state_kv *kv, pid_t pid, const char *image, const char *before)
+{
+	const char *spid = state_get(kv, "PID"), *now = state_get(kv, "IMAGE_STARTED_MS");
+	const char *v = state_get(kv, "UPGRADE");
+
+	if (spid == NULL || strtol(spid, NULL, 10) != pid)
+		return -1;	/* a new process's file: daemon_gone says so */
+	if (now != NULL && *now != '\0' && strcmp(now, image) != 0) {
+		printf("zkelectd upgraded in place (pid %ld)\n", (long)pid);
+		return 0;
+	}
+	if (v == NULL || strcmp(v, before) == 0 ||
+	    (strncmp(v, "failed:", 7) != 0 && strncmp(v, "refused:", 8) != 0))
+		return -1;
+	fputs("zkelectctl: upgrade ", stderr);
+	print_escaped(stderr, v, strlen(v));
+	fputc('\n', stderr);
+	return 1;
+}
+
+/*
+ * True when the daemon PID has exited: its PID file is no longer locked, or
+ * locked by another process, or PID is gone or a zombie. (The file reads 0
+ * for a moment while a new image rewrites it: not gone.)
+ */
+static bool
+daemon_gone(const struct config *cfg, pid_t pid)
+{
+	bool running;
+	pid_t now = pidfile_peek(cfg->pid_file, &running);
+	char st;
+
+	if (!running || (now > 0 && now != pid))
+		return true;
+	st = process_state(pid);
+	return st == 0 || st == 'Z' || st == 'X';
+}
+
+/* The wall clock in ms since the epoch, as the state file's times. */
+static int64_t
+wall_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_REALTIME, &ts);
+	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+/* A clock for deadlines (ms). */
+static int64_t
+mono_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
 
 /* Ask ZooKeeper for the contenders; 0, or the exit status (2) when it cannot answer. */
@@ -344,13 +538,26 @@ main(int argc, char **argv)
 {
 	const char *file = CONFIG_DEFAULT_FILE;
 	struct config *cfg;
+	char *end;
+	long secs;
 	int ch, rc;
 	bool verbose = false;
 
-	while ((ch = getopt(argc, argv, "+c:vVh")) != -1) {
+	while ((ch = getopt(argc, argv, "+c:w:vVh")) != -1) {
 		switch (ch) {
 		case 'c':
 			file = optarg;
+			break;
+		case 'w':
+			errno = 0;
+			secs = strtol(optarg, &end, 10);
+			if (errno != 0 || end == optarg || *end != '\0' || secs < 1 ||
+			    secs > UPGRADE_WAIT_MAX_S) {
+				fprintf(stderr, "zkelectctl: -w %s: not a number of seconds from 1 "
+				    "to %d\n", optarg, UPGRADE_WAIT_MAX_S);
+				return EXIT_USAGE;
+			}
+			wait_s = (int)secs;
 			break;
 		case 'v':
 			verbose = true;

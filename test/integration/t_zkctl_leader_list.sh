@@ -2,7 +2,8 @@
 # shellcheck disable=SC2317 # functions called through wait_for
 # zkelectctl against three running daemons: `list` shows them in election order
 # with the leader first, `leader` names it, `is-leader` answers 0 only on the
-# leader (and not while it is stopped), `status` says 3 once a daemon stopped,
+# leader (and not while it is stopped), `status` says 3 once a daemon stopped
+# and `upgrade` then exits 1 saying so (t_upgrade runs a real one),
 # `leader` exits 1 with nobody contending and 2 without ZooKeeper.
 # shellcheck source=test/lib.sh
 . "$(dirname "$0")/../lib.sh"
@@ -87,6 +88,10 @@ rc=0
 zkctl "$follower" status >"$T/status" || rc=$?
 [ "$rc" -eq 3 ] || fail "status of stopped $follower exited $rc, not 3"
 grep -q "zkelectd is not running" "$T/status" || fail "status says: $(cat "$T/status")"
+rc=0
+zkctl "$follower" upgrade 2>"$T/upgrade.err" || rc=$?
+[ "$rc" -eq 1 ] || fail "upgrade of stopped $follower exited $rc, not 1"
+grep -q "zkelectd is not running" "$T/upgrade.err" || fail "upgrade says: $(cat "$T/upgrade.err")"
 
 # leader: 1 when nobody contends (an empty election path, and a missing one)
 for n in $NODES; do
