@@ -671,9 +671,10 @@ role_upgrade(struct role *r)
 	const char *busy = r->stopping ? "stopping" :
 	    r->upgrade_exec == NULL ? "not possible here" : NULL;
 
+	r->upgrade_requests++;
 	if (busy != NULL) {
 		log_warnx("upgrade: not now (%s)", busy);
-		snprintf(r->upgrade_status, sizeof(r->upgrade_status), "refused: %s", busy);
+		role_upgrade_outcome(r, "refused", busy);
 		role_write_state(r);
 		return;
 	}

@@ -58,6 +58,7 @@ struct role {
 	int64_t handover_epoch;	/* an upgrade's follow already done for this leader (-1) */
 	bool upgrade_requested;	/* SIGUSR2: exec anew once no hook runs */
 	char upgrade_status[160];	/* the last upgrade's outcome, for the state file */
+	unsigned upgrade_requests;	/* SIGUSR2s received by this image */
 	int64_t image_started;	/* when this image started (ms since the epoch) */
 	bool (*upgrade_exec)(void *arg, char *err, size_t errlen);	/* returns on failure */
 	void *upgrade_arg;
@@ -138,6 +139,7 @@ void role_resume_failed(struct role *r, const char *why);
 void role_session_save(struct role *r);
 void role_session_forget(struct role *r);
 void role_upgrade_check(struct role *r);
+void role_upgrade_outcome(struct role *r, const char *what, const char *why);
 void role_on_resume_bound(evutil_socket_t fd, short what, void *arg);
 
 /* role_watchdog.c: the hardware watchdog while leading */

@@ -253,8 +253,7 @@ upgrade_now(struct role *r)
 	char err[512];
 
 	if (!session_snapshot(r, &s)) {
-		snprintf(r->upgrade_status, sizeof(r->upgrade_status), "failed: no ZooKeeper "
-		    "session to hand over");
+		role_upgrade_outcome(r, "failed", "no ZooKeeper session to hand over");
 		log_errorx("upgrade: not now: no ZooKeeper session to hand over");
 		role_write_state(r);
 		return;
@@ -265,7 +264,7 @@ upgrade_now(struct role *r)
 	s.follow_ok = !r->follow_pending && r->follow_retry_ms == 0;
 	if (session_save(r->cfg->session_file, &s, err, sizeof(err)) == -1) {
 		log_errorx("upgrade: %s; not upgrading", err);
-		snprintf(r->upgrade_status, sizeof(r->upgrade_status), "failed: %.150s", err);
+		role_upgrade_outcome(r, "failed", err);
 		role_write_state(r);
 		return;
 	}
@@ -274,7 +273,7 @@ upgrade_now(struct role *r)
 	role_watchdog_release(r);
 	r->upgrade_exec(r->upgrade_arg, err, sizeof(err));	/* returns only on failure */
 	log_errorx("upgrade: %s; this image goes on", err);
-	snprintf(r->upgrade_status, sizeof(r->upgrade_status), "failed: %.150s", err);
+	role_upgrade_outcome(r, "failed", err);
 	s.handover = false;
 	if (session_save(r->cfg->session_file, &s, err, sizeof(err)) == -1)
 		log_warnx("upgrade: %s", err);
@@ -282,4 +281,15 @@ upgrade_now(struct role *r)
 	if (r->promoted && !role_watchdog_arm(r))
 		log_errorx("upgrade: cannot re-arm the watchdog: %s", r->wd_problem);
 	role_write_state(r);
+}
+
+/*
+ * Say how the last upgrade request ended, numbered, so that zkelectctl sees a
+ * change even when two requests fail alike.
+ */
+void
+role_upgrade_outcome(struct role *r, const char *what, const char *why)
+{
+	snprintf(r->upgrade_status, sizeof(r->upgrade_status), "%s: %.120s (request %u)", what,
+	    why, r->upgrade_requests);
 }
