@@ -22,6 +22,7 @@
 #include "fake_hook.h"
 #include "log.h"
 #include "role.h"
+#include "session.h"
 #include "xmalloc.h"
 
 /* One role machine under test. */
@@ -48,9 +49,45 @@ on_stopped(void *arg, int status)
 	t->stopped++;
 }
 
+static struct t *start_saved(const char *extra, const struct saved_session *saved);
+
 /* Start a role machine on BASE_CONF plus EXTRA (a [daemon] section is added). */
 static struct t *
 start(const char *extra)
+{
+	return start_saved(extra, NULL);
+}
+
+/* A session file as a previous process of "me" left it (HANDOVER: an upgrade's). */
+static void
+saved_session(struct saved_session *s, int64_t id, bool handover, bool promoted)
+{
+	memset(s, 0, sizeof(*s));
+	s->client.id = id;
+	s->client.timeout_ms = 300;	/* the resume waits 100 ms for an answer */
+	s->path = (char *)(uintptr_t)"/e";
+	s->id = (char *)(uintptr_t)"me";
+	s->hosts = (char *)(uintptr_t)"127.0.0.1:1";
+	s->guid = (char *)(uintptr_t)"0123456789abcdef0123456789abcdef";
+	s->znode = (char *)(uintptr_t)"/e/n_0123456789abcdef0123456789abcdef_me-0000000009";
+	s->handover = handover;
+	s->promoted = promoted;
+	s->leader_epoch = -1;
+}
+
+/* The session file path of T. */
+static const char *
+session_path(struct t *t)
+{
+	static char path[160];
+
+	snprintf(path, sizeof(path), "%s.session", t->state);
+	return path;
+}
+
+/* Start as start() does, with SAVED in the session file first (NULL: none). */
+static struct t *
+start_saved(const char *extra, const struct saved_session *saved)
 {
 	struct t *t = xcalloc(1, sizeof(*t));
 	struct config_error *errors;
@@ -70,6 +107,8 @@ start(const char *extra)
 	cfg = config_load(path, 0, &errors);
 	if (cfg == NULL)
 		fail_msg("config: %s", errors->text);
+	if (saved != NULL)
+		assert_int_equal(session_save(session_path(t), saved, err, sizeof(err)), 0);
 	fe_reset();
 	fh_reset();
 	t->base = event_base_new();
@@ -91,6 +130,7 @@ teardown(void **state)
 	snprintf(path, sizeof(path), "%s/zkelectd.conf", t->dir);
 	unlink(path);
 	unlink(t->state);
+	unlink(session_path(t));
 	rmdir(t->dir);
 	free(t);
 	return 0;
@@ -351,6 +391,129 @@ test_elected_during_follow(void **state)
 	    "demote(startup) follow(leader-changed) promote(elected) ");
 }
 
+
+/* A crashed leader's session answers and its znode is still first: promote (resumed), no demote. */
+static void
+test_resume_leader(void **state)
+{
+	struct saved_session s;
+	struct t *t;
+
+	saved_session(&s, 0x1001, false, false);
+	*state = t = start_saved("", &s);
+	assert_int_equal(fe.resume_id, 0x1001);
+	assert_int_equal(fe.joins, 0);	/* the election takes the znode back itself */
+	fe_session(ZK_EV_CONNECTED);
+	fe_joined();
+	assert_string_equal(fh_story(), "");
+	fe_elected(5);
+	assert_string_equal(fh_story(), "promote(resumed) ");
+	end("promote", 0);
+	state_says(t, "ROLE", "leader");
+	state_says(t, "EPOCH", "5");
+}
+
+/* A crashed follower's session answers: follow (resumed), no demote. */
+static void
+test_resume_follower(void **state)
+{
+	struct saved_session s;
+	struct t *t;
+
+	saved_session(&s, 0x1001, false, false);
+	*state = t = start_saved("", &s);
+	fe_session(ZK_EV_CONNECTED);
+	fe_joined();
+	fe_behind();
+	fe_leader("n2", 4);
+	assert_string_equal(fh_story(), "follow(resumed) ");
+	end("follow", 0);
+	fe_leader("n3", 7);	/* the next leader is an ordinary change */
+	assert_string_equal(fh_story(), "follow(resumed) follow(leader-changed) ");
+}
+
+/* An upgrade's new image: the leader leads on and runs nothing; the mark is used once. */
+static void
+test_resume_handover_leader(void **state)
+{
+	struct saved_session s, out;
+	char why[256];
+	struct t *t;
+
+	saved_session(&s, 0x1001, true, true);
+	*state = t = start_saved("", &s);
+	assert_int_equal(session_load(session_path(t), "/e", "me", "127.0.0.1:1", &out, why,
+	    sizeof(why)), SESSION_USABLE);
+	assert_false(out.handover);	/* a crash of this image is a crash */
+	session_clear(&out);
+	fe_session(ZK_EV_CONNECTED);
+	fe_joined();
+	fe_elected(5);
+	assert_string_equal(fh_story(), "");
+	state_says(t, "ROLE", "leader");
+	state_says(t, "UPGRADE", "upgraded in place");
+	fe_unelected(LOSS_CONNECTION);	/* and it demotes as any leader would */
+	assert_string_equal(fh_story(), "demote(connection-lost) ");
+}
+
+/* An upgrade's new image following the leader it followed: no follow. */
+static void
+test_resume_handover_follower(void **state)
+{
+	struct saved_session s;
+	struct t *t;
+
+	saved_session(&s, 0x1001, true, false);
+	s.leader_epoch = 4;
+	s.follow_ok = true;
+	*state = t = start_saved("", &s);
+	fe_session(ZK_EV_CONNECTED);
+	fe_joined();
+	fe_behind();
+	fe_leader("n2", 4);
+	assert_string_equal(fh_story(), "");
+	state_says(t, "ROLE", "follower");
+}
+
+/* The saved session expired: the file goes, and the start is today's. */
+static void
+test_resume_expired(void **state)
+{
+	struct saved_session s;
+	struct t *t;
+
+	saved_session(&s, 0x1001, false, false);
+	*state = t = start_saved("", &s);
+	fe_session(ZK_EV_EXPIRED);
+	assert_int_equal(access(session_path(t), F_OK), -1);
+	assert_int_equal(fe.joins, 1);	/* unless-leader: join first */
+	fe_joined();
+	fe_behind();
+	assert_string_equal(fh_story(), "demote(startup) ");
+}
+
+/* No answer in time: the start-up demote; the session answers later: promote (elected). */
+static void
+test_resume_unanswered(void **state)
+{
+	struct saved_session s;
+	struct t *t;
+
+	saved_session(&s, 0x1001, false, false);
+	*state = t = start_saved("", &s);
+	for (int turns = 0; fh_running("demote") == NULL; turns++) {
+		if (turns == 20)
+			fail_msg("no start-up demote after 20 turns of the loop");
+		event_base_loop(t->base, EVLOOP_ONCE);	/* the bound: 100 ms */
+	}
+	assert_string_equal(fh_story(), "demote(startup) ");
+	fe_session(ZK_EV_CONNECTED);
+	fe_joined();
+	fe_elected(5);
+	end("demote", 0);
+	assert_string_equal(fh_story(), "demote(startup) promote(elected) ");
+}
+
 int
 main(void)
 {
@@ -365,6 +528,12 @@ main(void)
 		cmocka_unit_test_teardown(test_health_withdraw_during_handover, teardown),
 		cmocka_unit_test_teardown(test_shutdown_while_leading, teardown),
 		cmocka_unit_test_teardown(test_elected_during_follow, teardown),
+		cmocka_unit_test_teardown(test_resume_leader, teardown),
+		cmocka_unit_test_teardown(test_resume_follower, teardown),
+		cmocka_unit_test_teardown(test_resume_handover_leader, teardown),
+		cmocka_unit_test_teardown(test_resume_handover_follower, teardown),
+		cmocka_unit_test_teardown(test_resume_expired, teardown),
+		cmocka_unit_test_teardown(test_resume_unanswered, teardown),
 	};
 
 	log_init("test_role", LOG_ERR);
