@@ -1,5 +1,7 @@
 #!/usr/bin/env python3
-"""check_invariants.py LOGFILE [--json FILE]: check a zkelectd fault run's log.
+"""check_invariants.py LOGFILE [--watchdog WDLOG] [--json FILE]: check a
+zkelectd fault run's log (and, with --watchdog, what the watchdog stand-ins
+saw).
 
 The log is one file of lines appended by the test hook (test/lib.sh's hook.sh)
 and by the test harness. Lines may be out of time order in the file: they are
@@ -9,8 +11,10 @@ violation:
 
   <ns> <id> <event> <phase> <epoch> <reason> <role>   a hook run started/ended
         event promote|demote|follow, phase start|end, epoch a decimal integer
-        or "-", reason and role as zkelectd(8) names them ("-" when empty)
-  <ns> <id> KILL          the harness SIGKILLed daemon <id>
+        or "-", reason and role as zkelectd(8) names them ("-" when empty;
+        reason "resumed": a restarted daemon resumed its session, see (c))
+  <ns> <id> KILL          the harness SIGKILLed daemon <id> (after a watchdog
+                          reset: it took <id>'s host down, see --watchdog)
   <ns> <id> TRY promote   daemon <id> began a promote run (from its own log):
                           a run stopped within milliseconds may die before the
                           hook's first instruction, leaving no start line
@@ -21,17 +25,21 @@ violation:
   <ns> - END              the run ended here
 
 <ns> is nanoseconds since the Unix epoch. Lines after the first END are not
-checked (a warning says how many). Without an END line the run is taken to end
-at the last line (with a warning). Below, T is session_timeout_ms and a
-"lead" of a node is the time during which it leads.
+checked (a warning says how many; the watchdog log's are dropped silently).
+Without an END line the run is taken to end at the last line (with a
+warning). Below, T is session_timeout_ms and a "lead" of a node is the time
+during which it leads.
 
 (a) Never two leaders at once.
     A node leads from its promote START to its demote END (a demote hook that
     is still running is still the leader's). A KILL ends its lead at once (the
     daemon is gone; a hook it left running is an orphan and its end line, if
-    one comes, is ignored). An open lead ends at END. Leads of two different
-    nodes must not overlap (windows that merely touch do not overlap).
-    Frozen exception: a node that is leading when STOPped and stays stopped
+    one comes, is ignored). An open lead ends at END. With --watchdog, a
+    reset of the node's stand-in ends its lead too (see (e)). Leads of two
+    different nodes must not overlap (windows that merely touch do not
+    overlap).
+    Frozen exception (without --watchdog only; counted as "frozen-leader
+    exceptions used"): a node that is leading when STOPped and stays stopped
     long enough for its session to expire can be stopped by nothing in
     ZooKeeper (another node is elected; the fencing token is the defence).
     "Long enough" is more than 2/3 of T, not T: the server expires a session
@@ -54,6 +62,12 @@ at the last line (with a warning). Below, T is session_timeout_ms and a
     (Hooks are separate processes: a SIGSTOP of the daemon does not stop a
     hook already running. Per the exception, the lead still counts only up to
     the STOP.)
+    With --watchdog there is no frozen exception and nothing is split: a
+    frozen leader leads on through its freeze until its demote ends, a KILL,
+    or its stand-in's reset (the device reset the host: its lead ends there),
+    and any overlap with another node's lead is a violation. A frozen leader
+    must be reset before another node can be elected: that is what the
+    watchdog is for.
     Forced-handover exception: an operator who deletes the leader's znode by
     hand forces a handover (zkelectd(8), docs/safety.md); the successor learns of it when the
     old leader does, so nothing can make it wait. A lead ended by a demote
@@ -79,7 +93,14 @@ at the last line (with a warning). Below, T is session_timeout_ms and a
     connection-lost (zkelectd(8): reconnected within the same session) and
     it was not killed since; after any other demote (resigned,
     session-expired, deleted, startup, ...) or a KILL it holds a new znode
-    and must carry a greater epoch.
+    and must carry a greater epoch, except a promote with reason "resumed": a
+    daemon restarted (after a KILL, or a reset of its host) that resumed its
+    ZooKeeper session finds its znode still leading and leads again with the
+    same epoch. It is not a new election; the rules above still apply to it
+    (no other node may have promoted since with that epoch or a greater one:
+    it could not have while the znode led). For the overlaps of (a) and the
+    gaps of (d) it is a new lead from its start: nothing led while the
+    daemon was down.
 
 (d) Liveness after faults heal. X = T + 5000 ms. For each HEAL at h, some
     node must be leading at some instant in [h, h + X]: a lead going on at h,
@@ -96,13 +117,46 @@ at the last line (with a warning). Below, T is session_timeout_ms and a
     one lead's end to the next promote start, after the first promote), and
     how long the run ended leaderless, if it did.
 
+(e) The watchdog, with --watchdog WDLOG. WDLOG holds the lines of the
+    watchdog stand-ins (test/wdstandin.c), one per node, with <id> the
+    election id and <ns> on the same clock as the event log:
+      <ns> <id> ready | open | kick | magic-close | close-armed | reset
+    with one more word for some (reset: ms since the last kick).
+    A reset (armed and not kicked for its timeout) resets the node's host at
+    <ns>: its lead, if one runs, ends there (a), and from then on the host
+    is down: the harness must take it down (SIGKILL the daemon, which takes
+    its hooks along) and write a KILL line for it at once. The node's lines
+    between its reset and that KILL are what a dead host cannot have done:
+    they are not checked (counted as "lines of reset hosts ignored"; a KILL
+    more than 1 s late is a warning). A later promote is a new lead.
+    (e1) A follower never opens the device. An open by a node that is not
+    leading must be followed within 1 s by a promote start (or a TRY
+    promote line) of that node: the daemon opens the device before its
+    promote hook starts (a resumed daemon too). Not judged when a KILL,
+    reset, STOP or END of the node comes within that second first. An open
+    while leading (the new image of an in-place upgrade reopens the device
+    without running a hook) is fine.
+    (e2) A promote starts only while its node holds the device open (mode =
+    required): at the promote start its last device event is an open (not a
+    close), or its open is logged within 250 ms after the start (the
+    stand-in writes its line when it gets to it).
+    (e3) After a demote ends while its node holds the device open, a
+    magic-close of that node follows within 1 s (the daemon disarms the
+    device once its demote has ended). A warning, not a violation, when it
+    does not (unless a KILL, reset, STOP or END came first).
+    Also a warning: a reset that ends a lead more than T after a HEAL with no
+    FAULT since (nothing should have kept that leader from kicking).
+    Reported: resets (and how many ended a lead), opens, kicks, magic and
+    armed closes.
+
 Output: a summary on stdout, one "VIOLATION (x): ..." line per violation, one
 "warning: ..." line per malformed or odd line, and last "verdict: OK" or
 "verdict: N violations". With --json FILE the same figures go to FILE as JSON.
 Exit status: 0 when OK, 1 with violations, 2 on a usage error or an
-unreadable log.
+unreadable log (either one).
 """
 
+import bisect
 import json
 import sys
 
@@ -111,13 +165,17 @@ DEFAULT_TIMEOUT_MS = 2000
 WAKE_SLACK_MS = 100
 LIVENESS_SLACK_MS = 5000
 HOOK_EVENTS = ("promote", "demote", "follow")
+WD_EVENTS = ("ready", "open", "kick", "magic-close", "close-armed", "reset")
+WD_FOLLOW_MS = 1000     # (e1) open -> promote, (e3) demote end -> magic-close
+WD_OPEN_LATE_MS = 250   # (e2) an open logged this late after the promote start
+WD_KILL_LATE_MS = 1000  # a reset host the harness took down later than this
 
 
 class Event:
     """One parsed log line."""
 
     __slots__ = ("ns", "idx", "lineno", "node", "kind", "kind_event",
-                 "phase", "epoch", "reason", "role", "fault", "target")
+                 "phase", "epoch", "reason", "role", "fault", "target", "wd")
 
     def __init__(self, ns, idx, lineno, node, kind):
         self.ns = ns
@@ -132,6 +190,7 @@ class Event:
         self.role = None
         self.fault = None
         self.target = None
+        self.wd = None
 
 
 class Lead:
@@ -164,13 +223,22 @@ class Node:
         self.keep_why = None
         self.promotes = 0
         self.tried_ns = None
+        # (e): the watchdog
+        self.down_since = None  # reset at this ns; the harness's KILL pending
+        self.wd_open = False    # its last device event was an open
+        self.promote_ns = []    # promote starts and TRY promote lines
+        self.cut_ns = []        # KILL, reset, STOP: what may cut a run short
+        self.open_ns = []
+        self.magic_ns = []
 
 
 class Checker:
     """Walks the sorted events, builds lead windows, collects violations."""
 
-    def __init__(self, events, warnings, timeout_ms, end_ns, t0):
+    def __init__(self, events, warnings, timeout_ms, end_ns, t0,
+                 watchdog=False):
         self.events = events
+        self.watchdog = watchdog
         self.warnings = warnings
         self.timeout_ms = timeout_ms
         self.end_ns = end_ns
@@ -190,6 +258,13 @@ class Checker:
         self.epoch_owner = {}
         self.gap = None
         self.trailing_gap = None
+        self.frozen_used = 0
+        self.wd_counts = dict.fromkeys(WD_EVENTS, 0)
+        self.resets = []
+        self.ignored = 0
+        self.open_checks = []
+        self.unguarded = []
+        self.close_checks = []
 
     # --- helpers ---
 
@@ -208,8 +283,9 @@ class Checker:
         return self.nodes[name]
 
     def long_freeze(self, n, now):
-        """True when N, stopped, has been stopped for more than 2T/3 at NOW."""
-        return (n.stop_at is not None and
+        """True when N, stopped, has been stopped for more than 2T/3 at NOW
+        (never with --watchdog: no frozen exception, nothing is split)."""
+        return (not self.watchdog and n.stop_at is not None and
                 3 * (now - n.stop_at) > 2 * self.timeout_ms * MS)
 
     def close(self, n, end, cause, dd=0, reason=None):
@@ -240,11 +316,24 @@ class Checker:
     def run(self):
         """Check every rule; fill self.violations."""
         for ev in self.events:
+            n = self.nodes.get(ev.node)
+            if n is not None and n.down_since is not None and \
+                    ev.kind != "KILL":
+                self.ignored += 1  # (e): its host is down since its reset
+                continue
             getattr(self, "on_" + ev.kind.lower())(ev)
         for name in sorted(self.nodes):
-            self.finish_lead(self.nodes[name], self.end_ns, "END")
+            n = self.nodes[name]
+            self.finish_lead(n, self.end_ns, "END")
+            if n.down_since is not None:
+                self.warnings.append(
+                    "%s: reset at %s and never taken down (no KILL line): "
+                    "its lines after the reset were not checked"
+                    % (name, self.ts(n.down_since)))
         self.check_overlaps()
         self.check_liveness()
+        if self.watchdog:
+            self.check_watchdog()
         self.violations.sort(key=lambda v: (v["ns"], v["rule"]))
 
     def on_hook(self, ev):
@@ -281,6 +370,9 @@ class Checker:
                                       self.ts(n.last_start_ns)))
         self.check_epoch(n, ev)
         n.last_start, n.last_start_ns = "promote", ev.ns
+        n.promote_ns.append(ev.ns)
+        if self.watchdog and not n.wd_open:
+            self.unguarded.append((n.name, ev.ns, ev.epoch))
         if n.lead is not None and n.lead.pending_end is not None:
             self.close(n, n.lead.pending_end, "demote end", n.lead.pending_dd)
         if n.lead is None:
@@ -305,7 +397,8 @@ class Checker:
                          "same epoch as %s's promote at %s (a different "
                          "leader must carry a strictly greater epoch)"
                          % (n.name, self.ts(ev.ns), e, o.node, self.ts(o.ns)))
-        elif e == n.prev_epoch and n.keep_ok is False:
+        elif e == n.prev_epoch and n.keep_ok is False and \
+                ev.reason != "resumed":
             self.violate("c", ev.ns, "%s: promote at %s keeps epoch %d after "
                          "%s; only a reconnection within the same session (a "
                          "connection-lost demote) may keep the epoch, a new "
@@ -346,6 +439,8 @@ class Checker:
 
     def demote_end(self, n, ev, dd):
         """A demote ends: the node's lead (if any) ends here."""
+        if self.watchdog and n.wd_open:
+            self.close_checks.append((n.name, ev.ns))
         if n.lead is None:
             return
         if n.stop_at is not None:
@@ -358,8 +453,21 @@ class Checker:
         """The harness SIGKILLed a daemon: its lead ends, its runs restart."""
         n = self.node(ev.node)
         self.finish_lead(n, ev.ns, "KILL")
+        n.cut_ns.append(ev.ns)
+        if n.down_since is not None:
+            # the runs its reset left are orphans already (on_reset)
+            late = (ev.ns - n.down_since) / MS
+            if late > WD_KILL_LATE_MS:
+                self.warnings.append(
+                    "line %d: %s taken down (KILL) %.1f ms after its reset at "
+                    "%s (over %d ms)" % (ev.lineno, n.name, late,
+                                         self.ts(n.down_since),
+                                         WD_KILL_LATE_MS))
+            n.down_since = None
+        else:
+            n.orphans = n.open
+        n.wd_open = False  # a dead process holds no device open
         n.stop_at = None
-        n.orphans = n.open
         n.open = {}
         n.last_start = None
         n.tried_ns = None
@@ -367,8 +475,10 @@ class Checker:
         n.keep_why = "its KILL at %s" % self.ts(ev.ns)
 
     def on_try(self, ev):
-        """The daemon began a promote run (its own log): for rule (b) only."""
-        self.node(ev.node).tried_ns = ev.ns
+        """The daemon began a promote run (its own log): for (b) and (e1)."""
+        n = self.node(ev.node)
+        n.tried_ns = ev.ns
+        n.promote_ns.append(ev.ns)
 
     def on_stop(self, ev):
         """The harness froze a daemon."""
@@ -379,6 +489,7 @@ class Checker:
                                          self.ts(n.stop_at)))
             return
         n.stop_at = ev.ns
+        n.cut_ns.append(ev.ns)
 
     def on_cont(self, ev):
         """The harness woke a daemon: split its lead after a long freeze."""
@@ -410,6 +521,38 @@ class Checker:
     def on_heal(self, ev):
         """Every fault healed."""
         self.heals.append(ev.ns)
+
+    def on_wd(self, ev):
+        """A watchdog stand-in's line (with --watchdog): rule (e)."""
+        n = self.node(ev.node)
+        self.wd_counts[ev.wd] += 1
+        if ev.wd == "open":
+            if n.lead is None:
+                self.open_checks.append((n.name, ev.ns))
+            n.wd_open = True
+            n.open_ns.append(ev.ns)
+        elif ev.wd in ("magic-close", "close-armed"):
+            n.wd_open = False
+            if ev.wd == "magic-close":
+                n.magic_ns.append(ev.ns)
+        elif ev.wd == "reset":
+            self.on_reset(n, ev)
+
+    def on_reset(self, n, ev):
+        """N's host is reset: its lead ends, and it is down until its KILL."""
+        ld, ended = n.lead, False
+        if ld is not None:
+            if ld.pending_end is not None:  # its demote ended while stopped
+                self.close(n, ld.pending_end, "demote end", ld.pending_dd)
+            else:
+                self.close(n, ev.ns, "watchdog reset")
+                ended = True
+        self.resets.append({"node": n.name, "ns": ev.ns,
+                            "ended_lead": ended})
+        n.down_since = ev.ns
+        n.cut_ns.append(ev.ns)
+        n.orphans = n.open
+        n.open = {}
 
     # --- rule (a) ---
 
@@ -454,13 +597,15 @@ class Checker:
             why.append("%s's epoch %s is not greater than the frozen %s's "
                        "epoch %s" % (o["node"], fmt_epoch(o["epoch"]),
                                      w["node"], fmt_epoch(w["epoch"])))
-        if why:
-            self.violate("a", at, "%s, frozen for %.1f ms (> 2/3 of the "
-                         "session timeout %d ms), overlaps %s's lead for %.1f "
-                         "ms after waking: %s; %s; %s"
-                         % (w["node"], (w["cont_ns"] - w["stop_ns"]) / MS,
-                            self.timeout_ms, o["node"], lap, "; ".join(why),
-                            self.desc(w), self.desc(o)))
+        if not why:
+            self.frozen_used += 1
+            return
+        self.violate("a", at, "%s, frozen for %.1f ms (> 2/3 of the "
+                     "session timeout %d ms), overlaps %s's lead for %.1f "
+                     "ms after waking: %s; %s; %s"
+                     % (w["node"], (w["cont_ns"] - w["stop_ns"]) / MS,
+                        self.timeout_ms, o["node"], lap, "; ".join(why),
+                        self.desc(w), self.desc(o)))
 
     def desc(self, s):
         """Describe segment S for a message."""
@@ -473,6 +618,59 @@ class Checker:
         return ("%s (epoch %s) led from %s (promote start) to %s (%s)"
                 % (s["node"], fmt_epoch(s["epoch"]), self.ts(s["start"]),
                    self.ts(s["end"]), s["end_cause"]))
+
+    # --- rule (e) ---
+
+    def within(self, times, t, ms):
+        """The first of the sorted TIMES in [T, T + MS ms], or None."""
+        i = bisect.bisect_left(times, t)
+        return times[i] if i < len(times) and times[i] <= t + ms * MS \
+            else None
+
+    def cut_short(self, n, t, ms):
+        """True when N's run from T cannot be judged for MS ms: a KILL,
+        reset or STOP of N, or END, comes first."""
+        return (t + ms * MS > self.end_ns or
+                self.within(n.cut_ns, t, ms) is not None)
+
+    def check_watchdog(self):
+        """Rules (e1)-(e3), and resets in a healed stretch."""
+        for name, t in self.open_checks:
+            n = self.nodes[name]
+            if self.within(n.promote_ns, t, WD_FOLLOW_MS) is None and \
+                    not self.cut_short(n, t, WD_FOLLOW_MS):
+                self.violate("e", t, "%s opened the watchdog device at %s "
+                             "while not leading, and no promote of %s "
+                             "followed within %d ms (a follower never opens "
+                             "it)" % (name, self.ts(t), name, WD_FOLLOW_MS))
+        for name, t, epoch in self.unguarded:
+            n = self.nodes[name]
+            if self.within(n.open_ns, t, WD_OPEN_LATE_MS) is None:
+                self.violate("e", t, "%s's promote at %s (epoch %s) started "
+                             "without the watchdog device open (no open "
+                             "before it, none logged within %d ms after)"
+                             % (name, self.ts(t), fmt_epoch(epoch),
+                                WD_OPEN_LATE_MS))
+        for name, t in self.close_checks:
+            n = self.nodes[name]
+            if self.within(n.magic_ns, t, WD_FOLLOW_MS) is None and \
+                    not self.cut_short(n, t, WD_FOLLOW_MS):
+                self.warnings.append(
+                    "%s's demote ended at %s with the watchdog device open, "
+                    "and no magic close followed within %d ms"
+                    % (name, self.ts(t), WD_FOLLOW_MS))
+        for r in self.resets:
+            heals = [h for h in self.heals if h <= r["ns"]]
+            if not r["ended_lead"] or not heals:
+                continue
+            h = heals[-1]
+            if r["ns"] - h > self.timeout_ms * MS and \
+                    not [f for f in self.fault_times if h < f <= r["ns"]]:
+                self.warnings.append(
+                    "%s's reset at %s ended its lead %.1f ms after the HEAL "
+                    "at %s, with no fault since" % (
+                        r["node"], self.ts(r["ns"]), (r["ns"] - h) / MS,
+                        self.ts(h)))
 
     # --- rule (d) ---
 
@@ -670,6 +868,34 @@ def read_log(path):
     return events, warnings, config
 
 
+def parse_wd_line(words, idx, lineno, warnings):
+    """Parse one watchdog stand-in line into an Event, or None."""
+    ns = parse_int(words[0])
+    if ns is None or len(words) < 3 or words[1] == "-" or \
+            words[2] not in WD_EVENTS or len(words) > 4:
+        warnings.append("watchdog log line %d: malformed: %s"
+                        % (lineno, printable(words)))
+        return None
+    ev = Event(ns, idx, lineno, words[1], "WD")
+    ev.wd = words[2]
+    return ev
+
+
+def read_wd_log(path, first_idx, warnings):
+    """Parse the watchdog log PATH: its events (indices from FIRST_IDX)."""
+    events = []
+    with open(path, encoding="utf-8", errors="replace") as f:
+        for lineno, line in enumerate(f, 1):
+            words = line.split()
+            if not words:
+                continue
+            ev = parse_wd_line(words, first_idx + len(events), lineno,
+                               warnings)
+            if ev is not None:
+                events.append(ev)
+    return events
+
+
 def cut_at_end(events, warnings):
     """Keep the events up to the first END: (events, end ns)."""
     ends = [i for i, e in enumerate(events) if e.kind == "END"]
@@ -704,6 +930,14 @@ def report(ck, timeout_ms, out):
         "leaderless_at_end_ms": ((ck.trailing_gap[1] - ck.trailing_gap[0])
                                  / MS if ck.trailing_gap else 0.0),
         "forced_handovers": ck.forced,
+        "frozen_exceptions": ck.frozen_used,
+        "watchdog": ({
+            "resets": len(ck.resets),
+            "resets_ending_a_lead": sum(r["ended_lead"] for r in ck.resets),
+            "reset_list": ck.resets,
+            "events": ck.wd_counts,
+            "lines_ignored": ck.ignored,
+        } if ck.watchdog else None),
         "promotes_unrecorded": ck.unrecorded,
         "warnings": ck.warnings,
         "violations": ck.violations,
@@ -719,6 +953,16 @@ def report(ck, timeout_ms, out):
         if ck.gap else ""))
     if ck.forced:
         p("forced handovers (leader's znode deleted by hand): %d" % ck.forced)
+    p("frozen-leader exceptions used: %d" % ck.frozen_used)
+    if ck.watchdog:
+        c = ck.wd_counts
+        p("watchdog resets: %d (%d ended a lead)" % (
+            len(ck.resets), sum(r["ended_lead"] for r in ck.resets)))
+        p("watchdog events: %d opens, %d kicks, %d magic closes, %d armed "
+          "closes" % (c["open"], c["kick"], c["magic-close"],
+                      c["close-armed"]))
+        p("lines of reset hosts ignored (before the harness's KILL): %d"
+          % ck.ignored)
     if ck.unrecorded:
         p("promotes stopped before their hook recorded itself: %d"
           % ck.unrecorded)
@@ -742,18 +986,19 @@ def report(ck, timeout_ms, out):
 
 def usage():
     """Print the usage line; exit 2."""
-    print("usage: check_invariants.py LOGFILE [--json FILE]", file=sys.stderr)
+    print("usage: check_invariants.py LOGFILE [--watchdog WDLOG] "
+          "[--json FILE]", file=sys.stderr)
     sys.exit(2)
 
 
 def parse_args(argv):
-    """(log path, JSON path or None) from the command line."""
-    log, js = None, None
+    """(log path, watchdog log or None, JSON path or None) from argv."""
+    log, opts = None, {"--json": None, "--watchdog": None}
     i = 0
     while i < len(argv):
         a = argv[i]
-        if a == "--json" and i + 1 < len(argv) and js is None:
-            js = argv[i + 1]
+        if a in opts and i + 1 < len(argv) and opts[a] is None:
+            opts[a] = argv[i + 1]
             i += 2
         elif a.startswith("-") or log is not None:
             usage()
@@ -762,22 +1007,26 @@ def parse_args(argv):
             i += 1
     if log is None:
         usage()
-    return log, js
+    return log, opts["--watchdog"], opts["--json"]
 
 
 def main(argv):
     """Check the log named on the command line."""
-    path, js = parse_args(argv)
+    path, wd, js = parse_args(argv)
     try:
         events, warnings, config = read_log(path)
+        wd_events = [] if wd is None else \
+            read_wd_log(wd, len(events), warnings)
     except OSError as e:
-        print("check_invariants.py: %s: %s" % (path, e.strerror),
+        print("check_invariants.py: %s: %s" % (e.filename, e.strerror),
               file=sys.stderr)
         return 2
     timeout_ms = config.get("session_timeout_ms", DEFAULT_TIMEOUT_MS)
     events, end_ns = cut_at_end(events, warnings)
     t0 = events[0].ns if events else end_ns
-    ck = Checker(events, warnings, timeout_ms, end_ns, t0)
+    events = sorted(events + [e for e in wd_events if e.ns <= end_ns],
+                    key=lambda e: (e.ns, e.idx))
+    ck = Checker(events, warnings, timeout_ms, end_ns, t0, wd is not None)
     ck.run()
     fig = report(ck, timeout_ms, sys.stdout)
     if js is not None:

@@ -8,14 +8,22 @@
 # whose epoch is not greater; (b) two promotes or two demotes in a row; (c) an
 # epoch going backwards, a different node with the same epoch, an epoch kept
 # across a resign; (d) no leader within session timeout + 5 s of a HEAL, and a
-# leaderless stretch later in a healed period. Usage errors exit 2.
+# leaderless stretch later in a healed period. With a watchdog log
+# (--watchdog): a reset ends a frozen leader's lead before the next leader
+# (fine), the same freeze without a reset is an overlap (a), as the frozen
+# exception is off; a restarted daemon resumes its lead with the same epoch
+# (promote reason resumed: fine, after a KILL or a reset) but not with
+# another reason (c); (e) a follower opening the device, a promote without
+# the device open; a demote end without a magic close is a warning. Usage
+# errors exit 2.
 # shellcheck source=test/lib.sh
 . "$(dirname "$0")/../lib.sh"
 
 CHECKER=$ROOT/test/check_invariants.py
 BASE=1795673975000000000
 
-# Write $T/NAME.ev from stdin; a leading "<ms>" becomes BASE + ms in ns.
+# Write $T/NAME.EXT (EXT ev by default) from stdin; a leading "<ms>" becomes
+# BASE + ms in ns.
 mklog() {
 	local ms rest
 	while read -r ms rest; do
@@ -24,16 +32,24 @@ mklog() {
 		else
 			echo "$ms $rest"
 		fi
-	done >"$T/$1.ev"
+	done >"$T/$1.${2:-ev}"
 }
 
-# Run the checker on $T/NAME.ev (output in $T/NAME.out, JSON in $T/NAME.json);
-# fail unless it exits RC and its VIOLATION letters are exactly LETTERS.
+# Write $T/NAME.wd, a watchdog stand-in log, from stdin, as mklog does.
+mkwd() {
+	mklog "$1" wd
+}
+
+# Run the checker on $T/NAME.ev (with --watchdog $T/NAME.wd when there is one;
+# output in $T/NAME.out, JSON in $T/NAME.json); fail unless it exits RC and
+# its VIOLATION letters are exactly LETTERS.
 expect() {
 	local name=$1 rc=$2 letters=$3 got=0 seen verdict
-	"$CHECKER" "$T/$name.ev" --json "$T/$name.json" >"$T/$name.out" 2>&1 || got=$?
+	local -a wd=()
+	[ -e "$T/$name.wd" ] && wd=(--watchdog "$T/$name.wd")
+	"$CHECKER" "$T/$name.ev" "${wd[@]}" --json "$T/$name.json" >"$T/$name.out" 2>&1 || got=$?
 	[ "$got" -eq "$rc" ] || fail "$name: exit $got, expected $rc: $(cat "$T/$name.out")"
-	seen=$(sed -n 's/^VIOLATION (\([a-d]\)): .*/\1/p' "$T/$name.out" | sort -u | tr -d '\n')
+	seen=$(sed -n 's/^VIOLATION (\([a-e]\)): .*/\1/p' "$T/$name.out" | sort -u | tr -d '\n')
 	[ "$seen" = "$letters" ] ||
 		fail "$name: violations '$seen', expected '$letters': $(cat "$T/$name.out")"
 	verdict=$(tail -n 1 "$T/$name.out")
@@ -334,6 +350,168 @@ EOF
 expect lategap 1 d
 says lategap '^VIOLATION \(d\): no leader from .* although no fault was active'
 
+# --- with a watchdog log ---
+
+# The leader is upgraded in place (its device closed armed, reopened while it
+# leads), then frozen; its stand-in resets it before b is elected. The
+# harness woke it before it saw the reset (those lines and the close the
+# KILL causes are ignored), then took the host down and started it again.
+mklog wdreset <<'LOG'
+0 - CONFIG session_timeout_ms=1500
+0 a demote start - startup follower
+5 a demote end - startup follower
+10 b demote start - startup follower
+15 b demote end - startup follower
+100 a promote start 10 elected leader
+150 a promote end 10 elected leader
+160 b follow start 10 leader-changed follower
+170 b follow end 10 leader-changed follower
+600 - FAULT upgrade a
+1000 - FAULT stop a
+1000 a STOP
+1450 a CONT
+1455 a demote start 10 session-expired follower
+1460 a demote end 10 session-expired follower
+1480 a KILL
+2600 b promote start 20 elected leader
+2650 b promote end 20 elected leader
+2700 - HEAL
+3000 a demote start - startup follower
+3005 a demote end - startup follower
+3010 a follow start 20 leader-changed follower
+3020 a follow end 20 leader-changed follower
+4000 - END
+LOG
+mkwd wdreset <<'LOG'
+0 a ready
+0 b ready
+95 a open
+200 a kick
+500 a kick
+600 a close-armed
+610 a open
+700 a kick
+1000 a kick
+1400 a reset 400
+1470 a close-armed
+2590 b open
+2700 b kick
+3500 b kick
+5000 b kick
+LOG
+expect wdreset 0 ""
+says wdreset '^watchdog resets: 1 \(1 ended a lead\)$'
+says wdreset '^frozen-leader exceptions used: 0$'
+says wdreset '^lines of reset hosts ignored .*: 4$'
+says wdreset '^watchdog events: 3 opens, 6 kicks, 0 magic closes, 1 armed closes$'
+python3 -c 'import json, sys; d = json.load(open(sys.argv[1])); sys.exit(not (d["frozen_exceptions"] == 0 and d["watchdog"]["resets"] == 1 and d["watchdog"]["resets_ending_a_lead"] == 1))' \
+	"$T/wdreset.json" || fail "wdreset: JSON: $(cat "$T/wdreset.json")"
+
+# A frozen leader that demotes at once on waking, after b was elected: the
+# frozen exception without a watchdog; with one, no reset ended its lead
+# before b's began: an overlap.
+mklog frozenwd <<'LOG'
+0 - CONFIG session_timeout_ms=1500
+100 a promote start 10 elected leader
+150 a promote end 10 elected leader
+1000 a STOP
+2600 b promote start 20 elected leader
+2650 b promote end 20 elected leader
+3000 a CONT
+3005 a demote start 10 session-expired follower
+3020 a demote end 10 session-expired follower
+4000 - END
+LOG
+cp "$T/frozenwd.ev" "$T/frozenplain.ev"
+expect frozenplain 0 ""
+says frozenplain '^frozen-leader exceptions used: 1$'
+mkwd frozenwd <<'LOG'
+95 a open
+900 a kick
+2590 b open
+2700 b kick
+3025 a magic-close
+LOG
+expect frozenwd 1 a
+says frozenwd '^VIOLATION \(a\): a and b led at once for 420\.0 ms'
+says frozenwd '^frozen-leader exceptions used: 0$'
+
+# A daemon killed while leading, started again within its session: it
+# resumes its lead with the same epoch (reason resumed). With any other
+# reason, keeping the epoch after a KILL is (c).
+mklog resumed <<'LOG'
+0 - CONFIG session_timeout_ms=1500
+100 a promote start 10 elected leader
+150 a promote end 10 elected leader
+500 - FAULT crash-restart a
+500 a KILL
+900 a promote start 10 resumed leader
+950 a promote end 10 resumed leader
+1000 - HEAL
+2000 - END
+LOG
+expect resumed 0 ""
+sed 's/ 10 resumed / 10 elected /' "$T/resumed.ev" >"$T/notresumed.ev"
+expect notresumed 1 c
+says notresumed '^VIOLATION \(c\): a: promote at .* keeps epoch 10 after its KILL'
+
+# A crash leaves the device armed; the restart comes too late, the stand-in
+# resets the host (the lead had ended at the KILL) and the harness takes it
+# down (a second KILL); started again within the session, it reopens the
+# device and resumes its lead.
+mklog resetresume <<'LOG'
+0 - CONFIG session_timeout_ms=1500
+100 a promote start 10 elected leader
+150 a promote end 10 elected leader
+500 - FAULT crash-restart a
+500 a KILL
+1000 a KILL
+1600 a promote start 10 resumed leader
+1650 a promote end 10 resumed leader
+2000 - END
+LOG
+mkwd resetresume <<'LOG'
+90 a open
+300 a kick
+500 a close-armed
+900 a reset 600
+1590 a open
+1800 a kick
+LOG
+expect resetresume 0 ""
+says resetresume '^watchdog resets: 1 \(0 ended a lead\)$'
+
+# (e): c, a follower, opens the device (e1); a promotes after closing it
+# without the magic character (e2), and its demote ended with no magic close
+# (a warning). b's open, logged 100 ms after its promote started, is fine.
+mklog wdbad <<'LOG'
+0 - CONFIG session_timeout_ms=1500
+100 a promote start 10 elected leader
+150 a promote end 10 elected leader
+1000 a demote start 10 resigned follower
+1010 a demote end 10 resigned follower
+1100 b promote start 11 elected leader
+1150 b promote end 11 elected leader
+2000 b demote start 11 resigned follower
+2010 b demote end 11 resigned follower
+2100 a promote start 12 elected leader
+2150 a promote end 12 elected leader
+4000 - END
+LOG
+mkwd wdbad <<'LOG'
+90 a open
+500 c open
+600 c magic-close
+1200 b open
+1500 a close-armed
+2020 b magic-close
+LOG
+expect wdbad 1 e
+[ "$(grep -c '^VIOLATION' "$T/wdbad.out")" -eq 2 ] || fail "wdbad: $(cat "$T/wdbad.out")"
+says wdbad '^VIOLATION \(e\): c opened the watchdog device at .* while not leading'
+says wdbad "^VIOLATION \(e\): a's promote at .* \(epoch 12\) started without the watchdog device open"
+says wdbad "^warning: a's demote ended at .* no magic close followed"
+
 # --- usage ---
 
 rc=0
@@ -345,4 +523,7 @@ rc=0
 rc=0
 "$CHECKER" "$T/clean.ev" --bogus >/dev/null 2>&1 || rc=$?
 [ "$rc" -eq 2 ] || fail "unknown option: exit $rc"
+rc=0
+"$CHECKER" "$T/clean.ev" --watchdog "$T/nonexistent.wd" >/dev/null 2>&1 || rc=$?
+[ "$rc" -eq 2 ] || fail "missing watchdog log: exit $rc"
 pass
