@@ -1,13 +1,13 @@
 #!/bin/bash
 # shellcheck disable=SC2317 # functions called through wait_for
 # The leader loses ZooKeeper (the server stops): it demotes (reason
-# connection-lost) on its own clock and the demote ends before the session
-# timeout has passed since the loss, i.e. before anyone else could be elected
-# (rules 6, 7). The server comes back within the session: the leader finds
-# its znode still the lowest and ours and promotes again with the same epoch.
-# (Session 6 s: a restarted ZooKeeper may accept a connection a second or two
-# before it serves it, and the client backs off between attempts; with 4 s the
-# session was sometimes lost before the server could answer.)
+# connection-lost) on its own clock, at its deadline (2/3 of the session after
+# the last answer), and the demote ends before the session timeout has passed
+# since the loss, i.e. before anyone else could be elected (rules 6, 7). The
+# server comes back: the leader leads again. (A restarted ZooKeeper takes a few
+# seconds to serve, more than the third of the session left after the demote,
+# so the session is usually gone by then and the epoch new: the same-session
+# return, same epoch, is t_reset_grace's.)
 # shellcheck source=test/lib.sh
 . "$(dirname "$0")/../lib.sh"
 
@@ -27,6 +27,6 @@ demote_end=$(hook_awk a end 'event == "demote" && reason == "connection-lost" { 
 zk_start_member 1
 wait_for "a to lead again" 20 role_is a leader
 again=$(hook_awk a start 'event == "promote"' | tail -n 1)
-[ "$(hook_field epoch "$again")" = "$epoch" ] || fail "promoted again with another epoch: $again"
+[ "$(hook_field epoch "$again")" -ge "$epoch" ] || fail "promoted again with an older epoch: $again"
 [ "$(hook_field reason "$again")" = elected ] || fail "reason: $again"
 pass
