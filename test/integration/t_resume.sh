@@ -76,8 +76,9 @@ grep -rqF "$pw" "$T"/*.log "$T"/a/zkelectd.state "$T"/b/zkelectd.state && fail "
 daemon_stop b KILL
 chmod 644 "$T/b/zkelectd.session"
 follows=$(ends b follow leader-changed)
+startups=$(ends b demote startup)
 daemon_start b
-wait_for "b's start-up demote" 10 hook_seen_reason b demote end startup
+wait_for "b's start-up demote" 10 seen_since b demote startup "$((startups + 1))"
 grep -q "not using the session file $T/b/zkelectd.session: mode 0644" "$T/b.log" ||
 	fail "no line saying why the file was refused"
 wait_for "b to follow again" 20 seen_since b follow leader-changed "$((follows + 1))"
@@ -99,12 +100,13 @@ wait_for "a to lead again" 10 seen_since a promote elected "$((elected_before + 
 hook_seen b promote start && fail "b promoted"
 
 # 5. the session expired before the restart
+startups=$(ends a demote startup)
 daemon_stop a KILL
 wait_for "b to lead" 20 hook_seen b promote end
 daemon_start a
 wait_for "a to follow b" 20 seen_since a follow leader-changed 1
 grep -q "resume: the saved session has expired; starting afresh" "$T/a.log" ||
 	fail "no line saying the saved session expired"
-hook_seen_reason a demote end startup || fail "no start-up demote after the expired resume"
+seen_since a demote startup "$((startups + 1))" || fail "no start-up demote after the expired resume"
 [ "$(state_of a ROLE)" = follower ] || fail "a is $(state_of a ROLE)"
 pass
