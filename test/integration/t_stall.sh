@@ -1,5 +1,8 @@
 #!/bin/bash
 # shellcheck disable=SC2317 # functions called through wait_for
+# run.sh: plain build only
+# (timing: the stalls are placed to the 0.3 s around the deadline; the code it
+# exercises runs under ASan+UBSan in t_sigstop_expiry, t_resume and t_chaos)
 # A short stall costs nothing (rule 6, docs/safety.md). Session 3 s, so a
 # leader may lead until 2 s after the server last answered it (its deadline).
 # Each stall starts right after a known answer: the test rewrites the

@@ -1,5 +1,8 @@
 #!/bin/bash
 # shellcheck disable=SC2317 # functions called through wait_for
+# run.sh: plain build only
+# (the watchdog's code runs under ASan+UBSan in t_status, whose follower arms
+# one when it leads, and in test_watchdog)
 # The hardware watchdog while leading (rule 23, docs/watchdog.md), on
 # stand-in devices (test/wdstandin.c: a FIFO that records every open, kick
 # and close, and a "reset" when kicks stop for longer than its timeout).
