@@ -595,6 +595,8 @@ role_shutdown(struct role *r, int status)
 		/* undecided: the service may be a primary no one promoted; demote it */
 		startup_decided(r, false, "stopping");
 	}
+	if (r->resuming)
+		role_resume_abandon(r);	/* likewise: it may have led before the crash */
 	role_lose(r, RS_SHUTDOWN);
 	evtimer_del(r->ev_backoff);
 	role_follow_retry_cancel(r);

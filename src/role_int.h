@@ -136,6 +136,7 @@ void role_resume_begin(struct role *r);
 void role_resume_connected(struct role *r, enum zk_event ev);
 void role_resume_resolved(struct role *r, bool leader);
 void role_resume_failed(struct role *r, const char *why);
+void role_resume_abandon(struct role *r);
 void role_session_save(struct role *r);
 void role_session_forget(struct role *r);
 void role_upgrade_check(struct role *r);

@@ -163,6 +163,18 @@ resume_done(struct role *r)
 	role_write_state(r);
 }
 
+/* Stopping before the resume was decided: the service may be primary: demote it. */
+void
+role_resume_abandon(struct role *r)
+{
+	log_notice("resume: stopping before it was decided: start-up demote");
+	r->handover_epoch = -1;
+	resume_done(r);
+	r->started = false;	/* run_ended finishes the stop once the demote is over */
+	r->startup_demote_due = true;
+	role_reconcile(r);
+}
+
 /* No answer in time: the service must not stay primary unwatched. Demote; go on trying. */
 void
 role_on_resume_bound(evutil_socket_t fd, short what, void *arg)

@@ -514,6 +514,23 @@ test_resume_unanswered(void **state)
 	assert_string_equal(fh_story(), "demote(startup) promote(elected) ");
 }
 
+/* A stop before the saved session answered: the service may be primary: demote it. */
+static void
+test_resume_stop_undecided(void **state)
+{
+	struct saved_session s;
+	struct t *t;
+
+	saved_session(&s, 0x1001, false, false);
+	*state = t = start_saved("", &s);
+	role_shutdown(t->r, 0);
+	assert_string_equal(fh_story(), "demote(startup) ");
+	assert_int_equal(t->stopped, 0);
+	end("demote", 0);
+	assert_int_equal(t->stopped, 1);
+	assert_int_equal(access(session_path(t), F_OK), -1);	/* a clean exit */
+}
+
 int
 main(void)
 {
@@ -534,6 +551,7 @@ main(void)
 		cmocka_unit_test_teardown(test_resume_handover_follower, teardown),
 		cmocka_unit_test_teardown(test_resume_expired, teardown),
 		cmocka_unit_test_teardown(test_resume_unanswered, teardown),
+		cmocka_unit_test_teardown(test_resume_stop_undecided, teardown),
 	};
 
 	log_init("test_role", LOG_ERR);
