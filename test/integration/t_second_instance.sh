@@ -1,8 +1,9 @@
 #!/bin/bash
 # shellcheck disable=SC2317 # functions called through wait_for
 # A second zkelectd on the same configuration (same PID file) exits 1 naming the
-# first one's PID, runs no hook and leaves the state file alone; the first keeps
-# running and leading.
+# first one's PID, runs no hook and leaves the state file and the session file
+# alone (it never reads the session: only the PID lock's holder may resume
+# it); the first keeps running and leading.
 # shellcheck source=test/lib.sh
 . "$(dirname "$0")/../lib.sh"
 
@@ -24,6 +25,7 @@ wait_for "a's promote to end" 10 promoted
 pid=$(daemon_pid a)
 hooks_before=$(hook_lines | wc -l)
 state_before=$(cat "$T/a/zkelectd.state")
+session_before=$(stat -c '%i %Y %s' "$T/a/zkelectd.session") || fail "a has no session file"
 
 rc=0
 timeout 20 "$ZKELECTD" -c "$T/a.conf" </dev/null >"$T/second.log" 2>&1 || rc=$?
@@ -34,6 +36,9 @@ grep -qw -- "$pid" "$T/second.log" ||
 	fail "the second instance ran a hook: $(hook_lines | tail -n 2)"
 [ "$(cat "$T/a/zkelectd.state")" = "$state_before" ] ||
 	fail "the second instance changed the state file: $(cat "$T/a/zkelectd.state")"
+[ "$(stat -c '%i %Y %s' "$T/a/zkelectd.session")" = "$session_before" ] ||
+	fail "the second instance touched the session file"
+grep -q "resume\|session file" "$T/second.log" && fail "the second instance looked at the session: $(cat "$T/second.log")"
 [ "$(tr -d '[:space:]' <"$T/a/zkelectd.pid" 2>/dev/null)" = "$pid" ] ||
 	fail "the PID file now says '$(cat "$T/a/zkelectd.pid" 2>/dev/null)', not $pid"
 
