@@ -333,6 +333,12 @@ cannot_lead(struct role *r)
 	log_errorx("role: not leading: %s (watchdog mode = required); queueing again%s",
 	    r->wd_problem, r->wd_failures > 1 ? " after promote_backoff" : "");
 	r->elected = false;
+	r->resumed = false;
+	if (!r->demoted_once) {
+		/* no demote since start (resumed, or elected at once): it may be primary */
+		r->promoted = true;
+		r->lost = RS_STARTUP;
+	}
 	role_leave_then(r, THEN_REJOIN);
 	role_write_state(r);
 }

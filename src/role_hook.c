@@ -81,8 +81,10 @@ run_ended(void *arg, const struct hook_result *res)
 	else if (kind == HK_DEMOTE && !res->ok)
 		log_errorx("role: the demote hook failed (%s): the service may still act as "
 		    "primary; check it by hand", res->status);
-	if (kind == HK_DEMOTE)
+	if (kind == HK_DEMOTE) {
+		r->demoted_once = true;
 		role_watchdog_disarm(r);	/* only once the demote has ended (rule 23) */
+	}
 	if (!r->started) {
 		/* the start-up demote is over: now check and contact ZooKeeper */
 		r->started = true;

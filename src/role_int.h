@@ -51,6 +51,7 @@ struct role {
 	bool started;		/* the start-up demote is over */
 	bool joining_first;	/* unless-leader: in the election, the start-up demote undecided */
 	bool startup_demote_due;	/* decided: the start-up demote is the next hook to run */
+	bool demoted_once;	/* a demote ran since start: the service is no primary of ours */
 	/* resuming a saved session (role_resume.c, rule 22) */
 	struct saved_session *resume;	/* the session file read at start; NULL: none */
 	bool resuming;		/* waiting for ZooKeeper to answer for it */

@@ -18,23 +18,37 @@
 static void reload_health(struct role *r, const struct config *n);
 static bool reload_status(struct role *r, const struct config *n);
 static void reload_done(struct role *r);
+static void keep_restart_keys(const struct config *o, struct config *n);
+
+/* N takes O's values of the keys that need a restart (config.c: RELOAD_RESTART). */
+static void
+keep_restart_keys(const struct config *o, struct config *n)
+{
+	char *tmp;
+
+	tmp = n->pid_file; n->pid_file = xstrdup(o->pid_file); free(tmp);
+	tmp = n->state_file; n->state_file = xstrdup(o->state_file); free(tmp);
+	tmp = n->session_file; n->session_file = xstrdup(o->session_file); free(tmp);
+	tmp = n->wd_device; n->wd_device = xstrdup(o->wd_device); free(tmp);
+	n->wd_mode = o->wd_mode;
+	n->wd_timeout_ms = o->wd_timeout_ms;
+}
 
 /* Reload: apply what can be applied at once; leave and rejoin for the rest. */
 void
 role_reload(struct role *r, struct config *n)
 {
 	struct config *o = r->cfg;
-	char *restart, *tmp;
+	char *restart;
 	bool rejoin, status_ok;
 
 	notify_reloading();
 	rejoin = config_reload_need(o, n, &restart) >= RELOAD_REJOIN;
 	if (restart != NULL) {
-		/* the restart-only keys are the files this process holds */
-		log_warnx("reload: %s: a change needs a restart; keeping %s and %s", restart,
-		    o->pid_file, o->state_file);
-		tmp = n->pid_file; n->pid_file = xstrdup(o->pid_file); free(tmp);
-		tmp = n->state_file; n->state_file = xstrdup(o->state_file); free(tmp);
+		/* the restart-only keys: the files this process holds, and the watchdog */
+		log_warnx("reload: %s: a change needs a restart (or zkelectctl upgrade); keeping "
+		    "the running values", restart);
+		keep_restart_keys(o, n);
 		free(restart);
 	}
 	log_setlevel(n->log_level);

@@ -28,6 +28,7 @@
 #include "xmalloc.h"
 
 static void resume_done(struct role *r);
+static void unsay_handover(struct role *r);
 static void resolved_handover(struct role *r, bool leader);
 static bool session_snapshot(struct role *r, struct saved_session *s);
 static bool upgrade_steady(const struct role *r);
@@ -72,6 +73,9 @@ role_resume_begin(struct role *r)
 	if (s->handover) {
 		/* used once: should this image crash, the next start is a crash's */
 		r->handover_epoch = s->follow_ok && !s->promoted ? s->leader_epoch : -1;
+		/* nothing changed for anyone: say what the old image said meanwhile */
+		role_set_role(r, s->promoted ? R_LEADER : role_resting(r));
+		r->leader_epoch = s->leader_epoch;
 		s->handover = false;
 		if (session_save(r->cfg->session_file, s, err, sizeof(err)) == -1)
 			log_warnx("resume: %s", err);
@@ -92,8 +96,9 @@ role_resume_connected(struct role *r, enum zk_event ev)
 		return;
 	if (ev == ZK_EV_EXPIRED || election_session_id(r->el) != r->resume->client.id)
 		role_resume_failed(r, "the saved session has expired");
-	else if (r->cfg->mode == MODE_OBSERVER)
-		role_resume_resolved(r, false);
+	else if (r->cfg->mode == MODE_OBSERVER || (r->resume->znode == NULL &&
+	    r->resume->handover && !r->resume->promoted))
+		role_resume_resolved(r, false);	/* an observer; or upgraded out of the queue */
 	else if (r->resume->znode == NULL)
 		role_resume_failed(r, "no znode was saved with the session");
 	/* else the election takes the znode back: its listing resolves (elected, behind, out) */
@@ -137,11 +142,22 @@ resolved_handover(struct role *r, bool leader)
 	}
 }
 
+/* Not resumed: the role an upgrade's handover showed meanwhile no longer holds. */
+static void
+unsay_handover(struct role *r)
+{
+	if (r->resume->handover) {
+		role_set_role(r, R_STARTING);
+		r->leader_epoch = -1;
+	}
+}
+
 /* The resume could not be completed: today's start, with the election already open. */
 void
 role_resume_failed(struct role *r, const char *why)
 {
 	log_notice("resume: %s; starting afresh", why);
+	unsay_handover(r);
 	if (session_remove(r->cfg->session_file) == -1)
 		log_warn("resume: cannot remove %s", r->cfg->session_file);
 	r->handover_epoch = -1;
@@ -168,6 +184,7 @@ void
 role_resume_abandon(struct role *r)
 {
 	log_notice("resume: stopping before it was decided: start-up demote");
+	unsay_handover(r);
 	r->handover_epoch = -1;
 	resume_done(r);
 	r->started = false;	/* run_ended finishes the stop once the demote is over */
@@ -187,6 +204,7 @@ role_on_resume_bound(evutil_socket_t fd, short what, void *arg)
 		return;
 	log_warnx("resume: ZooKeeper has not answered for session 0x%" PRIx64 " in time: "
 	    "start-up demote now; still trying to resume it", r->resume->client.id);
+	unsay_handover(r);
 	r->handover_epoch = -1;
 	resume_done(r);
 	r->started = false;	/* run_ended starts the rest once the demote is over */
@@ -272,7 +290,7 @@ upgrade_now(struct role *r)
 	}
 	s.handover = true;
 	s.promoted = r->promoted;
-	s.leader_epoch = r->promoted ? -1 : r->leader_epoch;
+	s.leader_epoch = r->leader_epoch;
 	s.follow_ok = !r->follow_pending && r->follow_retry_ms == 0;
 	if (session_save(r->cfg->session_file, &s, err, sizeof(err)) == -1) {
 		log_errorx("upgrade: %s; not upgrading", err);

@@ -9,6 +9,7 @@
 #include <string.h>
 #include <unistd.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
 
 #include <event2/event.h>
 
@@ -46,6 +47,7 @@ static void on_stopped(void *arg, int status);
 static void reload(struct daemon *d);
 static struct pidfile *take_pidfile(const char *path, bool *upgraded);
 static bool upgrade_exec(void *arg, char *err, size_t errlen);
+static bool check_new_image(const struct daemon *d, char *err, size_t errlen);
 
 static void
 usage(FILE *f)
@@ -229,6 +231,49 @@ take_pidfile(const char *path, bool *upgraded)
 }
 
 /*
+ * Before the exec: the new binary must accept the configuration (its -t).
+ * A new image that exits 78 at start would leave no daemon at all; this way
+ * the old one goes on and says why. Run in the loop, but -t is quick.
+ */
+static bool
+check_new_image(const struct daemon *d, char *err, size_t errlen)
+{
+	char out[256] = "";
+	size_t len = 0;
+	ssize_t n;
+	int p[2], status;
+	pid_t pid;
+
+	if (pipe2(p, O_CLOEXEC) == -1) {
+		snprintf(err, errlen, "cannot check the new binary: pipe: %s", strerror(errno));
+		return false;
+	}
+	if ((pid = fork()) == 0) {
+		dup2(p[1], STDOUT_FILENO);
+		dup2(p[1], STDERR_FILENO);
+		execl(d->exe, d->exe, "-t", "-c", d->config_file, (char *)NULL);
+		_exit(126);
+	}
+	close(p[1]);
+	while (pid > 0 && (n = read(p[0], out + len, sizeof(out) - 1 - len)) > 0)
+		len += (size_t)n;
+	close(p[0]);
+	out[len] = '\0';
+	out[strcspn(out, "\n")] = '\0';
+	if (pid == -1 || waitpid(pid, &status, 0) == -1) {
+		snprintf(err, errlen, "cannot check the new binary: %s", strerror(errno));
+		return false;
+	}
+	if (WIFEXITED(status) && WEXITSTATUS(status) == 0)
+		return true;
+	if (WIFEXITED(status) && WEXITSTATUS(status) == 126)
+		snprintf(err, errlen, "cannot execute %s (not executable, or not a program)", d->exe);
+	else
+		snprintf(err, errlen, "%s -t rejects %s: %.150s", d->exe, d->config_file, out);
+	return false;
+}
+
+/*
  * Upgrade in place: execute the binary again in this process (same PID, so
  * systemd keeps following it). Every descriptor but the PID file's closes on
  * exec (the ZooKeeper connection too: the session lives on in the server and
@@ -241,6 +286,8 @@ upgrade_exec(void *arg, char *err, size_t errlen)
 	int fd = pidfile_fd(d->pf);
 	char num[16];
 
+	if (!check_new_image(d, err, errlen))
+		return false;
 	snprintf(num, sizeof(num), "%d", fd);
 	if (setenv(PIDFD_ENV, num, 1) == -1 ||
 	    close_range(3, ~0U, CLOSE_RANGE_CLOEXEC) == -1 || fcntl(fd, F_SETFD, 0) == -1) {

@@ -5,7 +5,8 @@
 # would. After the upgrade the daemon has the same PID and runs the new file,
 # leads with the same epoch, no hook ran on any node and the follower saw
 # nothing. The follower upgrades the same way without a follow. An exec that
-# fails leaves the old image running and says why. An upgrade asked for while
+# fails, or a new binary that rejects the configuration (checked with its -t
+# first), leaves the old image running and says why. An upgrade asked for while
 # a hook runs waits for it to end.
 # shellcheck source=test/lib.sh
 . "$(dirname "$0")/../lib.sh"
@@ -43,10 +44,19 @@ before=$(hook_lines "" | wc -l)
 # an exec that fails: the old image goes on
 chmod -x "$T/bin/zkelectd"
 zkctl a upgrade && fail "zkelectctl upgrade succeeded with a binary that cannot run"
-grep -q "upgrade: cannot execute $T/bin/zkelectd: Permission denied; this image goes on" "$T/a.log" ||
+grep -q "upgrade: cannot execute $T/bin/zkelectd .*; this image goes on" "$T/a.log" ||
 	fail "no line saying why the exec failed"
 [ "$(state_of a ROLE)" = leader ] || fail "a is $(state_of a ROLE) after the failed exec"
 chmod +x "$T/bin/zkelectd"
+
+# a configuration the new binary rejects: no exec (it would exit 78), the old image goes on
+cp "$T/a.conf" "$T/a.conf.good"
+echo "bogus = 1" >>"$T/a.conf"
+kill -s USR2 "$pid"	# (zkelectctl reads the same file: it would refuse it too)
+wait_for "a to refuse the upgrade" 10 grep -q "upgrade: $T/bin/zkelectd -t rejects $T/a.conf: .*bogus" "$T/a.log"
+[ "$(state_of a ROLE)" = leader ] || fail "a is $(state_of a ROLE) after the refused upgrade"
+daemon_running a || fail "a's daemon is gone"
+mv "$T/a.conf.good" "$T/a.conf"
 
 # the leader's upgrade
 new_binary

@@ -531,6 +531,31 @@ test_resume_stop_undecided(void **state)
 	assert_int_equal(access(session_path(t), F_OK), -1);	/* a clean exit */
 }
 
+/*
+ * Elected at once, but the required watchdog cannot be armed: no promote; the
+ * start-up demote that was skipped runs (the service may be primary), then the
+ * node queues again at the back.
+ */
+static void
+test_watchdog_required_unavailable(void **state)
+{
+	struct t *t = start("[watchdog]\nmode = required\ndevice = /nonexistent/wd\n"
+	    "timeout = 500ms\n");
+
+	*state = t;
+	fe_joined();
+	fe_elected(5);
+	assert_string_equal(fh_story(), "demote(startup) ");
+	assert_int_equal(fe.leaves, 0);	/* the demote first (rule 11) */
+	end("demote", 0);
+	assert_int_equal(fe.leaves, 1);
+	fe_left();
+	assert_int_equal(fe.joins, 2);	/* back in the queue, at its end */
+	state_says(t, "ROLE", "follower");
+	state_says(t, "WATCHDOG", "unavailable: cannot open watchdog /nonexistent/wd: No such file "
+	    "or directory");
+}
+
 int
 main(void)
 {
@@ -552,6 +577,7 @@ main(void)
 		cmocka_unit_test_teardown(test_resume_expired, teardown),
 		cmocka_unit_test_teardown(test_resume_unanswered, teardown),
 		cmocka_unit_test_teardown(test_resume_stop_undecided, teardown),
+		cmocka_unit_test_teardown(test_watchdog_required_unavailable, teardown),
 	};
 
 	log_init("test_role", LOG_ERR);
