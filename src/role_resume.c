@@ -29,6 +29,7 @@
 
 static void resume_done(struct role *r);
 static void unsay_handover(struct role *r);
+static void demote_undecided(struct role *r);
 static void resolved_handover(struct role *r, bool leader);
 static bool session_snapshot(struct role *r, struct saved_session *s);
 static bool upgrade_steady(const struct role *r);
@@ -179,17 +180,28 @@ resume_done(struct role *r)
 	role_write_state(r);
 }
 
-/* Stopping before the resume was decided: the service may be primary: demote it. */
+/*
+ * The resume is given up undecided: the service may be primary, so the
+ * start-up demote runs next; once it ends, run_ended starts the rest (or
+ * finishes a stop). The election goes on offering the saved session.
+ */
+static void
+demote_undecided(struct role *r)
+{
+	unsay_handover(r);
+	r->handover_epoch = -1;
+	resume_done(r);
+	r->started = false;
+	r->startup_demote_due = true;
+	role_reconcile(r);
+}
+
+/* Stopping before the resume was decided. */
 void
 role_resume_abandon(struct role *r)
 {
 	log_notice("resume: stopping before it was decided: start-up demote");
-	unsay_handover(r);
-	r->handover_epoch = -1;
-	resume_done(r);
-	r->started = false;	/* run_ended finishes the stop once the demote is over */
-	r->startup_demote_due = true;
-	role_reconcile(r);
+	demote_undecided(r);
 }
 
 /* No answer in time: the service must not stay primary unwatched. Demote; go on trying. */
@@ -204,12 +216,7 @@ role_on_resume_bound(evutil_socket_t fd, short what, void *arg)
 		return;
 	log_warnx("resume: ZooKeeper has not answered for session 0x%" PRIx64 " in time: "
 	    "start-up demote now; still trying to resume it", r->resume->client.id);
-	unsay_handover(r);
-	r->handover_epoch = -1;
-	resume_done(r);
-	r->started = false;	/* run_ended starts the rest once the demote is over */
-	r->startup_demote_due = true;
-	role_reconcile(r);
+	demote_undecided(r);
 }
 
 /* What the session file says now (false when there is no session to save). */
