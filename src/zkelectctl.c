@@ -1,14 +1,18 @@
 /*
  * zkelectctl: the operator's tool. Asks the local zkelectd (through its PID and
- * state files) or ZooKeeper itself (no daemon needed) who leads.
+ * state files) or ZooKeeper itself (no daemon needed) who leads, or follows the
+ * leader as it changes.
  */
+#include <ctype.h>
 #include <errno.h>
 #include <inttypes.h>
 #include <signal.h>
 #include <stdbool.h>
 #include <stdio.h>
+#include <stdio_ext.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/signalfd.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -37,6 +41,17 @@
 struct command_entry {
 	const char *name;
 	int (*fn)(const struct config *);
+	bool json;		/* takes --json */
+};
+
+/*
+ * status --json: the state file's keys that the daemon's /status (src/status.c
+ * json_status) writes as numbers; null when empty or not a number, and, for
+ * those marked positive, when not above 0, as there. Every other key is a string.
+ */
+struct number_key {
+	const char *key;
+	bool positive;
 };
 
 static void usage(FILE *fp);
@@ -49,6 +64,13 @@ static void print_escaped(FILE *fp, const char *s, size_t len);
 static void print_ago(FILE *fp, int64_t since);
 static void print_state(const struct state_kv *kv);
 static void print_watchdog(const struct state_kv *kv);
+static void print_json_string(FILE *fp, const char *s, size_t len);
+static void print_json_number(FILE *fp, const char *key, const char *value);
+static void print_state_json(const struct state_kv *kv);
+static void print_list_json(const struct contender *list, size_t n);
+static void format_time(int64_t ms, char *buf, size_t len);
+static bool watch_line(void *arg, const struct zkquery_change *c);
+static bool sigint_ignored(void);
 static int64_t wall_ms(void);
 static int64_t mono_ms(void);
 static bool daemon_gone(const struct config *cfg, pid_t pid);
@@ -61,18 +83,28 @@ static int cmd_resign(const struct config *cfg);
 static int cmd_upgrade(const struct config *cfg);
 static int cmd_leader(const struct config *cfg);
 static int cmd_list(const struct config *cfg);
+static int cmd_watch(const struct config *cfg);
 static int flush_stdout(int rc);
 
 /* -w: how long `upgrade` waits for the outcome, in seconds. */
 static int wait_s = UPGRADE_WAIT_S;
+/* --json after the command: JSON output instead of text. */
+static bool json_out;
 
 static const struct command_entry commands[] = {
-	{ "status", cmd_status },
-	{ "is-leader", cmd_is_leader },
-	{ "resign", cmd_resign },
-	{ "upgrade", cmd_upgrade },
-	{ "leader", cmd_leader },
-	{ "list", cmd_list },
+	{ "status", cmd_status, true },
+	{ "is-leader", cmd_is_leader, false },
+	{ "resign", cmd_resign, false },
+	{ "upgrade", cmd_upgrade, false },
+	{ "leader", cmd_leader, false },
+	{ "list", cmd_list, true },
+	{ "watch", cmd_watch, true },
+};
+
+static const struct number_key number_keys[] = {
+	{ "EPOCH", false }, { "PID", false }, { "SINCE", false }, { "UPDATED", false },
+	{ "TRANSITIONS", false }, { "WATCHDOG_TIMEOUT_MS", true },
+	{ "WATCHDOG_LAST_KICK_MS", true }, { "IMAGE_STARTED_MS", true },
 };
 
 /* Print the usage to FP. */
@@ -80,18 +112,20 @@ static void
 usage(FILE *fp)
 {
 	fprintf(fp,
-	    "usage: zkelectctl [-c FILE] [-w SECONDS] [-v] [-V] [-h] COMMAND\n"
+	    "usage: zkelectctl [-c FILE] [-w SECONDS] [-v] [-V] [-h] COMMAND [--json]\n"
 	    "  -c FILE    configuration file (default %s)\n"
 	    "  -w SECONDS upgrade: how long to wait for the outcome (default %d)\n"
 	    "  -v         show the ZooKeeper client's log\n"
 	    "  -V         print the version\n"
+	    "  --json     after status, list or watch: JSON output\n"
 	    "commands:\n"
 	    "  status     the local daemon's state (exit 0 running, 3 not running)\n"
 	    "  is-leader  exit 0 when the local daemon runs and leads, else 1\n"
 	    "  resign     ask the local daemon to hand leadership over (SIGUSR1)\n"
 	    "  upgrade    have the local daemon run its new binary in place (SIGUSR2), and wait\n"
 	    "  leader     the current leader, from ZooKeeper (exit 1 none, 2 unreachable)\n"
-	    "  list       every contender in election order, from ZooKeeper\n",
+	    "  list       every contender in election order, from ZooKeeper\n"
+	    "  watch      a line per leader change, from ZooKeeper, until interrupted\n",
 	    CONFIG_DEFAULT_FILE, UPGRADE_WAIT_S);
 }
 
@@ -250,7 +284,11 @@ print_watchdog(const struct state_kv *kv)
 	putchar('\n');
 }
 
-/* `status`: the daemon's state in a few lines; 0 when it runs, 3 when not. */
+/*
+ * `status`: the daemon's state in a few lines, or (--json) the state file's
+ * keys as one JSON object; 0 when it runs, 3 when not. With --json, a state
+ * file that cannot be read is said on stderr, and a running daemon exits 1.
+ */
 static int
 cmd_status(const struct config *cfg)
 {
@@ -258,6 +296,16 @@ cmd_status(const struct config *cfg)
 	struct state_kv *kv;
 	const char *spid;
 
+	if (json_out) {
+		if ((kv = state_read(cfg->state_file)) == NULL) {
+			fprintf(stderr, "zkelectctl: cannot read the state file %s: %s\n",
+			    cfg->state_file, strerror(errno));
+			return pid > 0 ? 1 : EXIT_NOT_RUNNING;
+		}
+		print_state_json(kv);
+		state_kv_free(kv);
+		return pid > 0 ? 0 : EXIT_NOT_RUNNING;
+	}
 	if (pid > 0)
 		printf("zkelectd is running (pid %ld)%s\n", (long)pid,
 		    process_stopped(pid) ? ", but the process is stopped (SIGSTOP)" : "");
@@ -500,7 +548,10 @@ cmd_leader(const struct config *cfg)
 	return 0;
 }
 
-/* `list`: one tab-separated line per contender: position, id, epoch, znode, data (escaped). */
+/*
+ * `list`: one tab-separated line per contender: position, id, epoch, znode,
+ * data (escaped); or (--json) a JSON array of objects with those keys.
+ */
 static int
 cmd_list(const struct config *cfg)
 {
@@ -510,6 +561,11 @@ cmd_list(const struct config *cfg)
 
 	if ((rc = query(cfg, &list, &n)) != 0)
 		return rc;
+	if (json_out) {
+		print_list_json(list, n);
+		zkquery_free(list, n);
+		return 0;
+	}
 	for (size_t i = 0; i < n; i++) {
 		printf("%d\t", list[i].position);
 		print_escaped(stdout, list[i].id, strlen(list[i].id));
@@ -519,6 +575,207 @@ cmd_list(const struct config *cfg)
 	}
 	zkquery_free(list, n);
 	return 0;
+}
+
+/*
+ * `watch`: one line per leader change, from ZooKeeper (zkquery_watch), until
+ * SIGINT or SIGTERM (0); 2 when ZooKeeper cannot be reached, refuses a read or
+ * the session is lost; 1 when the output cannot be written.
+ */
+static int
+cmd_watch(const struct config *cfg)
+{
+	int saved = 0, fd, rc;
+	sigset_t set;
+
+	/*
+	 * SIGINT and SIGTERM are read from a signalfd that the watch polls, so
+	 * that they end it between two reads and it closes its session. They are
+	 * blocked before the ZooKeeper client starts its threads, which inherit
+	 * the mask. A SIGINT ignored from the start (a shell's background job)
+	 * stays ignored: blocked, Linux would queue it.
+	 */
+	sigemptyset(&set);
+	sigaddset(&set, SIGTERM);
+	if (!sigint_ignored())
+		sigaddset(&set, SIGINT);
+	if (sigprocmask(SIG_BLOCK, &set, NULL) == -1 ||
+	    (fd = signalfd(-1, &set, SFD_CLOEXEC)) == -1) {
+		fprintf(stderr, "zkelectctl: cannot set up the signals: %s\n", strerror(errno));
+		return 1;
+	}
+	rc = zkquery_watch(cfg, fd, watch_line, &saved);
+	(void)close(fd);
+	if (saved != 0) {
+		fprintf(stderr, "zkelectctl: cannot write the output: %s\n", strerror(saved));
+		__fpurge(stdout);	/* said once: nothing left for flush_stdout to fail on */
+		clearerr(stdout);
+		return 1;
+	}
+	return rc == ZKQUERY_OK ? 0 : 2;
+}
+
+/* True when SIGINT was ignored when we started. */
+static bool
+sigint_ignored(void)
+{
+	struct sigaction sa;
+
+	return sigaction(SIGINT, NULL, &sa) == 0 && sa.sa_handler == SIG_IGN;
+}
+
+/*
+ * A line of `watch` for the change C, flushed at once: time, leader, epoch,
+ * data (escaped as in `list`) and cause, tab-separated, with "-" for none; or
+ * (--json) a JSON object with those keys, null for none. False, with errno in
+ * *ARG, when the output cannot be written.
+ */
+static bool
+watch_line(void *arg, const struct zkquery_change *c)
+{
+	int *saved = arg;
+	char when[64];
+
+	format_time(c->time_ms, when, sizeof(when));
+	if (json_out) {
+		printf("{\"time\":\"%s\",\"leader\":", when);
+		if (c->id == NULL)
+			fputs("null,\"epoch\":null,\"data\":null", stdout);
+		else {
+			print_json_string(stdout, c->id, strlen(c->id));
+			printf(",\"epoch\":%" PRId64 ",\"data\":", c->epoch);
+			print_json_string(stdout, c->data, c->data_len);
+		}
+		fputs(",\"cause\":", stdout);
+		if (c->cause == NULL)
+			fputs("null", stdout);
+		else
+			print_json_string(stdout, c->cause, strlen(c->cause));
+		puts("}");
+	} else {
+		printf("%s\t", when);
+		if (c->id == NULL)
+			fputs("-\t-\t-", stdout);
+		else {
+			print_escaped(stdout, c->id, strlen(c->id));
+			printf("\t%" PRId64 "\t", c->epoch);
+			print_escaped(stdout, c->data, c->data_len);
+		}
+		putchar('\t');
+		print_escaped(stdout, or_none(c->cause), strlen(or_none(c->cause)));
+		putchar('\n');
+	}
+	if (fflush(stdout) == EOF || ferror(stdout)) {
+		*saved = errno != 0 ? errno : EIO;
+		return false;
+	}
+	return true;
+}
+
+/* MS since the epoch in ISO 8601, UTC, with milliseconds: 2026-12-05T06:24:07.123Z. */
+static void
+format_time(int64_t ms, char *buf, size_t len)
+{
+	time_t t = (time_t)(ms / 1000);
+	struct tm tm;
+	size_t n;
+
+	if (gmtime_r(&t, &tm) == NULL ||
+	    (n = strftime(buf, len, "%Y-%m-%dT%H:%M:%S", &tm)) == 0) {
+		snprintf(buf, len, "@%" PRId64, ms);
+		return;
+	}
+	snprintf(buf + n, len - n, ".%03dZ", (int)(ms % 1000));
+}
+
+/*
+ * Print LEN bytes of S to FP as a JSON string literal: quotes, backslashes and
+ * control characters escaped, a byte outside valid UTF-8 (escape_utf8_len)
+ * as U+FFFD, since JSON text is UTF-8 (RFC 8259). The same rules as the
+ * daemon's status_json_string, which lives in src/status.c (the daemon's
+ * HTTP endpoint, not linked here); this one takes a length, for data with NUL.
+ */
+static void
+print_json_string(FILE *fp, const char *s, size_t len)
+{
+	const unsigned char *p = (const unsigned char *)s;
+	size_t n;
+
+	fputc('"', fp);
+	for (size_t i = 0; i < len; i += n) {
+		if ((n = escape_utf8_len(p + i, len - i)) == 0) {
+			fputs("\\ufffd", fp);
+			n = 1;
+		} else if (n > 1)
+			(void)fwrite(p + i, 1, n, fp);
+		else if (p[i] == '"' || p[i] == '\\')
+			fprintf(fp, "\\%c", p[i]);
+		else if (p[i] == '\n')
+			fputs("\\n", fp);
+		else if (p[i] == '\t')
+			fputs("\\t", fp);
+		else if (p[i] < 0x20 || p[i] == 0x7f)
+			fprintf(fp, "\\u%04x", p[i]);
+		else
+			fputc(p[i], fp);
+	}
+	fputc('"', fp);
+}
+
+/* The state file's VALUE of KEY as JSON: a number or null for number_keys, else a string. */
+static void
+print_json_number(FILE *fp, const char *key, const char *value)
+{
+	char *end;
+	long long v;
+
+	for (size_t i = 0; i < sizeof(number_keys) / sizeof(number_keys[0]); i++) {
+		if (strcmp(key, number_keys[i].key) != 0)
+			continue;
+		errno = 0;
+		v = strtoll(value, &end, 10);
+		if (errno != 0 || end == value || *end != '\0' || (number_keys[i].positive && v <= 0))
+			fputs("null", fp);
+		else
+			fprintf(fp, "%lld", v);
+		return;
+	}
+	print_json_string(fp, value, strlen(value));
+}
+
+/* status --json: the state file's keys, lower-cased, in its order, as one JSON object. */
+static void
+print_state_json(const struct state_kv *kv)
+{
+	bool first = true;
+
+	for (; kv != NULL; kv = kv->next) {
+		/* keys are [A-Za-z0-9_] (state_read): nothing to escape */
+		fputs(first ? "{\"" : ",\"", stdout);
+		for (const char *k = kv->key; *k != '\0'; k++)
+			putchar(tolower((unsigned char)*k));
+		fputs("\":", stdout);
+		print_json_number(stdout, kv->key, kv->value);
+		first = false;
+	}
+	puts(first ? "{}" : "}");
+}
+
+/* list --json: the contenders as a JSON array of objects keyed as `list`'s columns. */
+static void
+print_list_json(const struct contender *list, size_t n)
+{
+	putchar('[');
+	for (size_t i = 0; i < n; i++) {
+		printf("%s{\"position\":%d,\"id\":", i > 0 ? "," : "", list[i].position);
+		print_json_string(stdout, list[i].id, strlen(list[i].id));
+		printf(",\"epoch\":%" PRId64 ",\"znode\":", list[i].epoch);
+		print_json_string(stdout, list[i].znode, strlen(list[i].znode));
+		fputs(",\"data\":", stdout);
+		print_json_string(stdout, list[i].data, list[i].data_len);
+		putchar('}');
+	}
+	puts("]");
 }
 
 /* Exit status RC, unless stdout could not be written (then 1, with a message). */
@@ -573,13 +830,23 @@ main(int argc, char **argv)
 			return EXIT_USAGE;
 		}
 	}
-	if (argc - optind != 1) {
+	if (argc - optind < 1) {
 		usage(stderr);
 		return EXIT_USAGE;
 	}
 	for (size_t i = 0; i < sizeof(commands) / sizeof(commands[0]); i++) {
 		if (strcmp(argv[optind], commands[i].name) != 0)
 			continue;
+		for (int a = optind + 1; a < argc; a++) {
+			if (commands[i].json && strcmp(argv[a], "--json") == 0) {
+				json_out = true;
+				continue;
+			}
+			fprintf(stderr, "zkelectctl: %s: unexpected argument: %s\n",
+			    commands[i].name, argv[a]);
+			usage(stderr);
+			return EXIT_USAGE;
+		}
 		log_init("zkelectctl", verbose ? LOG_DEBUG : LOG_WARNING);
 		cfg = load_config(file);
 		rc = commands[i].fn(cfg);

@@ -1,16 +1,25 @@
 /*
- * zkquery: zkelectctl's direct, synchronous questions to ZooKeeper.
+ * zkquery: zkelectctl's direct questions to ZooKeeper.
  *
- * A short-lived session of its own: connect (never read-only), authenticate when
- * configured, list the election path, read each contender in election order,
- * close. Every wait is bounded by the session timeout.
+ * A session of its own: connect (never read-only), authenticate when
+ * configured, then either list the election path and read each contender in
+ * election order (`leader`, `list`), or follow the announcement for as long as
+ * asked (`watch`); close. Every wait is bounded by the session timeout.
+ *
+ * The calls are the library's synchronous ones, made from the caller's thread.
+ * The library's threads only record what they saw under a lock and wake the
+ * caller (a condition variable; for the watch also an eventfd it polls).
  */
 #include <errno.h>
+#include <limits.h>
+#include <poll.h>
 #include <pthread.h>
 #include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/eventfd.h>
 #include <time.h>
+#include <unistd.h>
 
 #include <zookeeper/zookeeper.h>
 
@@ -21,6 +30,9 @@
 #include "zkquery.h"
 #include "zkrc.h"
 
+/* watch: how soon to look again after a read failed on a connection loss (ms) */
+#define WATCH_RETRY_MS 200
+
 /* What the library's threads tell the caller, under a lock. */
 struct zkq {
 	pthread_mutex_t lock;
@@ -30,6 +42,35 @@ struct zkq {
 	int auth_rc;
 	struct timespec deadline;	/* CLOCK_MONOTONIC */
 	const struct config *cfg;
+	/* the watch only */
+	int wake_fd;		/* an eventfd written on every event; -1 for one query */
+	bool changed;		/* a znode watch fired since the caller last looked */
+	int64_t contact_ms;	/* when the server was last heard from (boot_ms) */
+};
+
+/*
+ * One `watch`: its session, and what it has reported. The decisions (what to
+ * print, when "no leader" is due) are taken on the caller's thread only.
+ */
+struct zkw {
+	struct zkq q;
+	zhandle_t *zh;
+	char *announce_path;
+	zkquery_watch_fn *fn;
+	void *arg;
+	int64_t timeout_ms;	/* the negotiated session timeout */
+	int64_t last_ping_ms;
+	bool connected;		/* connected when the loop last looked */
+	bool dirty;		/* something may have changed: look again */
+	int64_t retry_ms;	/* a look failed on a connection loss: not before this */
+	bool stopped;		/* FN returned false */
+	/* what was reported last */
+	bool reported;		/* the first line is out */
+	char *shown_id;		/* NULL: "no leader" */
+	int64_t shown_epoch;
+	/* the shown leader's znode is gone, no successor believed yet */
+	int64_t gone_ms;	/* when that was seen (boot_ms); 0: not the case */
+	int64_t gone_wall_ms;
 };
 
 static void zkq_init(struct zkq *q, const struct config *cfg);
@@ -43,9 +84,28 @@ static bool auth_finished(const struct zkq *q);
 static int zkq_open(struct zkq *q, zhandle_t **out);
 static int zkq_authenticate(struct zkq *q, zhandle_t *zh);
 static int zkq_result(const struct zkq *q, int rc, const char *what, const char *path);
+static int zkq_get(zhandle_t *zh, const char *path, int watch, char **buf, int *len,
+    struct Stat *st);
 static int read_contender(struct zkq *q, zhandle_t *zh, const char *name,
     struct contender *c);
 static int read_all(struct zkq *q, zhandle_t *zh, struct contender **out, size_t *n);
+static int64_t boot_ms(void);
+static int64_t wall_ms(void);
+static void zkq_contact(struct zkq *q, int64_t at_ms);
+static void zkw_ping_done(int rc, const struct Stat *stat, const void *data);
+static void zkw_init(struct zkw *w, const struct config *cfg, zkquery_watch_fn *fn,
+    void *arg);
+static void zkw_destroy(struct zkw *w);
+static int zkw_run(struct zkw *w, int stop_fd);
+static int zkw_step(struct zkw *w);
+static int zkw_session(struct zkw *w, int64_t now);
+static int zkw_wait_ms(struct zkw *w);
+static int zkw_look(struct zkw *w);
+static int zkw_believe(struct zkw *w, struct announce *a);
+static int zkw_read_announcement(struct zkw *w, char **buf, int *len);
+static int zkw_contenders(struct zkw *w, size_t *n);
+static int zkw_fail(struct zkw *w, int rc, const char *what, const char *path);
+static void zkw_report(struct zkw *w, const struct announce *a, int64_t time_ms);
 
 /* Set up Q for one query with CFG, its deadline one session timeout away. */
 static void
@@ -55,6 +115,7 @@ zkq_init(struct zkq *q, const struct config *cfg)
 
 	memset(q, 0, sizeof(*q));
 	q->cfg = cfg;
+	q->wake_fd = -1;
 	pthread_mutex_init(&q->lock, NULL);
 	pthread_condattr_init(&attr);
 	pthread_condattr_setclock(&attr, CLOCK_MONOTONIC);
@@ -85,20 +146,33 @@ zkq_log(const char *message)
 		log_debug("zookeeper: %s", message);
 }
 
-/* Session events (on the library's thread): record the state and wake the caller. */
+/*
+ * Events (on the library's thread): record the session state, or that a znode
+ * watch fired (the server spoke: contact), and wake the caller.
+ */
 static void
 zkq_watcher(zhandle_t *zh, int type, int state, const char *path, void *ctx)
 {
 	struct zkq *q = ctx;
+	uint64_t one = 1;
 
 	(void)zh;
 	(void)path;
-	if (type != ZOO_SESSION_EVENT || q == NULL)
+	if (q == NULL)
 		return;
 	pthread_mutex_lock(&q->lock);
-	q->state = state;
+	if (type == ZOO_SESSION_EVENT) {
+		q->state = state;
+		if (state == ZOO_CONNECTED_STATE)
+			q->contact_ms = boot_ms();
+	} else {
+		q->changed = true;
+		q->contact_ms = boot_ms();
+	}
 	pthread_cond_broadcast(&q->cond);
 	pthread_mutex_unlock(&q->lock);
+	if (q->wake_fd >= 0)
+		(void)!write(q->wake_fd, &one, sizeof(one));
 }
 
 /* The completion of zoo_add_auth (on the library's thread). */
@@ -223,33 +297,53 @@ zkq_result(const struct zkq *q, int rc, const char *what, const char *path)
 }
 
 /*
+ * Read PATH whole into *BUF (malloc'd, NUL-terminated; its length in *LEN) and
+ * its stat into ST, arming a data watch when WATCH (only if it exists). A
+ * ZooKeeper result; *BUF is set only on ZOK.
+ */
+static int
+zkq_get(zhandle_t *zh, const char *path, int watch, char **buf, int *len, struct Stat *st)
+{
+	char *b = NULL;
+	int size = 1024, n, rc;
+
+	for (;;) {
+		b = xrealloc(b, (size_t)size + 1);
+		n = size;
+		rc = zoo_get(zh, path, watch, b, &n, st);
+		if (rc != ZOK || st->dataLength <= size)
+			break;
+		size = st->dataLength;	/* bigger than the buffer: read it again */
+	}
+	if (rc != ZOK) {
+		free(b);
+		return rc;
+	}
+	if (n < 0)
+		n = 0;	/* no data at all */
+	b[n] = '\0';
+	*buf = b;
+	*len = n;
+	return ZOK;
+}
+
+/*
  * Read contender NAME's data and czxid into C (position, id left to the caller).
  * ZKQUERY_OK, 1 when the node vanished since the listing, or an error.
  */
 static int
 read_contender(struct zkq *q, zhandle_t *zh, const char *name, struct contender *c)
 {
-	char *path = znode_child_path(q->cfg->path, name), *buf = NULL;
-	int size = 1024, len, rc;
+	char *path = znode_child_path(q->cfg->path, name), *buf;
 	struct Stat st;
+	int len, rc;
 
-	for (;;) {
-		buf = xrealloc(buf, (size_t)size + 1);
-		len = size;
-		rc = zoo_get(zh, path, 0, buf, &len, &st);
-		if (rc != ZOK || st.dataLength <= size)
-			break;
-		size = st.dataLength;	/* bigger than the buffer: read it again */
-	}
+	rc = zkq_get(zh, path, 0, &buf, &len, &st);
 	if (rc != ZOK) {
-		free(buf);
 		rc = rc == ZNONODE ? 1 : zkq_result(q, rc, "read", path);
 		free(path);
 		return rc;
 	}
-	if (len < 0)
-		len = 0;	/* no data at all */
-	buf[len] = '\0';
 	c->znode = path;
 	c->epoch = st.czxid;
 	c->data = buf;
@@ -328,4 +422,389 @@ zkquery_free(struct contender *c, size_t n)
 		free(c[i].data);
 	}
 	free(c);
+}
+
+/* --- watch --- */
+
+/* The boot-time clock in ms, as src/zk.c's: monotonic, counting on while the machine sleeps. */
+static int64_t
+boot_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_BOOTTIME, &ts);
+	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+/* The wall clock in ms since the epoch: when a change was seen. */
+static int64_t
+wall_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_REALTIME, &ts);
+	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+/* The server answered at AT_MS (boot_ms): the session was alive then. */
+static void
+zkq_contact(struct zkq *q, int64_t at_ms)
+{
+	pthread_mutex_lock(&q->lock);
+	if (at_ms > q->contact_ms)
+		q->contact_ms = at_ms;
+	pthread_mutex_unlock(&q->lock);
+}
+
+/* Our probe answered (on the library's thread): contact, when the server did. */
+static void
+zkw_ping_done(int rc, const struct Stat *stat, const void *data)
+{
+	(void)stat;
+	if (rc == ZOK)
+		zkq_contact((struct zkq *)(uintptr_t)data, boot_ms());
+}
+
+/* Follow the leader over a session of our own until STOP_FD is readable. */
+int
+zkquery_watch(const struct config *cfg, int stop_fd, zkquery_watch_fn *fn, void *arg)
+{
+	struct zkw w;
+	int rc;
+
+	zkw_init(&w, cfg, fn, arg);
+	rc = zkq_open(&w.q, &w.zh);
+	if (rc == ZKQUERY_OK) {
+		w.timeout_ms = zoo_recv_timeout(w.zh);	/* negotiated */
+		zkq_contact(&w.q, boot_ms());
+		w.connected = true;
+		rc = zkw_run(&w, stop_fd);
+	}
+	if (w.zh != NULL)
+		zookeeper_close(w.zh);
+	zkw_destroy(&w);
+	return rc;
+}
+
+/* Set up W for CFG, reporting to FN(ARG); nothing is opened yet. */
+static void
+zkw_init(struct zkw *w, const struct config *cfg, zkquery_watch_fn *fn, void *arg)
+{
+	memset(w, 0, sizeof(*w));
+	zkq_init(&w->q, cfg);
+	if ((w->q.wake_fd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK)) == -1)
+		fatal("eventfd");
+	w->announce_path = znode_child_path(cfg->path, ZNODE_ANNOUNCE);
+	w->fn = fn;
+	w->arg = arg;
+	w->dirty = true;	/* the first look */
+	w->shown_epoch = -1;
+}
+
+/* Release W (after its handle is closed: no thread of the library is left). */
+static void
+zkw_destroy(struct zkw *w)
+{
+	(void)close(w->q.wake_fd);
+	free(w->announce_path);
+	free(w->shown_id);
+	zkq_destroy(&w->q);
+}
+
+/* The loop: a step, then sleep until an event, STOP_FD or the next deadline. */
+static int
+zkw_run(struct zkw *w, int stop_fd)
+{
+	struct pollfd fds[2];
+	uint64_t n;
+	int rc;
+
+	for (;;) {
+		if ((rc = zkw_step(w)) != ZKQUERY_OK || w->stopped)
+			return rc;
+		fds[0] = (struct pollfd){ .fd = w->q.wake_fd, .events = POLLIN };
+		fds[1] = (struct pollfd){ .fd = stop_fd, .events = POLLIN };
+		if (poll(fds, 2, zkw_wait_ms(w)) == -1 && errno != EINTR) {
+			log_warn("poll");
+			return ZKQUERY_ERROR;
+		}
+		if (fds[1].revents != 0)
+			return ZKQUERY_OK;
+		if (fds[0].revents != 0)
+			(void)!read(w->q.wake_fd, &n, sizeof(n));
+	}
+}
+
+/* One turn: the session and its clock, our probe, and a look when one is due. */
+static int
+zkw_step(struct zkw *w)
+{
+	int64_t now = boot_ms();
+	int rc;
+
+	if ((rc = zkw_session(w, now)) != ZKQUERY_OK || !w->connected)
+		return rc;
+	if (now - w->last_ping_ms >= w->timeout_ms / 3) {
+		/* our own probe, so that the last contact is never older than a third */
+		w->last_ping_ms = now;
+		(void)zoo_aexists(w->zh, "/", 0, zkw_ping_done, &w->q);
+	}
+	if (!(w->dirty && now >= w->retry_ms) &&
+	    !(w->gone_ms != 0 && now - w->gone_ms >= w->timeout_ms))
+		return ZKQUERY_OK;
+	w->dirty = false;
+	if ((rc = zkw_look(w)) == ZKQUERY_UNREACHABLE) {
+		/* a connection loss: look again soon, or once connected again */
+		w->dirty = true;
+		w->retry_ms = boot_ms() + WATCH_RETRY_MS;
+		rc = ZKQUERY_OK;
+	}
+	return rc;
+}
+
+/*
+ * The session at NOW. ZKQUERY_LOST when the server expired it, or when it had
+ * no contact for a whole session timeout: the client never declares expiry
+ * while disconnected, so our own clock does (as src/zk.c's, simpler). Else
+ * note whether it is connected; a reconnect means a look: the library sets
+ * our watches again, and whatever changed meanwhile is read afresh.
+ */
+static int
+zkw_session(struct zkw *w, int64_t now)
+{
+	const struct config *cfg = w->q.cfg;
+	int state = zoo_state(w->zh);
+	int64_t contact;
+	char buf[32];
+	bool changed;
+
+	pthread_mutex_lock(&w->q.lock);
+	contact = w->q.contact_ms;
+	changed = w->q.changed;
+	w->q.changed = false;
+	pthread_mutex_unlock(&w->q.lock);
+	w->dirty |= changed;
+	if (state == ZOO_EXPIRED_SESSION_STATE) {
+		log_warnx("ZooKeeper at %s expired the session: cannot watch on", cfg->hosts);
+		return ZKQUERY_LOST;
+	}
+	if (state == ZOO_AUTH_FAILED_STATE) {
+		log_warnx("ZooKeeper at %s: authentication failed", cfg->hosts);
+		return ZKQUERY_ERROR;
+	}
+	if (now - contact >= w->timeout_ms) {
+		log_warnx("no contact with ZooKeeper at %s for %s, a whole session timeout: "
+		    "the session is lost, cannot watch on", cfg->hosts,
+		    config_format_duration(now - contact, buf, sizeof(buf)));
+		return ZKQUERY_LOST;
+	}
+	if (state != ZOO_CONNECTED_STATE) {
+		if (w->connected)
+			log_info("zookeeper: connection lost; watching on if the session survives");
+		w->connected = false;
+		return ZKQUERY_OK;
+	}
+	if (!w->connected) {
+		log_info("zookeeper: connected again, the session survived");
+		w->dirty = true;
+	}
+	w->connected = true;
+	return ZKQUERY_OK;
+}
+
+/* How long the loop may sleep (ms): the clock's deadline, the probe, a "no leader" due, a retry. */
+static int
+zkw_wait_ms(struct zkw *w)
+{
+	int64_t now = boot_ms(), next, t = w->timeout_ms;
+
+	pthread_mutex_lock(&w->q.lock);
+	next = w->q.contact_ms + t;
+	pthread_mutex_unlock(&w->q.lock);
+	if (w->connected) {
+		/* disconnected, nothing but the clock is due: the reconnect wakes us */
+		if (w->last_ping_ms + t / 3 < next)
+			next = w->last_ping_ms + t / 3;
+		if (w->gone_ms != 0 && w->gone_ms + t < next)
+			next = w->gone_ms + t;
+		if (w->dirty && w->retry_ms < next)
+			next = w->retry_ms;
+	}
+	if (next <= now)
+		return 0;
+	return next - now > INT_MAX ? INT_MAX : (int)(next - now);
+}
+
+/*
+ * Look at the announcement again and report what changed since the last line:
+ * a new leader at once; nobody when the shown leader's znode is gone and no
+ * successor is believed, at once when nobody else contends, else only once a
+ * session timeout has passed without the successor's announcement (it would
+ * follow within a few round trips: no line for the moment in between).
+ */
+static int
+zkw_look(struct zkw *w)
+{
+	struct announce a;
+	size_t n;
+	int rc;
+
+	if ((rc = zkw_believe(w, &a)) < 0)
+		return rc;
+	zkq_contact(&w->q, boot_ms());
+	if (rc == 1) {
+		w->gone_ms = 0;
+		if (w->shown_id == NULL || w->shown_epoch != a.epoch || strcmp(w->shown_id, a.id) != 0)
+			zkw_report(w, &a, wall_ms());
+		announce_free(&a);
+		return ZKQUERY_OK;
+	}
+	if (!w->reported) {
+		zkw_report(w, NULL, wall_ms());	/* the first line */
+		return ZKQUERY_OK;
+	}
+	if (w->shown_id == NULL)
+		return ZKQUERY_OK;	/* "no leader" is out already */
+	if (w->gone_ms == 0) {
+		w->gone_ms = boot_ms();
+		w->gone_wall_ms = wall_ms();
+	}
+	if (boot_ms() - w->gone_ms < w->timeout_ms) {
+		if ((rc = zkw_contenders(w, &n)) < 0)
+			return rc;
+		if (n > 0)
+			return ZKQUERY_OK;	/* the successor announces soon */
+	}
+	zkw_report(w, NULL, w->gone_wall_ms);
+	return ZKQUERY_OK;
+}
+
+/*
+ * The leader the announcement names, believed only while its znode is alive
+ * with the announced epoch as its czxid (rule 20, as announce_check_done in
+ * src/election.c): 1 with A filled (announce_free it), 0 for nobody, or an
+ * error. Arms the watches that wake the loop at the next change: a data watch
+ * on the announcement (an exists watch while there is none) and one on the
+ * leader's znode, which fires when it goes.
+ */
+static int
+zkw_believe(struct zkw *w, struct announce *a)
+{
+	struct Stat st;
+	char *buf, *path, one[1];
+	int len, rc;
+	bool ok;
+
+	if ((rc = zkw_read_announcement(w, &buf, &len)) != 1)
+		return rc;
+	ok = announce_decode(buf, (size_t)len, a);
+	free(buf);
+	if (!ok) {
+		log_debug("zookeeper: %s is no announcement: no leader named", w->announce_path);
+		return 0;
+	}
+	path = znode_child_path(w->q.cfg->path, a->znode);
+	len = (int)sizeof(one);
+	/* get, not exists: it arms a watch only when the znode is there (rule 3) */
+	rc = zoo_get(w->zh, path, 1, one, &len, &st);
+	if (rc == ZOK && st.czxid == a->epoch) {
+		free(path);
+		return 1;
+	}
+	announce_free(a);
+	if (rc == ZOK || rc == ZNONODE) {
+		log_debug("zookeeper: the announcement names %s, which is no live contender", path);
+		rc = 0;
+	} else
+		rc = zkw_fail(w, rc, "read", path);
+	free(path);
+	return rc;
+}
+
+/*
+ * Read the announcement with a data watch into *BUF (malloc'd, *LEN bytes): 1;
+ * 0 when there is none (an exists watch then waits for its creation); or an error.
+ */
+static int
+zkw_read_announcement(struct zkw *w, char **buf, int *len)
+{
+	struct Stat st;
+	int rc;
+
+	for (;;) {
+		rc = zkq_get(w->zh, w->announce_path, 1, buf, len, &st);
+		if (rc == ZOK)
+			return 1;
+		if (rc != ZNONODE)
+			return zkw_fail(w, rc, "read", w->announce_path);
+		/* get armed no watch on a missing node: exists does, for its creation */
+		rc = zoo_exists(w->zh, w->announce_path, 1, &st);
+		if (rc == ZNONODE)
+			return 0;
+		if (rc != ZOK)
+			return zkw_fail(w, rc, "look up", w->announce_path);
+		/* created meanwhile: read it */
+	}
+}
+
+/* How many contenders the election path holds now, in *N; or an error. */
+static int
+zkw_contenders(struct zkw *w, size_t *n)
+{
+	struct String_vector kids = { 0, NULL };
+	struct znode_name *names;
+	int rc;
+
+	*n = 0;
+	rc = zoo_get_children(w->zh, w->q.cfg->path, 0, &kids);
+	if (rc == ZNONODE)
+		return ZKQUERY_OK;	/* no election path: nobody contends */
+	if (rc != ZOK)
+		return zkw_fail(w, rc, "list", w->q.cfg->path);
+	names = xcalloc((size_t)kids.count + 1, sizeof(*names));
+	*n = znode_sort(kids.data, (size_t)kids.count, names);
+	free(names);
+	deallocate_String_vector(&kids);
+	return ZKQUERY_OK;
+}
+
+/*
+ * A read that failed with RC: on a connection loss ZKQUERY_UNREACHABLE,
+ * quietly (the loop looks again once connected); else said, ZKQUERY_ERROR.
+ */
+static int
+zkw_fail(struct zkw *w, int rc, const char *what, const char *path)
+{
+	if (zk_rc_is_transient(rc)) {
+		log_debug("zookeeper: %s %s: %s; looking again once connected", what, path,
+		    zerror(rc));
+		return ZKQUERY_UNREACHABLE;
+	}
+	return zkq_result(&w->q, rc, what, path);
+}
+
+/* Report A (NULL: no leader), seen at TIME_MS, and remember it as shown. */
+static void
+zkw_report(struct zkw *w, const struct announce *a, int64_t time_ms)
+{
+	struct zkquery_change c = { .time_ms = time_ms, .epoch = -1 };
+	char *znode = NULL;
+
+	if (a != NULL) {
+		znode = znode_child_path(w->q.cfg->path, a->znode);
+		c.id = a->id;
+		c.epoch = a->epoch;
+		c.data = a->data;
+		c.data_len = strlen(a->data);
+		c.znode = znode;
+	}
+	c.cause = NULL;		/* WATCH_CAUSE (zkquery.h): none published yet */
+	free(w->shown_id);
+	w->shown_id = a != NULL ? xstrdup(a->id) : NULL;
+	w->shown_epoch = c.epoch;
+	w->reported = true;
+	w->gone_ms = 0;
+	if (!w->fn(w->arg, &c))
+		w->stopped = true;
+	free(znode);
 }
