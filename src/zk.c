@@ -28,6 +28,7 @@ struct zk_op {
 	void *arg;
 	uint64_t tag;
 	char *path;
+	int64_t sent_ms;	/* boot-time clock when the call was made */
 };
 
 /* Per-handle context given to the library: the only thing its threads touch. */
@@ -102,7 +103,7 @@ static void log_stall(const struct zk *zk, int64_t late_ms);
 static void on_reopen(evutil_socket_t fd, short what, void *arg);
 static void dispatch(struct zk *zk, struct qentry *e);
 static const char *watch_type_name(int type);
-static void session_event(struct zk *zk, int state);
+static void session_event(struct zk *zk, int64_t at_ms);
 static void contact(struct zk *zk, int64_t at_ms);
 static bool check_clock(struct zk *zk);
 static void arm_timer(struct zk *zk);
@@ -538,19 +539,24 @@ dispatch(struct zk *zk, struct qentry *e)
 	}
 	if (e->is_watch) {
 		if (e->type == ZOO_SESSION_EVENT) {
-			session_event(zk, e->state);
+			session_event(zk, e->at_ms);
 			return;
 		}
-		contact(zk, e->at_ms);
+		/* a watch event is no contact: only our own requests keep the session alive */
 		log_debug("zookeeper: watch event %s on %s", watch_type_name(e->type), e->path);
 		zk->watch_cb(zk->arg, e->type, e->path);
 		return;
 	}
-	/* only an answer from the server is contact: ZOK or an API error (rc <= ZAPIERROR);
-	 * system errors (-1..-99: connection loss, timeouts, ...) are the client's own */
+	/*
+	 * Only an answer from the server is contact: ZOK or an API error (rc <=
+	 * ZAPIERROR); system errors (-1..-99: connection loss, timeouts, ...) are
+	 * the client's own. It proves the server heard from us after the call was
+	 * made, not when the answer was queued: the session's clock on the server
+	 * restarted no earlier than the call (rule 6).
+	 */
 	if (e->rc == ZOK || (e->rc <= ZAPIERROR && !zk_rc_is_transient(e->rc) &&
 	    e->rc != ZNOTHING))
-		contact(zk, e->at_ms);
+		contact(zk, e->op->sent_ms);
 	else if (e->rc == ZCONNECTIONLOSS || e->rc == ZOPERATIONTIMEOUT)
 		zk->counters.connection_losses++;
 	if (e->op->kind == OP_PING)
@@ -585,7 +591,7 @@ watch_type_name(int type)
 	return "unknown";
 }
 
-/* The server answered at AT_MS: the session is alive then. */
+/* The server heard from us at AT_MS or later: the session's clock restarted then. */
 static void
 contact(struct zk *zk, int64_t at_ms)
 {
@@ -600,21 +606,27 @@ contact(struct zk *zk, int64_t at_ms)
 	}
 }
 
-/* A session event: re-read the handle's state on the loop and act on it. */
+/*
+ * A session event (queued at AT_MS): re-read the handle's state on the loop and
+ * act on it. Only a new or restored connection counts as contact, stamped when
+ * the event came: an event that changes nothing must not refresh the clock (a
+ * connection that has gone silent still says connected until the client's own
+ * timeout).
+ */
 static void
-session_event(struct zk *zk, int state)
+session_event(struct zk *zk, int64_t at_ms)
 {
 	const clientid_t *cid;
+	int state = zoo_state(zk->zh);	/* the event may be old: trust the handle now */
 
-	(void)state;
-	state = zoo_state(zk->zh);	/* the event may be old: trust the handle now */
 	if (state == ZOO_CONNECTED_STATE) {
 		cid = zoo_client_id(zk->zh);
-		contact(zk, now_ms());
-		zk->timeout_ms = zoo_recv_timeout(zk->zh);
 		if (zk->ever_connected && cid->client_id == zk->session_id) {
 			if (!zk->suspended && !zk->unsafe)
 				return;
+			if (at_ms > zk->last_contact_ms)
+				zk->last_contact_ms = at_ms;
+			zk->timeout_ms = zoo_recv_timeout(zk->zh);
 			zk->suspended = zk->unsafe = false;
 			zk->state = ZK_STATE_CONNECTED;
 			log_notice("zookeeper: reconnected, session 0x%" PRIx64 " still valid",
@@ -622,6 +634,8 @@ session_event(struct zk *zk, int state)
 			zk->session_cb(zk->arg, ZK_EV_RECONNECTED);
 			return;
 		}
+		zk->last_contact_ms = at_ms;	/* a new session: its clock starts now */
+		zk->timeout_ms = zoo_recv_timeout(zk->zh);
 		zk->ever_connected = true;
 		zk->suspended = zk->unsafe = false;
 		zk->session_id = cid->client_id;
@@ -694,7 +708,7 @@ check_clock(struct zk *zk)
 		log_warnx("zookeeper: connection lost (seen by polling the client's state)");
 		zk->session_cb(zk->arg, ZK_EV_SUSPENDED);
 	} else if (zk->suspended && zoo_state(zk->zh) == ZOO_CONNECTED_STATE) {
-		session_event(zk, ZOO_CONNECTED_STATE);	/* back, unannounced: same path */
+		session_event(zk, now);	/* back, unannounced: same path */
 		if (zk->zh == NULL)
 			return false;
 	}
@@ -805,6 +819,7 @@ op_new(struct zk *zk, enum op_kind kind, const char *path, zk_done_fn *done, voi
 	op->done = done;
 	op->arg = arg;
 	op->tag = tag;
+	op->sent_ms = now_ms();
 	zk->counters.requests++;
 	return op;
 }

@@ -91,8 +91,10 @@ during which it leads.
     one). The same node may promote again with the same epoch only when its
     znode survived: i.e. its last demote since that promote had reason
     connection-lost (zkelectd(8): reconnected within the same session) and
-    it was not killed since; after any other demote (resigned,
-    session-expired, deleted, startup, ...) or a KILL it holds a new znode
+    it was not killed since, or had reason startup (a new process or image
+    that kept its session: its resume was not answered in time, so it
+    demoted, and the session answered later); after any other demote
+    (resigned, session-expired, deleted, ...) or a KILL it holds a new znode
     and must carry a greater epoch, except a promote with reason "resumed": a
     daemon restarted (after a KILL, or a reset of its host) that resumed its
     ZooKeeper session finds its znode still leading and leads again with the
@@ -429,7 +431,11 @@ class Checker:
                             self.ts(n.last_start_ns)))
         n.last_start, n.last_start_ns = "demote", ev.ns
         n.tried_ns = None
-        if ev.reason == "connection-lost":
+        if ev.reason == "startup":
+            # a new process or image: it may have resumed its session, whose
+            # znode (the same epoch) may lead once ZooKeeper answers for it
+            n.keep_ok = True
+        elif ev.reason == "connection-lost":
             if n.keep_ok is None:
                 n.keep_ok = True
         else:
