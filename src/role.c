@@ -106,12 +106,13 @@ role_free(struct role *r)
 void
 role_start(struct role *r)
 {
-	role_write_state(r);
 	role_watchdog_boot_report(r);
 	if (role_resume_load(r)) {
-		role_resume_begin(r);
+		role_resume_begin(r);	/* an upgrade's: the role handed over, from the first write */
+		role_write_state(r);
 		return;
 	}
+	role_write_state(r);
 	role_start_fresh(r);
 }
 
