@@ -2,8 +2,10 @@
 # scripts/demo.sh: a one-minute tour of zkelectd (run by `make demo`).
 #
 # Starts a private ZooKeeper and three daemons (db1, db2, db3) on this machine,
-# shows who leads, stops the leader cleanly (a planned handover), then kills the
-# new leader outright (a crash: failover after the session timeout), and cleans
+# shows who leads, stops the leader cleanly (a planned handover), kills the new
+# leader's daemon and starts it again at once (it resumes its session: nothing
+# changes), then kills that leader outright (a crash: failover after the session
+# timeout), and cleans
 # everything up. Exits non-zero when a step did not happen in time.
 set -u
 
@@ -263,7 +265,7 @@ handover() {
 # SIGKILL the leader and show the failover after the session timeout.
 failover() {
 	local t0 tp old=$LEADER
-	step "5. Crash: SIGKILL to the leader $old" \
+	step "6. Crash: SIGKILL to the leader $old" \
 	    "Nothing runs on $old now. Its ZooKeeper session expires after the session" \
 	    "timeout (${SESSION_TIMEOUT}s); then its znode goes and the next node takes over."
 	t0=$(now_us)
@@ -276,6 +278,33 @@ failover() {
 	tp=$(event_time "$LEADER" promote "$t0")
 	echo "   $LEADER promoted $(secs "$t0" "$tp")s after the kill (session timeout ${SESSION_TIMEOUT}s)."
 	show "$ZKELECTCTL" -c "$D/$LEADER.conf" leader || die "zkelectctl leader failed"
+}
+
+# True when ID has run promote since time AFTER.
+promoted_since() {
+	event_time "$1" promote "$2" >/dev/null
+}
+
+# The leader's daemon alone crashes and is restarted at once: it resumes its session.
+resume() {
+	local old=$LEADER t0 tp epoch
+	step "5. Sidecar crash: SIGKILL to $old's zkelectd, restarted 0.2s later" \
+	    "As systemd would restart it. The restarted daemon finds its session file, resumes" \
+	    "its ZooKeeper session and takes its znode back: the same leader with the same" \
+	    "epoch runs promote again (reason resumed); no other node sees anything."
+	epoch=$(state_of "$old" EPOCH)
+	t0=$(now_us)
+	kill -s KILL "${PIDS[$old]}"
+	wait_until "exit of $old after SIGKILL" 5 gone "${PIDS[$old]}"
+	sleep 0.2	# systemd's RestartSec
+	"$ZKELECTD" -c "$D/$old.conf" </dev/null >>"$D/$old.log" 2>&1 &
+	PIDS[$old]=$!
+	disown "$!"
+	wait_until "$old to lead again" 10 promoted_since "$old" "$t0"
+	show_events
+	tp=$(event_time "$old" promote "$t0")
+	echo "   $old led again $(secs "$t0" "$tp")s after the kill, epoch $(state_of "$old" EPOCH)" \
+	    "(it was $epoch); no other node ran a hook."
 }
 
 # Run the tour.
@@ -292,6 +321,7 @@ main() {
 	start_daemons
 	show_ctl
 	handover
+	resume
 	failover
 	step "Done in $(secs "$START_US" "$(now_us)")s." \
 	    "Stopping the last daemon and ZooKeeper, removing $D."
