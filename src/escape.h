@@ -2,7 +2,7 @@
  * escape: bytes that come from the network (a contender's id and data, an
  * announcement) made safe to show. One definition for zkelectctl's output and
  * the daemon's: `list` and `status` of zkelectctl print through escape_text,
- * the status endpoint's JSON checks UTF-8 with escape_utf8_len.
+ * JSON (the status endpoint, zkelectctl's --json) through escape_json.
  */
 #ifndef ZKELECT_ESCAPE_H
 #define ZKELECT_ESCAPE_H
@@ -18,5 +18,13 @@ size_t escape_utf8_len(const unsigned char *p, size_t n);
  * UTF-8 text unchanged. Never longer than 4 * LEN + 1 bytes.
  */
 char *escape_text(const char *s, size_t len);
+
+/*
+ * LEN bytes of S as a JSON string literal, quotes included (malloc'd): " and \
+ * escaped, newline \n, tab \t, other control bytes \u00XX, a byte outside
+ * valid UTF-8 as U+FFFD (JSON text is UTF-8, RFC 8259). The status endpoint's
+ * and zkelectctl's --json output both use it.
+ */
+char *escape_json(const char *s, size_t len);
 
 #endif

@@ -232,36 +232,7 @@ reply_check(struct evhttp_request *req, bool ok, const char *what)
 char *
 status_json_string(const char *s)
 {
-	const unsigned char *p = (const unsigned char *)s;
-	size_t n = strlen(s), o = 0, len;
-	char *out = xmalloc(n * 6 + 3);
-
-	out[o++] = '"';
-	for (size_t i = 0; i < n; i += len) {
-		if ((len = escape_utf8_len(p + i, n - i)) == 0) {
-			memcpy(out + o, "\\ufffd", 6);
-			o += 6;
-			len = 1;
-		} else if (len > 1) {
-			memcpy(out + o, p + i, len);
-			o += len;
-		} else if (p[i] == '"' || p[i] == '\\') {
-			out[o++] = '\\';
-			out[o++] = (char)p[i];
-		} else if (p[i] == '\n') {
-			out[o++] = '\\';
-			out[o++] = 'n';
-		} else if (p[i] == '\t') {
-			out[o++] = '\\';
-			out[o++] = 't';
-		} else if (p[i] < 0x20 || p[i] == 0x7f) {
-			o += (size_t)sprintf(out + o, "\\u%04x", p[i]);
-		} else
-			out[o++] = (char)p[i];
-	}
-	out[o++] = '"';
-	out[o] = '\0';
-	return out;
+	return escape_json(s, strlen(s));
 }
 
 static void

@@ -688,38 +688,14 @@ format_time(int64_t ms, char *buf, size_t len)
 	snprintf(buf + n, len - n, ".%03dZ", (int)(ms % 1000));
 }
 
-/*
- * Print LEN bytes of S to FP as a JSON string literal: quotes, backslashes and
- * control characters escaped, a byte outside valid UTF-8 (escape_utf8_len)
- * as U+FFFD, since JSON text is UTF-8 (RFC 8259). The same rules as the
- * daemon's status_json_string, which lives in src/status.c (the daemon's
- * HTTP endpoint, not linked here); this one takes a length, for data with NUL.
- */
+/* Print LEN bytes of S to FP as a JSON string literal (escape_json). */
 static void
 print_json_string(FILE *fp, const char *s, size_t len)
 {
-	const unsigned char *p = (const unsigned char *)s;
-	size_t n;
+	char *j = escape_json(s, len);
 
-	fputc('"', fp);
-	for (size_t i = 0; i < len; i += n) {
-		if ((n = escape_utf8_len(p + i, len - i)) == 0) {
-			fputs("\\ufffd", fp);
-			n = 1;
-		} else if (n > 1)
-			(void)fwrite(p + i, 1, n, fp);
-		else if (p[i] == '"' || p[i] == '\\')
-			fprintf(fp, "\\%c", p[i]);
-		else if (p[i] == '\n')
-			fputs("\\n", fp);
-		else if (p[i] == '\t')
-			fputs("\\t", fp);
-		else if (p[i] < 0x20 || p[i] == 0x7f)
-			fprintf(fp, "\\u%04x", p[i]);
-		else
-			fputc(p[i], fp);
-	}
-	fputc('"', fp);
+	fputs(j, fp);
+	free(j);
 }
 
 /* The state file's VALUE of KEY as JSON: a number or null for number_keys, else a string. */

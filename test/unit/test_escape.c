@@ -81,10 +81,27 @@ test_utf8_len(void **state)
 	assert_int_equal(escape_utf8_len((const unsigned char *)"\xff", 1), 0);
 }
 
+/* JSON: quotes, backslashes, control bytes (a NUL too: the length is given), bad UTF-8. */
+static void
+test_json(void **state)
+{
+	static const char in[] = "a\"b\\c\n\t\x01\0\xff\xc3\xa9";
+	char *j;
+
+	(void)state;
+	j = escape_json(in, sizeof(in) - 1);
+	assert_string_equal(j, "\"a\\\"b\\\\c\\n\\t\\u0001\\u0000\\ufffd\xc3\xa9\"");
+	free(j);
+	j = escape_json("", 0);
+	assert_string_equal(j, "\"\"");
+	free(j);
+}
+
 int
 main(void)
 {
 	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_json),
 		cmocka_unit_test(test_plain),
 		cmocka_unit_test(test_controls),
 		cmocka_unit_test(test_not_utf8),
