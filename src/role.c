@@ -6,6 +6,7 @@
 
 #include <event2/event.h>
 
+#include "clock.h"
 #include "config.h"
 #include "election.h"
 #include "health.h"
@@ -36,7 +37,6 @@ static enum role_name demote_target(const struct role *r, enum reason why);
 static void left(void *arg);
 static void on_backoff(evutil_socket_t fd, short what, void *arg);
 static void cannot_lead(struct role *r);
-static int64_t now_wall_ms(void);
 
 static const struct election_callbacks election_cb = {
 	ev_elected, ev_unelected, ev_out, ev_joined, ev_leader, ev_session, ev_behind,
@@ -63,7 +63,7 @@ role_new(struct event_base *base, struct config *cfg, void (*stopped)(void *arg,
 	r->leader_epoch = -1;
 	r->handover_epoch = -1;
 	r->since = time(NULL);
-	r->image_started = now_wall_ms();
+	r->image_started = clock_ms(CLOCK_REALTIME);
 	r->want_in = true;
 	r->ev_backoff = evtimer_new(base, on_backoff, r);
 	r->ev_reopen = evtimer_new(base, role_on_reopen, r);
@@ -699,12 +699,3 @@ role_set_upgrade(struct role *r, bool (*exec)(void *arg, char *err, size_t errle
 	r->upgrade_arg = arg;
 }
 
-/* Wall-clock ms (for the state file: when this image started, the last kick). */
-static int64_t
-now_wall_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_REALTIME, &ts);
-	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}

@@ -14,6 +14,7 @@
 
 #include <event2/event.h>
 
+#include "clock.h"
 #include "config.h"
 #include "election.h"
 #include "log.h"
@@ -24,7 +25,6 @@
 #define KICK_MIN_MS 10
 
 static int64_t limit_ms(const struct role *r);
-static int64_t wall_ms(void);
 static void kick(struct role *r);
 
 /*
@@ -125,7 +125,7 @@ kick(struct role *r)
 		log_warn("watchdog %s: kick failed", r->cfg->wd_device);
 	} else {
 		r->wd_missed = false;
-		r->wd_last_kick = wall_ms();
+		r->wd_last_kick = clock_ms(CLOCK_REALTIME);
 	}
 	timer_after(r->ev_kick, every > KICK_MIN_MS ? every : KICK_MIN_MS);
 }
@@ -155,11 +155,3 @@ role_watchdog_boot_report(const struct role *r)
 		log_info("watchdog %s: %s", r->cfg->wd_device, buf);
 }
 
-static int64_t
-wall_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_REALTIME, &ts);
-	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}

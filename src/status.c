@@ -10,6 +10,7 @@
 #include <event2/http.h>
 #include <event2/keyvalq_struct.h>
 
+#include "clock.h"
 #include "config.h"
 #include "escape.h"
 #include "log.h"
@@ -50,7 +51,6 @@ static void metrics(struct evbuffer *b, const struct snapshot *sn);
 static void metric(struct evbuffer *b, const char *name, const char *type, const char *help);
 static void snapshot_free(struct snapshot *sn);
 static char *dup_or_empty(const char *s);
-static int64_t wall_ms(void);
 
 /* Bind the endpoint. */
 struct status *
@@ -300,7 +300,7 @@ static void
 metrics(struct evbuffer *b, const struct snapshot *sn)
 {
 	const struct status_metrics *m = &sn->m;
-	int64_t since_ms = wall_ms() - sn->wd_last_kick_ms;	/* the last kick's age */
+	int64_t since_ms = clock_ms(CLOCK_REALTIME) - sn->wd_last_kick_ms;	/* the last kick's age */
 
 	metric(b, "role", "gauge", "1 for the role this node is in, 0 for the others.");
 	for (int i = 0; i < R_COUNT; i++)
@@ -355,12 +355,3 @@ metrics(struct evbuffer *b, const struct snapshot *sn)
 	    (double)sn->image_started_ms / 1000);
 }
 
-/* The wall clock in ms since the epoch (the state's times are wall-clock times). */
-static int64_t
-wall_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_REALTIME, &ts);
-	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}

@@ -10,6 +10,7 @@
 
 #include <event2/event.h>
 
+#include "clock.h"
 #include "log.h"
 #include "timer.h"
 #include "xmalloc.h"
@@ -93,7 +94,6 @@ struct zk {
 	struct event *ev_reopen;	/* back-off before retrying zookeeper_init */
 };
 
-static int64_t now_ms(void);
 static void enqueue(struct zk *zk, struct qentry *e);
 static void watcher(zhandle_t *zh, int type, int state, const char *path, void *ctx);
 static void library_log(const char *message);
@@ -125,16 +125,6 @@ static void strings_done(int rc, const struct String_vector *sv, const struct St
     const void *data);
 static void create_done(int rc, const char *value, const struct Stat *stat, const void *data);
 static const struct ACL_vector *create_acl(const struct zk *zk);
-
-/* The boot-time clock in ms: monotonic, and it keeps counting while the machine sleeps. */
-static int64_t
-now_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_BOOTTIME, &ts);
-	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
 
 /* Create the session manager; nothing is opened yet. */
 struct zk *
@@ -342,7 +332,7 @@ bool
 zk_entitled(const struct zk *zk)
 {
 	return zk->zh != NULL && zk->ever_connected && !zk->unsafe &&
-	    now_ms() - zk->last_contact_ms < zk->timeout_ms * 2 / 3 + zk->grace_ms;
+	    clock_ms(CLOCK_BOOTTIME) - zk->last_contact_ms < zk->timeout_ms * 2 / 3 + zk->grace_ms;
 }
 
 bool
@@ -373,7 +363,7 @@ enqueue(struct zk *zk, struct qentry *e)
 {
 	uint64_t one = 1;
 
-	e->at_ms = now_ms();
+	e->at_ms = clock_ms(CLOCK_BOOTTIME);
 	pthread_mutex_lock(&zk->qlock);
 	if (zk->qtail != NULL)
 		zk->qtail->next = e;
@@ -658,7 +648,7 @@ session_event(struct zk *zk, int64_t at_ms)
 		zk->session_cb(zk->arg, ZK_EV_AUTH_FAILED);
 	} else if (zk->ever_connected && !zk->suspended) {
 		zk->suspended = true;
-		zk->suspended_at_ms = now_ms();
+		zk->suspended_at_ms = clock_ms(CLOCK_BOOTTIME);
 		zk->counters.connection_losses++;
 		log_warnx("zookeeper: connection lost (session 0x%" PRIx64 " may survive "
 		    "%" PRId64 " ms; a leader leads on for %" PRId64 " ms unless it answers)",
@@ -691,7 +681,7 @@ expire(struct zk *zk, const char *why)
 static bool
 check_clock(struct zk *zk)
 {
-	int64_t now = now_ms(), t = zk->timeout_ms, since;
+	int64_t now = clock_ms(CLOCK_BOOTTIME), t = zk->timeout_ms, since;
 
 	if (zk->zh == NULL || !zk->ever_connected)
 		return true;
@@ -739,7 +729,7 @@ check_clock(struct zk *zk)
 static void
 arm_timer(struct zk *zk)
 {
-	int64_t now = now_ms(), t = zk->timeout_ms, next;
+	int64_t now = clock_ms(CLOCK_BOOTTIME), t = zk->timeout_ms, next;
 
 	if (zk->zh == NULL || !zk->ever_connected) {
 		evtimer_del(zk->ev_timer);
@@ -765,7 +755,7 @@ arm_timer(struct zk *zk)
 static void
 log_stall(const struct zk *zk, int64_t late_ms)
 {
-	int64_t since = now_ms() - zk->last_contact_ms;
+	int64_t since = clock_ms(CLOCK_BOOTTIME) - zk->last_contact_ms;
 	int64_t left = zk->timeout_ms * 2 / 3 + zk->grace_ms - since;
 
 	if (!zk->ever_connected) {
@@ -819,7 +809,7 @@ op_new(struct zk *zk, enum op_kind kind, const char *path, zk_done_fn *done, voi
 	op->done = done;
 	op->arg = arg;
 	op->tag = tag;
-	op->sent_ms = now_ms();
+	op->sent_ms = clock_ms(CLOCK_BOOTTIME);
 	zk->counters.requests++;
 	return op;
 }

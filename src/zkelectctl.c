@@ -16,6 +16,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "clock.h"
 #include "config.h"
 #include "escape.h"
 #include "log.h"
@@ -71,8 +72,6 @@ static void print_list_json(const struct contender *list, size_t n);
 static void format_time(int64_t ms, char *buf, size_t len);
 static bool watch_line(void *arg, const struct zkquery_change *c);
 static bool sigint_ignored(void);
-static int64_t wall_ms(void);
-static int64_t mono_ms(void);
 static bool daemon_gone(const struct config *cfg, pid_t pid);
 static int upgrade_outcome(const struct state_kv *kv, pid_t pid, const char *image,
     const char *before);
@@ -277,7 +276,7 @@ print_watchdog(const struct state_kv *kv)
 		if (kick == NULL || *kick == '\0')
 			fputs(", never kicked", stdout);
 		else {
-			ago = wall_ms() - strtoll(kick, NULL, 10);
+			ago = clock_ms(CLOCK_REALTIME) - strtoll(kick, NULL, 10);
 			printf(", last kick %.1f s ago", ago > 0 ? (double)ago / 1000 : 0.0);
 		}
 	}
@@ -414,7 +413,7 @@ cmd_upgrade(const struct config *cfg)
 		    (long)pid, strerror(errno));
 		rc = 1;
 	}
-	deadline = mono_ms() + (int64_t)wait_s * 1000;
+	deadline = clock_ms(CLOCK_MONOTONIC) + (int64_t)wait_s * 1000;
 	while (rc == -1) {
 		(void)nanosleep(&(struct timespec){ 0, UPGRADE_POLL_MS * 1000000L }, NULL);
 		if ((kv = state_read(cfg->state_file)) != NULL) {
@@ -431,7 +430,7 @@ cmd_upgrade(const struct config *cfg)
 			fprintf(stderr, "zkelectctl: zkelectd (pid %ld) is no longer running: the "
 			    "upgrade did not complete (a restart resumes its session)\n", (long)pid);
 			rc = 1;
-		} else if (rc == -1 && mono_ms() >= deadline) {
+		} else if (rc == -1 && clock_ms(CLOCK_MONOTONIC) >= deadline) {
 			fprintf(stderr, "zkelectctl: zkelectd (pid %ld) has not upgraded within %d s; "
 			    "%s\n", (long)pid, wait_s, process_stopped(pid) ? "its process is "
 			    "stopped (SIGSTOP)" : "it upgrades once no hook runs (see its log)");
@@ -485,26 +484,6 @@ daemon_gone(const struct config *cfg, pid_t pid)
 		return true;
 	st = process_state(pid);
 	return st == 0 || st == 'Z' || st == 'X';
-}
-
-/* The wall clock in ms since the epoch, as the state file's times. */
-static int64_t
-wall_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_REALTIME, &ts);
-	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
-/* A clock for deadlines (ms). */
-static int64_t
-mono_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
 
 /* Ask ZooKeeper for the contenders; 0, or the exit status (2) when it cannot answer. */

@@ -23,6 +23,7 @@
 
 #include <zookeeper/zookeeper.h>
 
+#include "clock.h"
 #include "config.h"
 #include "log.h"
 #include "xmalloc.h"
@@ -89,8 +90,6 @@ static int zkq_get(zhandle_t *zh, const char *path, int watch, char **buf, int *
 static int read_contender(struct zkq *q, zhandle_t *zh, const char *name,
     struct contender *c);
 static int read_all(struct zkq *q, zhandle_t *zh, struct contender **out, size_t *n);
-static int64_t boot_ms(void);
-static int64_t wall_ms(void);
 static void zkq_contact(struct zkq *q, int64_t at_ms);
 static void zkw_ping_done(int rc, const struct Stat *stat, const void *data);
 static void zkw_init(struct zkw *w, const struct config *cfg, zkquery_watch_fn *fn,
@@ -164,10 +163,10 @@ zkq_watcher(zhandle_t *zh, int type, int state, const char *path, void *ctx)
 	if (type == ZOO_SESSION_EVENT) {
 		q->state = state;
 		if (state == ZOO_CONNECTED_STATE)
-			q->contact_ms = boot_ms();
+			q->contact_ms = clock_ms(CLOCK_BOOTTIME);
 	} else {
 		q->changed = true;
-		q->contact_ms = boot_ms();
+		q->contact_ms = clock_ms(CLOCK_BOOTTIME);
 	}
 	pthread_cond_broadcast(&q->cond);
 	pthread_mutex_unlock(&q->lock);
@@ -426,26 +425,6 @@ zkquery_free(struct contender *c, size_t n)
 
 /* --- watch --- */
 
-/* The boot-time clock in ms, as src/zk.c's: monotonic, counting on while the machine sleeps. */
-static int64_t
-boot_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_BOOTTIME, &ts);
-	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
-/* The wall clock in ms since the epoch: when a change was seen. */
-static int64_t
-wall_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_REALTIME, &ts);
-	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
 /* The server answered at AT_MS (boot_ms): the session was alive then. */
 static void
 zkq_contact(struct zkq *q, int64_t at_ms)
@@ -462,7 +441,7 @@ zkw_ping_done(int rc, const struct Stat *stat, const void *data)
 {
 	(void)stat;
 	if (rc == ZOK)
-		zkq_contact((struct zkq *)(uintptr_t)data, boot_ms());
+		zkq_contact((struct zkq *)(uintptr_t)data, clock_ms(CLOCK_BOOTTIME));
 }
 
 /* Follow the leader over a session of our own until STOP_FD is readable. */
@@ -476,7 +455,7 @@ zkquery_watch(const struct config *cfg, int stop_fd, zkquery_watch_fn *fn, void 
 	rc = zkq_open(&w.q, &w.zh);
 	if (rc == ZKQUERY_OK) {
 		w.timeout_ms = zoo_recv_timeout(w.zh);	/* negotiated */
-		zkq_contact(&w.q, boot_ms());
+		zkq_contact(&w.q, clock_ms(CLOCK_BOOTTIME));
 		w.connected = true;
 		rc = zkw_run(&w, stop_fd);
 	}
@@ -539,7 +518,7 @@ zkw_run(struct zkw *w, int stop_fd)
 static int
 zkw_step(struct zkw *w)
 {
-	int64_t now = boot_ms();
+	int64_t now = clock_ms(CLOCK_BOOTTIME);
 	int rc;
 
 	if ((rc = zkw_session(w, now)) != ZKQUERY_OK || !w->connected)
@@ -556,7 +535,7 @@ zkw_step(struct zkw *w)
 	if ((rc = zkw_look(w)) == ZKQUERY_UNREACHABLE) {
 		/* a connection loss: look again soon, or once connected again */
 		w->dirty = true;
-		w->retry_ms = boot_ms() + WATCH_RETRY_MS;
+		w->retry_ms = clock_ms(CLOCK_BOOTTIME) + WATCH_RETRY_MS;
 		rc = ZKQUERY_OK;
 	}
 	return rc;
@@ -616,7 +595,7 @@ zkw_session(struct zkw *w, int64_t now)
 static int
 zkw_wait_ms(struct zkw *w)
 {
-	int64_t now = boot_ms(), next, t = w->timeout_ms;
+	int64_t now = clock_ms(CLOCK_BOOTTIME), next, t = w->timeout_ms;
 
 	pthread_mutex_lock(&w->q.lock);
 	next = w->q.contact_ms + t;
@@ -651,25 +630,25 @@ zkw_look(struct zkw *w)
 
 	if ((rc = zkw_believe(w, &a)) < 0)
 		return rc;
-	zkq_contact(&w->q, boot_ms());
+	zkq_contact(&w->q, clock_ms(CLOCK_BOOTTIME));
 	if (rc == 1) {
 		w->gone_ms = 0;
 		if (w->shown_id == NULL || w->shown_epoch != a.epoch || strcmp(w->shown_id, a.id) != 0)
-			zkw_report(w, &a, wall_ms());
+			zkw_report(w, &a, clock_ms(CLOCK_REALTIME));
 		announce_free(&a);
 		return ZKQUERY_OK;
 	}
 	if (!w->reported) {
-		zkw_report(w, NULL, wall_ms());	/* the first line */
+		zkw_report(w, NULL, clock_ms(CLOCK_REALTIME));	/* the first line */
 		return ZKQUERY_OK;
 	}
 	if (w->shown_id == NULL)
 		return ZKQUERY_OK;	/* "no leader" is out already */
 	if (w->gone_ms == 0) {
-		w->gone_ms = boot_ms();
-		w->gone_wall_ms = wall_ms();
+		w->gone_ms = clock_ms(CLOCK_BOOTTIME);
+		w->gone_wall_ms = clock_ms(CLOCK_REALTIME);
 	}
-	if (boot_ms() - w->gone_ms < w->timeout_ms) {
+	if (clock_ms(CLOCK_BOOTTIME) - w->gone_ms < w->timeout_ms) {
 		if ((rc = zkw_contenders(w, &n)) < 0)
 			return rc;
 		if (n > 0)
