@@ -6,8 +6,9 @@
 # A short stall costs nothing (rule 6, docs/safety.md). Session 3 s, so a
 # leader may lead until 2 s after the server last answered it (its deadline).
 # Each stall starts right after a known answer: the test rewrites the
-# announcement, whose data watch the leader holds, and stops the leader at
-# once. Under: stopped 1.6 s, the leader wakes 0.4 s before its deadline,
+# announcement, whose data watch the leader holds, waits until the leader has
+# written its own again (its requests are what the server heard last), and
+# stops it at once. Under: stopped 1.6 s, the leader wakes 0.4 s before its deadline,
 # asks the server and keeps leading: no hook runs anywhere. Over: stopped
 # 2.25 s, it wakes past its deadline and demotes at once, before the session
 # can expire, so the follower never promotes; the session is still alive, so
@@ -24,11 +25,19 @@ stall() {
 	pid=$(daemon_pid a)
 	"$ZKPUT" "$ZK_HOSTS" set "$ELECTION_PATH/leader" "x" 2>>"$T/zkput.log" ||
 		fail "cannot rewrite the announcement"
+	# a's answer: it reads the announcement and writes its own again (a watch
+	# event alone is no contact: only a's own requests restart the session's clock)
+	wait_for "a to write its announcement again" 5 announced_by_a
 	kill -s STOP "$pid"
 	event_mark a STOP
 	sleep "$(awk -v ms="$1" 'BEGIN { printf "%.3f", ms / 1000 }')"	# the stall itself
 	kill -s CONT "$pid"
 	event_mark a CONT
+}
+
+# True when the announcement names a again (a valid one: zkelectctl leader reads it).
+announced_by_a() {
+	[ "$("$ZKELECTCTL" -c "$T/a.conf" leader 2>/dev/null | sed -n "s/^LEADER_ID='\(.*\)'$/\1/p")" = a ]
 }
 
 # The Nth wake line of a's log (the daemon's own account of the stall).
