@@ -1,5 +1,7 @@
 #!/bin/bash
 # shellcheck disable=SC2317 # functions called through wait_for and the trap
+# run.sh: plain build only
+# (zkelectctl's code runs under ASan+UBSan in t_zkctl_leader_list and t_list_escape)
 # zkelectctl watch follows the leader as the followers do. Started before anyone
 # contends, `watch --json` says "no leader", then a (elected), b (a resigned),
 # c or a (b killed, once its session expired), each exactly once, in order, with
