@@ -3,6 +3,7 @@
 #include <fcntl.h>
 #include <libgen.h>
 #include <limits.h>
+#include <poll.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -24,6 +25,8 @@
 #define EXIT_CONFIG 78		/* EX_CONFIG */
 /* An in-place upgrade hands the PID file's locked descriptor to the new image here. */
 #define PIDFD_ENV "ZKELECTD_PIDFILE_FD"
+/* How long the new binary's -t may take before an upgrade gives up on it. */
+#define CHECK_IMAGE_MS 2000
 
 struct daemon {
 	struct event_base *base;
@@ -241,7 +244,7 @@ check_new_image(const struct daemon *d, char *err, size_t errlen)
 	char out[256] = "";
 	size_t len = 0;
 	ssize_t n;
-	int p[2], status;
+	int p[2], status, ready = 1;
 	pid_t pid;
 
 	if (pipe2(p, O_CLOEXEC) == -1) {
@@ -255,8 +258,14 @@ check_new_image(const struct daemon *d, char *err, size_t errlen)
 		_exit(126);
 	}
 	close(p[1]);
-	while (pid > 0 && (n = read(p[0], out + len, sizeof(out) - 1 - len)) > 0)
+	/* bounded: the loop (the leader's clock, the watchdog's kicks) waits meanwhile */
+	while (pid > 0 && (ready = poll(&(struct pollfd){ .fd = p[0], .events = POLLIN }, 1,
+	    CHECK_IMAGE_MS)) == 1 && (n = read(p[0], out + len, sizeof(out) - 1 - len)) > 0)
 		len += (size_t)n;
+	if (pid > 0 && ready == 0) {
+		kill(pid, SIGKILL);	/* silent for CHECK_IMAGE_MS: not answering */
+		len = (size_t)snprintf(out, sizeof(out), "no answer within %d ms", CHECK_IMAGE_MS);
+	}
 	close(p[0]);
 	out[len] = '\0';
 	out[strcspn(out, "\n")] = '\0';
