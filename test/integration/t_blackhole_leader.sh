@@ -18,6 +18,8 @@ echo 1 >"$T/a/HOOK_SLEEP_demote"	# a quarter of the session timeout
 old_epoch=$(state_of a EPOCH)
 proxy_mode a blackhole
 wait_for "b to lead" 30 role_is b leader
+# b's state file says leader before its promote hook has logged its start.
+wait_for "b's promote to start" 10 hook_seen b promote start
 demote=$(hook_awk a end 'event == "demote" && reason == "connection-lost"')
 [ -n "$demote" ] || fail "a did not demote (connection-lost) before b led: $(hook_lines a)"
 promote_start=$(hook_awk b start 'event == "promote" { print ns }')

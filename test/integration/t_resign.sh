@@ -16,6 +16,7 @@ old_znode=$(state_of a ZNODE)
 zkctl a resign || fail "zkelectctl resign failed"
 wait_for "b to lead" 20 role_is b leader
 wait_for "a to follow" 20 role_is a follower
+wait_for "b's promote to start" 10 hook_seen b promote start	# logged after the state file's leader
 demote=$(hook_awk a end 'event == "demote" && reason == "resigned"')
 [ -n "$demote" ] || fail "no resigned demote for a: $(hook_lines a)"
 [ "$(hook_field role "$demote")" = follower ] || fail "a's demote role: $demote"

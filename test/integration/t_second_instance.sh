@@ -12,9 +12,12 @@ role_is() {
 	[ "$(state_of a ROLE 2>/dev/null)" = "$1" ]
 }
 
-# True when a's promote run has ended.
+# True when a's promote run has ended and a has recorded it (its state file no
+# longer changes on its own; the hook's own log line comes before that).
 promoted() {
-	hook_seen a promote end
+	hook_seen a promote end &&
+		[ "$(state_of a LAST_HOOK_STATUS 2>/dev/null)" != running ] &&
+		[ "$(state_of a LAST_HOOK 2>/dev/null)" = promote ]
 }
 
 zk_start
