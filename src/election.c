@@ -60,6 +60,8 @@ struct election {
 
 	void (*leave_done)(void *arg);
 	void *leave_arg;
+	zk_watch_fn *other_watch;	/* watch events on paths not ours (control.c) */
+	void *other_arg;
 
 	/* znodes of ours to delete, retried until gone (rule 12): one that is the
 	 * lowest would otherwise block the whole election for as long as we live */
@@ -376,7 +378,7 @@ static void
 list(struct election *e)
 {
 	log_debug("election: listing %s", e->path);
-	zk_children(e->zk, e->path, list_done, e, e->attempt);
+	zk_children(e->zk, e->path, false, list_done, e, e->attempt);
 	zk_exists(e->zk, e->own, true, ownership_done, e, e->attempt);
 }
 
@@ -898,7 +900,7 @@ on_retry(evutil_socket_t fd, short what, void *arg)
 static void
 recover(struct election *e)
 {
-	zk_children(e->zk, e->path, recover_done, e, e->attempt);
+	zk_children(e->zk, e->path, false, recover_done, e, e->attempt);
 }
 
 /* Recovery listing: check the owner of every znode with our prefix. */
@@ -1079,10 +1081,25 @@ on_watch(void *arg, int type, const char *path)
 			announce(e);	/* ours changed or went: write it again */
 		else if (e->st == E_QUEUED)
 			announce_read(e);
+	} else if (e->other_watch != NULL) {
+		e->other_watch(e->other_arg, type, path);
 	}
 }
 
 /* --- accessors --- */
+
+struct zk *
+election_zk(struct election *e)
+{
+	return e->zk;
+}
+
+void
+election_forward_watches(struct election *e, zk_watch_fn *fn, void *arg)
+{
+	e->other_watch = fn;
+	e->other_arg = arg;
+}
 
 const char *
 election_znode(const struct election *e)

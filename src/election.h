@@ -82,6 +82,14 @@ const char *election_guid(const struct election *e);
 /* True while a leader may go on leading (zk_entitled): what a watchdog kick proves. */
 bool election_entitled(const struct election *e);
 
+/*
+ * The session, shared with the operator's requests beside the election
+ * (control.c), and where the watch events it sets go: every watch event on a
+ * path the election does not own is passed to FN(ARG).
+ */
+struct zk *election_zk(struct election *e);
+void election_forward_watches(struct election *e, zk_watch_fn *fn, void *arg);
+
 /* For the state file and hooks. */
 const char *election_znode(const struct election *e);	/* full path, or NULL */
 int64_t election_session_id(const struct election *e);

@@ -8,6 +8,7 @@
 
 #include "clock.h"
 #include "config.h"
+#include "control.h"
 #include "election.h"
 #include "health.h"
 #include "hook.h"
@@ -41,6 +42,9 @@ static void cannot_lead(struct role *r);
 static const struct election_callbacks election_cb = {
 	ev_elected, ev_unelected, ev_out, ev_joined, ev_leader, ev_session, ev_behind,
 };
+static const struct control_callbacks control_cb = {
+	role_on_switchover, role_on_switchover_written,
+};
 
 /* Create the role machine; it owns CFG. */
 struct role *
@@ -62,6 +66,7 @@ role_new(struct event_base *base, struct config *cfg, void (*stopped)(void *arg,
 	r->role = R_STARTING;
 	r->leader_epoch = -1;
 	r->handover_epoch = -1;
+	r->switch_epoch = -1;
 	r->since = time(NULL);
 	r->image_started = clock_ms(CLOCK_REALTIME);
 	r->want_in = true;
@@ -72,6 +77,7 @@ role_new(struct event_base *base, struct config *cfg, void (*stopped)(void *arg,
 	r->ev_decide = evtimer_new(base, on_decide, r);
 	r->ev_resume = evtimer_new(base, role_on_resume_bound, r);
 	r->ev_kick = evtimer_new(base, role_on_kick, r);
+	r->ev_switch = evtimer_new(base, role_on_switchover_deadline, r);
 	return r;
 }
 
@@ -80,6 +86,7 @@ role_free(struct role *r)
 {
 	if (r == NULL)
 		return;
+	control_free(r->ctl);
 	election_free(r->el);
 	health_free(r->health);
 	status_free(r->status);
@@ -90,6 +97,7 @@ role_free(struct role *r)
 	event_free(r->ev_decide);
 	event_free(r->ev_resume);
 	event_free(r->ev_kick);
+	event_free(r->ev_switch);
 	role_watchdog_release(r);
 	if (r->resume != NULL)
 		session_clear(r->resume);
@@ -248,6 +256,11 @@ role_open_election(struct role *r)
 	}
 	r->el = election_new(r->base, &s, &election_cb, r);
 	r->in = false;
+	control_free(r->ctl);
+	r->ctl = control_new(election_zk(r->el), c->path, &control_cb, r);
+	election_forward_watches(r->el, control_on_watch, r->ctl);
+	r->switch_epoch = -1;
+	evtimer_del(r->ev_switch);
 }
 
 /*
@@ -301,7 +314,9 @@ next_step(struct role *r)
 			cannot_lead(r);
 			return true;
 		}
-		return !role_run_hook(r, HK_PROMOTE, r->resumed ? RS_RESUMED : RS_ELECTED, R_LEADER);
+		r->switch_promoting = r->switch_target && !r->resumed;
+		return !role_run_hook(r, HK_PROMOTE, r->resumed ? RS_RESUMED :
+		    r->switch_promoting ? RS_SWITCHOVER : RS_ELECTED, R_LEADER);
 	}
 	if (!r->elected && r->promoted)
 		return !role_run_hook(r, HK_DEMOTE, r->lost, demote_target(r, r->lost));
@@ -373,6 +388,7 @@ ev_elected(void *arg, const struct leader_info *self)
 	r->elected = true;
 	r->m.leader_changes++;
 	set_leader(r, self);
+	role_switchover_elected(r);
 	role_reconcile(r);
 }
 
@@ -472,6 +488,7 @@ ev_session(void *arg, enum zk_event ev)
 		role_resume_connected(r, ev);	/* the saved session answered, or is gone */
 	if (ev == ZK_EV_CONNECTED)
 		role_session_save(r);	/* a new session (or the resumed one) begins */
+	control_session(r->ctl, ev);
 	role_write_state(r);
 	role_reconcile(r);
 }

@@ -37,6 +37,7 @@ role_run_hook(struct role *r, enum hook_kind kind, enum reason why, enum role_na
 	else if (kind == HK_DEMOTE)
 		r->promoted = false;
 	r->resumed = false;	/* said by this hook, if it was for the resume */
+	r->switch_target = false;	/* likewise for a switchover's promote */
 	if (kind != HK_FOLLOW && why != RS_STARTUP)
 		role_set_role(r, to);
 	if (cmd->argv == NULL) {	/* observer mode without hooks */
@@ -105,6 +106,7 @@ run_ended(void *arg, const struct hook_result *res)
 static void
 promote_done(struct role *r, const struct hook_result *res)
 {
+	role_switchover_promoted(r, res->ok && r->elected);
 	if (res->ok || !r->elected)
 		return;	/* fine, or leadership was lost meanwhile (demote follows) */
 	if (r->cfg->on_promote_failure == PROMOTE_FAILURE_STAY) {

@@ -10,6 +10,7 @@
 #define ZKELECT_ROLE_INT_H
 
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
 
 #include <event2/util.h>
@@ -19,10 +20,13 @@
 #include "status.h"
 
 struct config;
+struct control;
 struct hook;
 struct health;
 struct hook_result;
 struct saved_session;
+struct switchover;
+struct znode_name;
 struct watchdog;
 
 /* A failed follow runs again after FOLLOW_RETRY_MIN_MS, doubling up to the max. */
@@ -46,6 +50,7 @@ struct role {
 	struct event *ev_decide;	/* the bound on joining first (unless-leader) */
 	struct event *ev_resume;	/* the bound on resuming a saved session */
 	struct event *ev_kick;		/* the watchdog's kicks */
+	struct event *ev_switch;	/* the leader's deadline for a switchover it accepted */
 
 	enum role_name role;
 	bool started;		/* the start-up demote is over */
@@ -69,6 +74,11 @@ struct role {
 	int wd_failures;	/* consecutive failures to arm it */
 	bool wd_missed;		/* a kick was held back (past the deadline): said once */
 	char wd_problem[256];	/* why it is not armed, when it should be */
+	/* the operator's requests beside the election (role_switchover.c, rule 25) */
+	struct control *ctl;
+	int64_t switch_epoch;	/* leader: the epoch of the switchover it handles (-1: none) */
+	bool switch_target;	/* the promote due is a switchover's (reason switchover) */
+	bool switch_promoting;	/* that promote runs: mark the request DONE when it ends */
 	bool elected;		/* the election says we lead */
 	bool promoted;		/* the last promote/demote started was a promote */
 	enum reason lost;	/* why we stopped leading: the demote's reason */
@@ -150,6 +160,14 @@ void role_watchdog_disarm(struct role *r);
 void role_watchdog_release(struct role *r);
 void role_watchdog_boot_report(const struct role *r);
 void role_on_kick(evutil_socket_t fd, short what, void *arg);
+
+/* role_switchover.c: the operator's switchover request */
+void role_on_switchover(void *arg, const struct switchover *req, int32_t version,
+    const struct znode_name *line, size_t n);
+void role_on_switchover_written(void *arg, const struct switchover *req, bool ok);
+void role_on_switchover_deadline(evutil_socket_t fd, short what, void *arg);
+void role_switchover_elected(struct role *r);
+void role_switchover_promoted(struct role *r, bool ok);
 
 /* role.c: start */
 void role_start_fresh(struct role *r);

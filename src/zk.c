@@ -899,12 +899,13 @@ zk_exists(struct zk *zk, const char *path, bool watch, zk_done_fn *done, void *a
 }
 
 void
-zk_children(struct zk *zk, const char *path, zk_done_fn *done, void *arg, uint64_t tag)
+zk_children(struct zk *zk, const char *path, bool watch, zk_done_fn *done, void *arg,
+    uint64_t tag)
 {
 	struct zk_op *op = op_new(zk, OP_CHILDREN, path, done, arg, tag);
 
 	submit(zk, op, zk->zh == NULL ? ZINVALIDSTATE :
-	    zoo_aget_children2(zk->zh, path, 0, strings_done, op));
+	    zoo_aget_children2(zk->zh, path, watch, strings_done, op));
 }
 
 void

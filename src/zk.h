@@ -125,7 +125,8 @@ void zk_get(struct zk *zk, const char *path, bool watch, zk_done_fn *done, void 
     uint64_t tag);
 void zk_exists(struct zk *zk, const char *path, bool watch, zk_done_fn *done, void *arg,
     uint64_t tag);
-void zk_children(struct zk *zk, const char *path, zk_done_fn *done, void *arg, uint64_t tag);
+void zk_children(struct zk *zk, const char *path, bool watch, zk_done_fn *done, void *arg,
+    uint64_t tag);
 void zk_set(struct zk *zk, const char *path, const void *data, size_t len, int version,
     zk_done_fn *done, void *arg, uint64_t tag);
 

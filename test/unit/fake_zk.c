@@ -205,9 +205,10 @@ zk_exists(struct zk *zk, const char *path, bool watch, zk_done_fn *done, void *a
 }
 
 void
-zk_children(struct zk *zk, const char *path, zk_done_fn *done, void *arg, uint64_t tag)
+zk_children(struct zk *zk, const char *path, bool watch, zk_done_fn *done, void *arg,
+    uint64_t tag)
 {
-	record(zk, FZ_CHILDREN, path, done, arg, tag);
+	record(zk, FZ_CHILDREN, path, done, arg, tag)->watch = watch;
 }
 
 void

@@ -1,0 +1,55 @@
+/*
+ * control: the operator's requests stored beside the election, in the
+ * election's session: the switchover request (PATH/switchover, switchover.h).
+ *
+ * It reads them, keeps a watch on them and reports each version it reads to
+ * the role layer, together with the line of contenders when a request is
+ * under way (the role layer decides: role_switchover.c). It writes only what
+ * the role layer asks, always with a compare-and-set on the version it read.
+ */
+#ifndef ZKELECT_CONTROL_H
+#define ZKELECT_CONTROL_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "zk.h"
+
+struct control;
+struct switchover;
+struct znode_name;
+
+struct control_callbacks {
+	/*
+	 * The request as read now (NULL: there is none, or it is not ours to
+	 * read), its version, and, when it is under way, the contenders in
+	 * election order (LINE, N; NULL, 0 otherwise).
+	 */
+	void (*switchover)(void *arg, const struct switchover *req, int32_t version,
+	    const struct znode_name *line, size_t n);
+	/* A write asked with control_switchover_write is done (OK), or lost a race. */
+	void (*written)(void *arg, const struct switchover *req, bool ok);
+};
+
+struct control *control_new(struct zk *zk, const char *path,
+    const struct control_callbacks *cb, void *arg);
+void control_free(struct control *c);
+
+/* The session is usable again (a new one, or the same after a loss): read afresh. */
+void control_session(struct control *c, enum zk_event ev);
+/* A watch event on a path the election does not own. */
+void control_on_watch(void *arg, int type, const char *path);
+/* Read again now (e.g. this node was just elected). */
+void control_refresh(struct control *c);
+/* Watch the line of contenders while a request is under way (the leader does). */
+void control_watch_line(struct control *c, bool on);
+/* The request as last read (NULL: none), for the role layer's own questions. */
+const struct switchover *control_switchover(const struct control *c);
+/* The version of the request as last read. */
+int32_t control_version(const struct control *c);
+/* Replace the request (read with VERSION) by REQ; the outcome comes through written(). */
+void control_switchover_write(struct control *c, const struct switchover *req,
+    int32_t version);
+
+#endif

@@ -1,0 +1,125 @@
+/* fake_control: the control.h surface with no ZooKeeper (see fake_control.h). */
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "fake_control.h"
+#include "xmalloc.h"
+
+struct control {
+	struct control_callbacks cb;
+	void *arg;
+	bool have;
+	struct switchover req;
+	int32_t version;
+};
+
+struct fake_control_log fc;
+static struct control *cur;
+
+struct control *
+control_new(struct zk *zk, const char *path, const struct control_callbacks *cb, void *arg)
+{
+	struct control *c = xcalloc(1, sizeof(*c));
+
+	(void)zk;
+	(void)path;
+	c->cb = *cb;
+	c->arg = arg;
+	cur = c;
+	return c;
+}
+
+void
+control_free(struct control *c)
+{
+	if (c == cur)
+		cur = NULL;
+	free(c);
+}
+
+void
+control_session(struct control *c, enum zk_event ev)
+{
+	(void)c;
+	(void)ev;
+}
+
+void
+control_on_watch(void *arg, int type, const char *path)
+{
+	(void)arg;
+	(void)type;
+	(void)path;
+}
+
+void
+control_refresh(struct control *c)
+{
+	(void)c;
+	fc.refreshes++;
+}
+
+void
+control_watch_line(struct control *c, bool on)
+{
+	(void)c;
+	fc.watch_line = on;
+}
+
+const struct switchover *
+control_switchover(const struct control *c)
+{
+	return c->have ? &c->req : NULL;
+}
+
+int32_t
+control_version(const struct control *c)
+{
+	return c->version;
+}
+
+void
+control_switchover_write(struct control *c, const struct switchover *req, int32_t version)
+{
+	(void)c;
+	(void)version;
+	fc.writes++;
+	fc.written = *req;
+}
+
+void
+fc_report(const struct switchover *req, const char *const *names, size_t n)
+{
+	struct znode_name *line = NULL;
+	size_t k = 0;
+
+	cur->have = req != NULL;
+	if (req != NULL) {
+		cur->req = *req;
+		cur->version++;
+	}
+	if (names != NULL) {
+		line = xcalloc(n + 1, sizeof(*line));
+		k = znode_sort((char *const *)(uintptr_t)names, n, line);
+	}
+	cur->cb.switchover(cur->arg, req, cur->version, line, k);
+	free(line);
+}
+
+void
+fc_written(bool ok)
+{
+	if (ok) {
+		cur->req = fc.written;
+		cur->have = true;
+		cur->version++;
+	}
+	cur->cb.written(cur->arg, &fc.written, ok);
+}
+
+void
+fc_reset(void)
+{
+	memset(&fc, 0, sizeof(fc));
+}

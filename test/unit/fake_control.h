@@ -1,0 +1,31 @@
+/*
+ * fake_control: the control.h surface with no ZooKeeper, for the unit tests
+ * of the role module. It keeps the request the test reports and records what
+ * the role module writes.
+ */
+#ifndef ZKELECT_FAKE_CONTROL_H
+#define ZKELECT_FAKE_CONTROL_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "control.h"
+#include "switchover.h"
+#include "znode.h"
+
+struct fake_control_log {
+	int writes;			/* control_switchover_write calls */
+	struct switchover written;	/* the last one */
+	bool watch_line;
+	int refreshes;
+};
+
+extern struct fake_control_log fc;
+
+/* Report REQ (NULL: none) with the line NAMES (N child names, in order; NULL: none). */
+void fc_report(const struct switchover *req, const char *const *names, size_t n);
+/* Answer the last write: OK (it becomes the request as read) or lost a race. */
+void fc_written(bool ok);
+void fc_reset(void);
+
+#endif
