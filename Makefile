@@ -39,7 +39,7 @@ DAEMON_OBJ = $(DAEMON:%=$(BUILD)/%.o) $(BUILD)/zkelectd.o
 CTL_OBJ    = $(CTL:%=$(BUILD)/%.o) $(BUILD)/zkelectctl.o
 
 UNIT_TESTS = test_config test_znode test_state test_escape test_hook test_election test_role \
-             test_session test_watchdog
+             test_session test_watchdog test_switchover
 UNIT_BIN   = $(UNIT_TESTS:%=$(BUILD)/%)
 
 all: $(BUILD)/zkelectd $(BUILD)/zkelectctl

@@ -1,4 +1,5 @@
 /* switchover: the request's text and the pure decisions about it (switchover.h). */
+#include <errno.h>
 #include <inttypes.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -18,6 +19,8 @@ static bool parse_state(const char *v, enum sw_state *out);
 static bool parse_int(const char *v, int64_t *out);
 static void copy_clean(char *dst, size_t size, const char *src, size_t len);
 static bool set_field(struct switchover *s, const char *key, const char *v, size_t vlen);
+static bool set_id(char *dst, size_t size, const char *v, size_t vlen);
+static bool set_number(struct switchover *s, const char *key, const char *v, size_t vlen);
 
 const char *
 switchover_state_name(enum sw_state s)
@@ -34,12 +37,18 @@ switchover_final(enum sw_state s)
 char *
 switchover_encode(const struct switchover *s, size_t *len)
 {
+	char to[sizeof(s->to)], from[sizeof(s->from)], by[sizeof(s->by)], note[sizeof(s->note)];
 	char *buf;
 
+	/* cleaned as decode cleans them: a newline in a field cannot forge a line */
+	copy_clean(to, sizeof(to), s->to, strnlen(s->to, sizeof(s->to)));
+	copy_clean(from, sizeof(from), s->from, strnlen(s->from, sizeof(s->from)));
+	copy_clean(by, sizeof(by), s->by, strnlen(s->by, sizeof(s->by)));
+	copy_clean(note, sizeof(note), s->note, strnlen(s->note, sizeof(s->note)));
 	buf = xasprintf(SWITCHOVER_MAGIC "state=%s\nto=%s\nfrom=%s\nepoch=%" PRId64 "\n"
 	    "wait_ms=%" PRId64 "\nforce=%d\nnew_epoch=%" PRId64 "\nby=%s\nnote=%s\n",
-	    switchover_state_name(s->state), s->to, s->from, s->epoch, s->wait_ms,
-	    s->force ? 1 : 0, s->new_epoch, s->by, s->note);
+	    switchover_state_name(s->state), to, from, s->epoch, s->wait_ms,
+	    s->force ? 1 : 0, s->new_epoch, by, note);
 	*len = strlen(buf);
 	return buf;
 }
@@ -48,17 +57,20 @@ bool
 switchover_decode(const char *buf, size_t len, struct switchover *s, char *why, size_t whylen)
 {
 	size_t magic = strlen(SWITCHOVER_MAGIC);
-	const char *p = buf + magic, *end = buf + len, *nl, *eq;
+	const char *p, *end, *nl, *eq, *next;
 	char key[16];
 
 	memset(s, 0, sizeof(*s));
 	s->state = SW_COUNT;
-	if (len < magic || memcmp(buf, SWITCHOVER_MAGIC, magic) != 0) {
+	if (buf == NULL || len < magic || memcmp(buf, SWITCHOVER_MAGIC, magic) != 0) {
 		snprintf(why, whylen, "not a switchover request (no \"zkelectd-switchover 1\")");
 		return false;
 	}
-	for (; p < end; p = nl + 1) {
-		if ((nl = memchr(p, '\n', (size_t)(end - p))) == NULL)
+	end = buf + len;
+	for (p = buf + magic; p < end; p = next) {
+		nl = memchr(p, '\n', (size_t)(end - p));
+		next = nl != NULL ? nl + 1 : end;	/* never a pointer past END */
+		if (nl == NULL)
 			nl = end;
 		if ((eq = memchr(p, '=', (size_t)(nl - p))) == NULL || (size_t)(eq - p) >= sizeof(key))
 			continue;	/* a line of a later version: ignored */
@@ -77,41 +89,63 @@ switchover_decode(const char *buf, size_t len, struct switchover *s, char *why, 
 	return true;
 }
 
-/* Store field KEY = V (VLEN bytes) of S; false when V is malformed. */
+/*
+ * Store field KEY = V (VLEN bytes) of S; false when V is malformed. An unknown
+ * key is a field of a later version: ignored, whatever its value.
+ */
 static bool
 set_field(struct switchover *s, const char *key, const char *v, size_t vlen)
 {
-	char tmp[32];
-
 	if (strcmp(key, "to") == 0)
-		copy_clean(s->to, sizeof(s->to), v, vlen);
-	else if (strcmp(key, "from") == 0)
-		copy_clean(s->from, sizeof(s->from), v, vlen);
-	else if (strcmp(key, "by") == 0)
+		return set_id(s->to, sizeof(s->to), v, vlen);
+	if (strcmp(key, "from") == 0)
+		return set_id(s->from, sizeof(s->from), v, vlen);
+	if (strcmp(key, "by") == 0)
 		copy_clean(s->by, sizeof(s->by), v, vlen);
 	else if (strcmp(key, "note") == 0)
 		copy_clean(s->note, sizeof(s->note), v, vlen);
-	else {
-		if (vlen >= sizeof(tmp))
-			return false;
-		memcpy(tmp, v, vlen);
-		tmp[vlen] = '\0';
-		if (strcmp(key, "state") == 0)
-			return parse_state(tmp, &s->state);
-		if (strcmp(key, "epoch") == 0)
-			return parse_int(tmp, &s->epoch);
-		if (strcmp(key, "wait_ms") == 0)
-			return parse_int(tmp, &s->wait_ms);
-		if (strcmp(key, "new_epoch") == 0)
-			return parse_int(tmp, &s->new_epoch);
-		if (strcmp(key, "force") == 0) {
-			int64_t f;
+	else if (strcmp(key, "state") == 0 || strcmp(key, "epoch") == 0 ||
+	    strcmp(key, "wait_ms") == 0 || strcmp(key, "new_epoch") == 0 ||
+	    strcmp(key, "force") == 0)
+		return set_number(s, key, v, vlen);
+	return true;
+}
 
-			if (!parse_int(tmp, &f) || f > 1)
-				return false;
-			s->force = f == 1;
-		}
-	}
+/*
+ * A node id field: too long for DST (SIZE bytes) is malformed, as cutting it
+ * could name another node; whether it is a valid id is the reader's question.
+ */
+static bool
+set_id(char *dst, size_t size, const char *v, size_t vlen)
+{
+	if (vlen >= size)
+		return false;
+	copy_clean(dst, size, v, vlen);
+	return true;
+}
+
+/* The state or a number field KEY = V (VLEN bytes, no NUL among them). */
+static bool
+set_number(struct switchover *s, const char *key, const char *v, size_t vlen)
+{
+	char tmp[32];
+	int64_t f;
+
+	if (vlen >= sizeof(tmp) || memchr(v, '\0', vlen) != NULL)
+		return false;
+	memcpy(tmp, v, vlen);
+	tmp[vlen] = '\0';
+	if (strcmp(key, "state") == 0)
+		return parse_state(tmp, &s->state);
+	if (strcmp(key, "epoch") == 0)
+		return parse_int(tmp, &s->epoch);
+	if (strcmp(key, "wait_ms") == 0)
+		return parse_int(tmp, &s->wait_ms);
+	if (strcmp(key, "new_epoch") == 0)
+		return parse_int(tmp, &s->new_epoch);
+	if (!parse_int(tmp, &f) || f > 1)	/* force */
+		return false;
+	s->force = f == 1;
 	return true;
 }
 
@@ -136,9 +170,10 @@ parse_int(const char *v, int64_t *out)
 
 	if (*v < '0' || *v > '9')
 		return false;
+	errno = 0;
 	n = strtoll(v, &end, 10);
-	if (*end != '\0' || n < 0)
-		return false;
+	if (*end != '\0' || n < 0 || errno == ERANGE)
+		return false;	/* junk, or too big: never read as the largest number */
 	*out = n;
 	return true;
 }
