@@ -88,10 +88,15 @@ $(BUILD):
 # (the hook that records each run); wdstandin (a watchdog device stand-in).
 TEST_TOOLS = faultproxy zktool hookrec zkput spawnbench wdstandin
 
-unit: $(UNIT_BIN) $(TEST_TOOLS:%=$(BUILD)/%)
+unit: $(UNIT_BIN) $(TEST_TOOLS:%=$(BUILD)/%) $(BUILD)/pgwriter
 
 $(TEST_TOOLS:%=$(BUILD)/%): $(BUILD)/%: test/%.c | $(BUILD)
 	$(CC) $(CPPFLAGS) $(XCFLAGS) -o $@ $< $(LDLIBS)
+
+# pgwriter, the PostgreSQL client of test/pg_client.sh: the only tool linked with libpq.
+$(BUILD)/pgwriter: test/pgwriter.c | $(BUILD)
+	$(CC) $(XCFLAGS) $(shell pkg-config --cflags libpq 2>/dev/null) -o $@ $< \
+	    $(shell pkg-config --libs libpq 2>/dev/null || echo -lpq)
 
 deps:
 	./scripts/install-deps.sh

@@ -4,7 +4,7 @@
 set -eu
 
 pkgs="build-essential pkg-config libzookeeper-mt-dev libevent-dev libinih-dev
-libcmocka-dev zookeeper procps iproute2 python3 postgresql
+libcmocka-dev zookeeper procps iproute2 python3 postgresql libpq-dev
 cppcheck clang-tidy valgrind clang libclang-rt-14-dev groff-base"
 
 missing=""
