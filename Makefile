@@ -29,7 +29,7 @@ CPPFLAGS += $(shell pkg-config --cflags $(PKGS) 2>/dev/null) -DTHREADED
 LDLIBS  += $(shell pkg-config --libs $(PKGS) 2>/dev/null) -lzookeeper_mt -lpthread
 
 # The modules, in the order data flows through them (see README "Inside").
-COMMON  = log xmalloc clock config znode state escape hook_command switchover
+COMMON  = log xmalloc clock config znode state escape hook_command record switchover pause
 DAEMON  = $(COMMON) timer zkrc zk election session role role_hook role_report role_reload \
           role_resume role_watchdog role_switchover control names hook health status notify \
           watchdog

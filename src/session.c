@@ -9,6 +9,7 @@
 #include <sys/stat.h>
 
 #include "session.h"
+#include "state.h"
 #include "xmalloc.h"
 
 #define SESSION_VERSION	"1"
@@ -63,45 +64,18 @@ session_text(const struct saved_session *s, size_t *len)
 int
 session_save(const char *file, const struct saved_session *s, char *err, size_t errlen)
 {
-	size_t len, off = 0;
-	char *text = session_text(s, &len), *tmp;
-	ssize_t w;
-	int fd, saved;
+	size_t len;
+	char *text = session_text(s, &len);
+	int rc, saved;
 
-	tmp = xasprintf("%s.tmp", file);
-	fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_NOFOLLOW | O_CLOEXEC, 0600);
-	if (fd == -1 || fchmod(fd, 0600) == -1)
-		goto fail;
-	while (off < len) {
-		if ((w = write(fd, text + off, len - off)) == -1) {
-			if (errno == EINTR)
-				continue;
-			goto fail;
-		}
-		off += (size_t)w;
-	}
-	if (close(fd) == -1) {
-		fd = -1;
-		goto fail;
-	}
-	fd = -1;
-	if (rename(tmp, file) == -1)
-		goto fail;
-	explicit_bzero(text, len);
-	free(text);
-	free(tmp);
-	return 0;
-fail:
+	rc = file_replace(file, text, len, 0600);
 	saved = errno;
-	snprintf(err, errlen, "cannot write session file %s: %s", file, strerror(saved));
-	if (fd != -1)
-		close(fd);
-	unlink(tmp);
+	if (rc == -1)
+		snprintf(err, errlen, "cannot write session file %s: %s", file, strerror(saved));
 	explicit_bzero(text, len);
 	free(text);
-	free(tmp);
 	errno = saved;
-	return -1;
+	return rc;
 }
 
 /* Read SIZE bytes of FD (the whole file), NUL-terminated; NULL on a short read. */

@@ -337,19 +337,31 @@ state_text(const struct state *st, size_t *len)
 int
 state_write(const char *path, const struct state *st)
 {
-	char *text, *tmp;
+	char *text;
 	size_t len;
-	int fd, saved;
+	int rc, saved;
 
 	if ((text = state_text(st, &len)) == NULL)
 		return -1;
-	tmp = xasprintf("%s.tmp", path);
-	fd = open(tmp, O_CREAT | O_TRUNC | O_WRONLY | O_CLOEXEC, 0644);
+	rc = file_replace(path, text, len, 0644);
+	saved = errno;
+	free(text);
+	errno = saved;
+	return rc;
+}
+
+int
+file_replace(const char *path, const char *text, size_t len, mode_t mode)
+{
+	char *tmp = xasprintf("%s.tmp", path);
+	int fd, saved;
+
+	fd = open(tmp, O_CREAT | O_TRUNC | O_WRONLY | O_NOFOLLOW | O_CLOEXEC, mode);
 	if (fd == -1) {
 		saved = errno;
 		goto fail;
 	}
-	if (write_all(fd, text, len) == -1) {
+	if (fchmod(fd, mode) == -1 || write_all(fd, text, len) == -1) {
 		saved = errno;
 		close(fd);
 		unlink(tmp);
@@ -361,11 +373,9 @@ state_write(const char *path, const struct state *st)
 		goto fail;
 	}
 	free(tmp);
-	free(text);
 	return 0;
 fail:
 	free(tmp);
-	free(text);
 	errno = saved;
 	return -1;
 }

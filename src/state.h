@@ -67,6 +67,12 @@ struct state {
 
 /* Replace PATH atomically (temporary file in the same directory, then rename). -1 with errno. */
 int state_write(const char *path, const struct state *st);
+/*
+ * Replace PATH atomically with LEN bytes of TEXT, mode MODE: PATH.tmp written
+ * and renamed onto it, so readers see the old file or the new one, never a
+ * part. No fsync: these files live in /run. -1 with errno.
+ */
+int file_replace(const char *path, const char *text, size_t len, mode_t mode);
 
 /* S quoted for sh: single quotes, ' as '\'' ; safe whatever the bytes. Malloc'd. */
 char *state_quote(const char *s);

@@ -1,11 +1,11 @@
 /* switchover: the request's text and the pure decisions about it (switchover.h). */
-#include <errno.h>
 #include <inttypes.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "record.h"
 #include "switchover.h"
 #include "xmalloc.h"
 
@@ -15,12 +15,17 @@ static const char *const state_names[SW_COUNT] = {
 	"requested", "moving", "demoting", "done", "refused", "cancelled", "failed",
 };
 
+/* A request being decoded, and the key found malformed. */
+struct decoding {
+	struct switchover *s;
+	char bad[16];
+};
+
 static bool parse_state(const char *v, enum sw_state *out);
-static bool parse_int(const char *v, int64_t *out);
-static void copy_clean(char *dst, size_t size, const char *src, size_t len);
-static bool set_field(struct switchover *s, const char *key, const char *v, size_t vlen);
-static bool set_id(char *dst, size_t size, const char *v, size_t vlen);
-static bool set_number(struct switchover *s, const char *key, const char *v, size_t vlen);
+static bool set_field(void *arg, const struct record_kv *kv);
+static bool set_id(char *dst, size_t size, const struct record_kv *kv);
+static bool set_force(bool *force, const struct record_kv *kv);
+static bool set_state(enum sw_state *out, const struct record_kv *kv);
 
 const char *
 switchover_state_name(enum sw_state s)
@@ -41,10 +46,10 @@ switchover_encode(const struct switchover *s, size_t *len)
 	char *buf;
 
 	/* cleaned as decode cleans them: a newline in a field cannot forge a line */
-	copy_clean(to, sizeof(to), s->to, strnlen(s->to, sizeof(s->to)));
-	copy_clean(from, sizeof(from), s->from, strnlen(s->from, sizeof(s->from)));
-	copy_clean(by, sizeof(by), s->by, strnlen(s->by, sizeof(s->by)));
-	copy_clean(note, sizeof(note), s->note, strnlen(s->note, sizeof(s->note)));
+	record_clean(to, sizeof(to), s->to, strnlen(s->to, sizeof(s->to)));
+	record_clean(from, sizeof(from), s->from, strnlen(s->from, sizeof(s->from)));
+	record_clean(by, sizeof(by), s->by, strnlen(s->by, sizeof(s->by)));
+	record_clean(note, sizeof(note), s->note, strnlen(s->note, sizeof(s->note)));
 	buf = xasprintf(SWITCHOVER_MAGIC "state=%s\nto=%s\nfrom=%s\nepoch=%" PRId64 "\n"
 	    "wait_ms=%" PRId64 "\nforce=%d\nnew_epoch=%" PRId64 "\nby=%s\nnote=%s\n",
 	    switchover_state_name(s->state), to, from, s->epoch, s->wait_ms,
@@ -56,30 +61,16 @@ switchover_encode(const struct switchover *s, size_t *len)
 bool
 switchover_decode(const char *buf, size_t len, struct switchover *s, char *why, size_t whylen)
 {
-	size_t magic = strlen(SWITCHOVER_MAGIC);
-	const char *p, *end, *nl, *eq, *next;
-	char key[16];
+	struct decoding d = { s, "" };
 
 	memset(s, 0, sizeof(*s));
 	s->state = SW_COUNT;
-	if (buf == NULL || len < magic || memcmp(buf, SWITCHOVER_MAGIC, magic) != 0) {
-		snprintf(why, whylen, "not a switchover request (no \"zkelectd-switchover 1\")");
+	if (!record_parse(buf, len, SWITCHOVER_MAGIC, set_field, &d)) {
+		if (d.bad[0] != '\0')
+			snprintf(why, whylen, "bad %s in the switchover request", d.bad);
+		else
+			snprintf(why, whylen, "not a switchover request (no \"zkelectd-switchover 1\")");
 		return false;
-	}
-	end = buf + len;
-	for (p = buf + magic; p < end; p = next) {
-		nl = memchr(p, '\n', (size_t)(end - p));
-		next = nl != NULL ? nl + 1 : end;	/* never a pointer past END */
-		if (nl == NULL)
-			nl = end;
-		if ((eq = memchr(p, '=', (size_t)(nl - p))) == NULL || (size_t)(eq - p) >= sizeof(key))
-			continue;	/* a line of a later version: ignored */
-		memcpy(key, p, (size_t)(eq - p));
-		key[eq - p] = '\0';
-		if (!set_field(s, key, eq + 1, (size_t)(nl - eq - 1))) {
-			snprintf(why, whylen, "bad %s in the switchover request", key);
-			return false;
-		}
 	}
 	if (s->state == SW_COUNT || !znode_valid_id(s->to)) {
 		snprintf(why, whylen, "the switchover request has no %s",
@@ -90,25 +81,38 @@ switchover_decode(const char *buf, size_t len, struct switchover *s, char *why, 
 }
 
 /*
- * Store field KEY = V (VLEN bytes) of S; false when V is malformed. An unknown
- * key is a field of a later version: ignored, whatever its value.
+ * Store field KV of the request being decoded; false (naming the key) when it
+ * is malformed. An unknown key is a field of a later version: ignored,
+ * whatever its value.
  */
 static bool
-set_field(struct switchover *s, const char *key, const char *v, size_t vlen)
+set_field(void *arg, const struct record_kv *kv)
 {
-	if (strcmp(key, "to") == 0)
-		return set_id(s->to, sizeof(s->to), v, vlen);
-	if (strcmp(key, "from") == 0)
-		return set_id(s->from, sizeof(s->from), v, vlen);
-	if (strcmp(key, "by") == 0)
-		copy_clean(s->by, sizeof(s->by), v, vlen);
-	else if (strcmp(key, "note") == 0)
-		copy_clean(s->note, sizeof(s->note), v, vlen);
-	else if (strcmp(key, "state") == 0 || strcmp(key, "epoch") == 0 ||
-	    strcmp(key, "wait_ms") == 0 || strcmp(key, "new_epoch") == 0 ||
-	    strcmp(key, "force") == 0)
-		return set_number(s, key, v, vlen);
-	return true;
+	struct decoding *d = arg;
+	struct switchover *s = d->s;
+	bool ok = true;
+
+	if (strcmp(kv->key, "to") == 0)
+		ok = set_id(s->to, sizeof(s->to), kv);
+	else if (strcmp(kv->key, "from") == 0)
+		ok = set_id(s->from, sizeof(s->from), kv);
+	else if (strcmp(kv->key, "by") == 0)
+		record_text(s->by, sizeof(s->by), kv);
+	else if (strcmp(kv->key, "note") == 0)
+		record_text(s->note, sizeof(s->note), kv);
+	else if (strcmp(kv->key, "state") == 0)
+		ok = set_state(&s->state, kv);
+	else if (strcmp(kv->key, "epoch") == 0)
+		ok = record_number(kv, &s->epoch);
+	else if (strcmp(kv->key, "wait_ms") == 0)
+		ok = record_number(kv, &s->wait_ms);
+	else if (strcmp(kv->key, "new_epoch") == 0)
+		ok = record_number(kv, &s->new_epoch);
+	else if (strcmp(kv->key, "force") == 0)
+		ok = set_force(&s->force, kv);
+	if (!ok)
+		snprintf(d->bad, sizeof(d->bad), "%s", kv->key);
+	return ok;
 }
 
 /*
@@ -116,37 +120,37 @@ set_field(struct switchover *s, const char *key, const char *v, size_t vlen)
  * could name another node; whether it is a valid id is the reader's question.
  */
 static bool
-set_id(char *dst, size_t size, const char *v, size_t vlen)
+set_id(char *dst, size_t size, const struct record_kv *kv)
 {
-	if (vlen >= size)
+	if (kv->vlen >= size)
 		return false;
-	copy_clean(dst, size, v, vlen);
+	record_text(dst, size, kv);
 	return true;
 }
 
-/* The state or a number field KEY = V (VLEN bytes, no NUL among them). */
+/* force=0 or 1. */
 static bool
-set_number(struct switchover *s, const char *key, const char *v, size_t vlen)
+set_force(bool *force, const struct record_kv *kv)
 {
-	char tmp[32];
 	int64_t f;
 
-	if (vlen >= sizeof(tmp) || memchr(v, '\0', vlen) != NULL)
+	if (!record_number(kv, &f) || f > 1)
 		return false;
-	memcpy(tmp, v, vlen);
-	tmp[vlen] = '\0';
-	if (strcmp(key, "state") == 0)
-		return parse_state(tmp, &s->state);
-	if (strcmp(key, "epoch") == 0)
-		return parse_int(tmp, &s->epoch);
-	if (strcmp(key, "wait_ms") == 0)
-		return parse_int(tmp, &s->wait_ms);
-	if (strcmp(key, "new_epoch") == 0)
-		return parse_int(tmp, &s->new_epoch);
-	if (!parse_int(tmp, &f) || f > 1)	/* force */
-		return false;
-	s->force = f == 1;
+	*force = f == 1;
 	return true;
+}
+
+/* state=NAME (no NUL among its bytes). */
+static bool
+set_state(enum sw_state *out, const struct record_kv *kv)
+{
+	char tmp[32];
+
+	if (kv->vlen >= sizeof(tmp) || memchr(kv->v, '\0', kv->vlen) != NULL)
+		return false;
+	memcpy(tmp, kv->v, kv->vlen);
+	tmp[kv->vlen] = '\0';
+	return parse_state(tmp, out);
 }
 
 static bool
@@ -161,37 +165,6 @@ parse_state(const char *v, enum sw_state *out)
 	return false;
 }
 
-/* A non-negative decimal number. */
-static bool
-parse_int(const char *v, int64_t *out)
-{
-	char *end;
-	long long n;
-
-	if (*v < '0' || *v > '9')
-		return false;
-	errno = 0;
-	n = strtoll(v, &end, 10);
-	if (*end != '\0' || n < 0 || errno == ERANGE)
-		return false;	/* junk, or too big: never read as the largest number */
-	*out = n;
-	return true;
-}
-
-/* Copy LEN bytes of SRC into DST (SIZE bytes), cut to fit, control characters made spaces. */
-static void
-copy_clean(char *dst, size_t size, const char *src, size_t len)
-{
-	size_t i;
-
-	for (i = 0; i < len && i + 1 < size; i++) {
-		dst[i] = src[i];
-		if ((unsigned char)src[i] < 0x20 || src[i] == 0x7f)
-			dst[i] = ' ';
-	}
-	dst[i] = '\0';
-}
-
 void
 switchover_set(struct switchover *s, enum sw_state state, const char *fmt, ...)
 {
@@ -202,7 +175,7 @@ switchover_set(struct switchover *s, enum sw_state state, const char *fmt, ...)
 	vsnprintf(note, sizeof(note), fmt, ap);
 	va_end(ap);
 	s->state = state;
-	copy_clean(s->note, sizeof(s->note), note, strlen(note));
+	record_clean(s->note, sizeof(s->note), note, strlen(note));
 }
 
 int
