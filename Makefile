@@ -7,6 +7,7 @@
 #   make fuzz       the libFuzzer harnesses (FUZZ_SECONDS each)
 #   make bench      handover latency, footprint and scale figures (BENCH_JSON=file)
 #   make pgdrill    the PostgreSQL failover drill: handover, resign, crash ROUNDS times each
+#   make pgclient   what a PostgreSQL client sees: switchover, zkelectd kill, host crash (ROUNDS, default 5)
 #   make install    PREFIX=/usr/local DESTDIR= (binaries, units, hooks, man pages, config)
 
 PREFIX  ?= /usr/local
@@ -139,6 +140,10 @@ ROUNDS ?= 10
 pgdrill: deps all unit
 	ROUNDS=$(ROUNDS) ./test/pg_drill.sh
 
+# What a PostgreSQL client sees (test/pg_client.sh): ROUNDS of each scenario, 5 unless given.
+pgclient: deps all unit
+	ROUNDS=$(if $(filter file,$(origin ROUNDS)),5,$(ROUNDS)) ./test/pg_client.sh
+
 demo: deps all
 	./scripts/demo.sh
 
@@ -170,6 +175,6 @@ install: all
 clean:
 	rm -rf build
 
-.PHONY: all unit deps check chaos tsan analyze fuzz bench pgdrill demo install clean
+.PHONY: all unit deps check chaos tsan analyze fuzz bench pgdrill pgclient demo install clean
 
 -include $(wildcard $(BUILD)/*.d)
