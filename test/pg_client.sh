@@ -37,7 +37,8 @@
 # KEEP=1 keeps the directory; ONLY="host-crash" runs only the named scenarios;
 # CLIENT_SAMPLES=DIR also appends each downtime (ns) to
 # DIR/pg_client_SCENARIO_downtime, each count of lost rows to
-# DIR/pg_client_SCENARIO_lost (SCENARIO with _ for -) and each quiet gap (ns) to
+# DIR/pg_client_SCENARIO_lost, the writer's outages (ERR lines) to
+# DIR/pg_client_SCENARIO_errors (SCENARIO with _ for -) and each quiet gap (ns) to
 # DIR/pg_client_quiet_gap (make bench's pgclient scenario reads them).
 PG_FUNCTIONS_ONLY=1
 # shellcheck source=test/integration/t_postgresql.sh
@@ -113,17 +114,18 @@ written_on() {
 	HI=$seq
 }
 
-# gaps FROM_NS TO_SEQ: "MAXGAP_NS OUTAGES" over the writer's log: the longest time
-# between consecutive acknowledged rows from the last one before FROM_NS up to the
-# row TO_SEQ, and how many ERR lines (outages) came after FROM_NS.
+# gaps FROM_NS TO_SEQ: "MAXGAP_NS OUTAGES START_MS" over the writer's log: the
+# longest time between consecutive acknowledged rows from the last one before
+# FROM_NS up to the row TO_SEQ, how many ERR lines (outages) came after FROM_NS,
+# and when that longest gap began (ms after FROM_NS; negative: before it).
 gaps() {
 	awk -v t="$1" -v last="$2" '
 		$2 == "ERR" { if ($1 >= t) errs++; next }
 		!/^[0-9]+ [0-9]+$/ { next }
 		$1 < t { prev = $1; next }
-		{ if (prev != "" && $1 - prev > max) max = $1 - prev; prev = $1 }
+		{ if (prev != "" && $1 - prev > max) { max = $1 - prev; at = prev - t }; prev = $1 }
 		$2 == last { done = 1; exit }
-		END { if (!done) exit 1; printf "%.0f %d\n", max, errs }' "$WLOG"
+		END { if (!done) exit 1; printf "%.0f %d %.0f\n", max, errs, at / 1e6 }' "$WLOG"
 }
 
 # quiet_gap FROM_NS TO_NS: the longest gap between consecutive rows acknowledged
@@ -219,7 +221,7 @@ took_over() {
 
 # round SCENARIO N: one fault against the current leader, measured from the writer's log.
 round() {
-	local s=$1 n=$2 lo=$LO old new moved what t_ready t_fault qg g lost pm seq0 promotes exits others
+	local s=$1 n=$2 lo=$LO old new moved what t_ready t_fault qg gap errs gap_at lost pm seq0 promotes exits others
 	local -a kids=()
 	what="$s round $n"
 	old=$(leader_name_other_than db3) || fail "no leader before $what"
@@ -263,22 +265,23 @@ round() {
 	# the writer writes on the leader: a row acknowledged after the promote, found there
 	seq0=$(last_seq) || seq0=0
 	wait_for "the writer to write on $new ($what)" 60 written_on "$new" "$seq0"
-	g=$(gaps "$t_fault" "$HI") || fail "row $HI is not in the writer's log ($what)"
+	read -r gap errs gap_at < <(gaps "$t_fault" "$HI") || fail "row $HI is not in the writer's log ($what)"
 	lost=$(lost_rows "$new" "$lo" "$HI" | wc -l)
 	LO=$HI
-	DOWN[$s]="${DOWN[$s]:-} $((${g% *} / 1000000))"
+	DOWN[$s]="${DOWN[$s]:-} $((gap / 1000000))"
 	LOST[$s]="${LOST[$s]:-} $lost"
-	OUTAGES[$s]=$((${OUTAGES[$s]:-0} + ${g#* }))
+	OUTAGES[$s]=$((${OUTAGES[$s]:-0} + errs))
 	QUIET_GAPS="$QUIET_GAPS $((qg / 1000000))"
 	if [ -n "${CLIENT_SAMPLES:-}" ]; then
-		echo "${g% *}" >>"$CLIENT_SAMPLES/pg_client_${s//-/_}_downtime"
+		echo "$gap" >>"$CLIENT_SAMPLES/pg_client_${s//-/_}_downtime"
 		echo "$lost" >>"$CLIENT_SAMPLES/pg_client_${s//-/_}_lost"
+		echo "$errs" >>"$CLIENT_SAMPLES/pg_client_${s//-/_}_errors"
 		echo "$qg" >>"$CLIENT_SAMPLES/pg_client_quiet_gap"
 	fi
 	moved="$old -> $new"
 	[ "$s" = zkelectd-kill ] && moved="$old resumed its session"
-	printf '%s %2d: %s, downtime %d ms, %d acknowledged rows lost (rows %d-%d checked), %d outage(s), quiet gap %d ms\n' \
-		"$s" "$n" "$moved" $((${g% *} / 1000000)) "$lost" $((lo + 1)) "$HI" "${g#* }" $((qg / 1000000))
+	printf '%s %2d: %s, downtime %d ms (from %+d ms), %d acknowledged rows lost (rows %d-%d checked), %d outage(s), quiet gap %d ms\n' \
+		"$s" "$n" "$moved" $((gap / 1000000)) "$gap_at" "$lost" $((lo + 1)) "$HI" "$errs" $((qg / 1000000))
 	# the old primary rejoins as a standby of the new one before the next round
 	case $s in
 	host-crash)
@@ -325,7 +328,7 @@ CONNINFO+=" passfile=$T/writer.pgpass target_session_attrs=read-write connect_ti
 CONNINFO+=" application_name=pgwriter"
 "$PGWRITER" -i "$INTERVAL" "$CONNINFO" "$WLOG" 2>>"$T/writer.err" &
 WRITER_PID=$!
-wait_for "the writer's first row" 20 last_seq
+wait_for "the writer's first row" 20 acked_after 0
 echo "setup: ${SECONDS}s; $ROUNDS rounds of: $ONLY; a row every $INTERVAL ms"
 echo "switchover: $SWITCH_HOW"
 
