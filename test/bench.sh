@@ -18,6 +18,7 @@
 #   BENCH_ONLY="floor handover"       run only these scenarios (names below), in this order
 #   BENCH_RESTART_ROUNDS=20           rounds of the crash-restart scenario
 #   BENCH_UPGRADE_ROUNDS=20           rounds of the upgrade scenario
+#   BENCH_PGCLIENT_ROUNDS=5           rounds of each pgclient scenario
 #   BENCH_LOGLEVEL=info               log level of the handover daemons (debug to trace one)
 #   BENCH_TMPDIR=/dev/shm             where the run's directory goes: state and PID files
 #                                     belong on tmpfs, as in /run/zkelectd (on ext4 each
@@ -44,6 +45,10 @@
 #   postgresql two real PostgreSQL clusters with the example hooks (test/pg_drill.sh,
 #              BENCH_PG_ROUNDS rounds each of handover, resign, primary crash): the
 #              time until the old primary streams from the new leader again
+#   pgclient   the same clusters with a client writing a row every 5 ms (test/pg_client.sh,
+#              BENCH_PGCLIENT_ROUNDS rounds each of a planned switchover, zkelectd
+#              SIGKILL + restart, a host crash): the longest write gap and the
+#              acknowledged rows lost, from the client's own log
 # Targets are goals to report, never pass/fail: the exit status is 0 unless the
 # harness itself failed.
 TMPDIR=${BENCH_TMPDIR:-/dev/shm}
@@ -86,6 +91,8 @@ SCALE_NS=${BENCH_SCALE:-$(pick "3 100 1000" "3 30")}
 N_PG=${BENCH_PG_ROUNDS:-$(pick 5 1)}
 N_RESTART=${BENCH_RESTART_ROUNDS:-$(pick 20 3)}
 N_UPGRADE=${BENCH_UPGRADE_ROUNDS:-$(pick 20 3)}
+N_PGCLIENT=${BENCH_PGCLIENT_ROUNDS:-$(pick 5 1)}
+PGCLIENT_SWITCH=""
 
 # --- small tools ---
 
@@ -1045,6 +1052,18 @@ bench_postgresql() {
 		fail "the PostgreSQL drill failed: $(tail -n 5 "$T/pg_drill.log")"
 }
 
+# --- scenario: what a PostgreSQL client sees ---
+
+# test/pg_client.sh with N_PGCLIENT rounds of each scenario; its write gaps and lost
+# rows become samples; PGCLIENT_SWITCH says how it switched over (switchover or resign).
+bench_pgclient() {
+	say "pgclient: $N_PGCLIENT rounds each of switchover, zkelectd-kill, host-crash (test/pg_client.sh)"
+	ROUNDS=$N_PGCLIENT CLIENT_SAMPLES=$SAMPLES ZKELECTD=$ZKELECTD ZKELECTCTL=$ZKELECTCTL \
+	    "$ROOT/test/pg_client.sh" >"$T/pg_client.log" 2>&1 ||
+		fail "the PostgreSQL client scenario failed: $(tail -n 5 "$T/pg_client.log")"
+	PGCLIENT_SWITCH=$(sed -n 's/^switchover: zkelectctl \([a-z]*\) .*/\1/p' "$T/pg_client.log" | head -n 1)
+}
+
 # --- the report ---
 
 # Declare every row of the table, in order.
@@ -1125,6 +1144,22 @@ declare_figures() {
 	    "PostgreSQL: planned handover, old leader's demote end -> its server streams again"
 	figure pg_rejoin_resign ms "-" "-" "PostgreSQL: resign, demote end -> streams again"
 	figure pg_rejoin_crash ms "-" "-" "PostgreSQL: primary crash, demote end -> streams again"
+	figure pg_client_switchover_downtime ms "=1e9|=1e9" "=pg_client_quiet_gap" \
+	    "PostgreSQL client: planned switchover${PGCLIENT_SWITCH:+ (zkelectctl $PGCLIENT_SWITCH)}, longest write gap"
+	figure pg_client_switchover_lost count "==0" "-" \
+	    "PostgreSQL client: planned switchover, acknowledged rows lost"
+	figure pg_client_zkelectd_kill_downtime ms "=100e6|=100e6" "=pg_client_quiet_gap" \
+	    "PostgreSQL client: leader's zkelectd SIGKILL + restart, longest write gap"
+	figure pg_client_zkelectd_kill_errors count "==0" "-" \
+	    "PostgreSQL client: leader's zkelectd SIGKILL + restart, write errors seen"
+	figure pg_client_zkelectd_kill_lost count "==0" "-" \
+	    "PostgreSQL client: leader's zkelectd SIGKILL + restart, acknowledged rows lost"
+	figure pg_client_host_crash_downtime ms "about the session timeout (4 s)" \
+	    "session expiry + promote" "PostgreSQL client: host crash (postmaster + zkelectd SIGKILL), longest write gap"
+	figure pg_client_host_crash_lost count "-" "-" \
+	    "PostgreSQL client: host crash, acknowledged rows lost (asynchronous replication)"
+	figure pg_client_quiet_gap ms "-" "-" \
+	    "PostgreSQL client: longest write gap with nothing happening (2 s before each fault)"
 }
 
 # One line about the machine and the server.
@@ -1368,7 +1403,7 @@ main() {
 	bench_zk
 	MACHINE=$(machine)
 	for s in ${BENCH_ONLY:-spawn floor handover crash crash-restart upgrade cold footprint \
-	    scale postgresql}; do
+	    scale postgresql pgclient}; do
 		declare -F "bench_${s//-/_}" >/dev/null || fail "BENCH_ONLY: no scenario $s"
 		"bench_${s//-/_}"
 	done
