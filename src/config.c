@@ -32,6 +32,7 @@
 #define MS_SECOND	INT64_C(1000)
 #define MS_MINUTE	(60 * MS_SECOND)
 #define MS_HOUR		(60 * MS_MINUTE)
+#define MS_DAY		((int64_t)24 * MS_HOUR)
 
 enum section {
 	S_ZOOKEEPER, S_ELECTION, S_HOOKS, S_HEALTH, S_DAEMON, S_STATUS, S_WATCHDOG, S_COUNT
@@ -46,6 +47,7 @@ static const char *const section_names[S_COUNT] = {
 enum key_id {
 	KEY_HOSTS, KEY_SESSION_TIMEOUT, KEY_AUTH,
 	KEY_PATH, KEY_ID, KEY_DATA, KEY_MODE, KEY_GRACE, KEY_DEMOTE_ON_START,
+	KEY_PAUSE_DEFAULT, KEY_PAUSE_MAX,
 	KEY_PROMOTE, KEY_DEMOTE, KEY_FOLLOW, KEY_TIMEOUT, KEY_PROMOTE_TIMEOUT,
 	KEY_DEMOTE_TIMEOUT, KEY_FOLLOW_TIMEOUT, KEY_ON_PROMOTE_FAILURE, KEY_PROMOTE_BACKOFF,
 	KEY_USER, KEY_GROUP,
@@ -175,6 +177,9 @@ static const struct key keys[KEY_COUNT] = {
 	[KEY_MODE] = RELOAD(S_ELECTION, "mode", set_mode, mode, 0, 0, RELOAD_REJOIN, FT_INT),
 	[KEY_GRACE] = DUR(S_ELECTION, "disconnect_grace", disconnect_grace_ms, 0, 10 * MS_MINUTE),
 	[KEY_DEMOTE_ON_START] = FUN(S_ELECTION, "demote_on_start", set_demote_on_start),
+	[KEY_PAUSE_DEFAULT] = DUR(S_ELECTION, "pause_default", pause_default_ms, MS_SECOND,
+	    30 * MS_DAY),
+	[KEY_PAUSE_MAX] = DUR(S_ELECTION, "pause_max", pause_max_ms, MS_SECOND, 30 * MS_DAY),
 	[KEY_PROMOTE] = FLD(S_HOOKS, "promote", set_command, promote),
 	[KEY_DEMOTE] = FLD(S_HOOKS, "demote", set_command, demote),
 	[KEY_FOLLOW] = FLD(S_HOOKS, "follow", set_command, follow),
@@ -269,6 +274,8 @@ config_defaults(struct config *cfg)
 	cfg->demote_on_start = STARTUP_DEMOTE_UNLESS_LEADER;
 	cfg->on_promote_failure = PROMOTE_FAILURE_RESIGN;
 	cfg->promote_backoff_ms = 5 * MS_SECOND;
+	cfg->pause_default_ms = MS_HOUR;
+	cfg->pause_max_ms = 24 * MS_HOUR;
 	cfg->health_interval_ms = 5 * MS_SECOND;
 	cfg->health_timeout_ms = 5 * MS_SECOND;
 	cfg->health_fall = 3;
@@ -920,6 +927,10 @@ finish(struct parse *p, int flags)
 	if (!p->seen[KEY_FOLLOW_TIMEOUT])
 		cfg->follow_timeout_ms = p->hook_timeout_ms;
 	finish_grace(p);
+	if (cfg->pause_default_ms > cfg->pause_max_ms && !p->bad[KEY_PAUSE_DEFAULT] &&
+	    !p->bad[KEY_PAUSE_MAX])
+		problem(p, p->seen[KEY_PAUSE_DEFAULT] ? p->seen[KEY_PAUSE_DEFAULT] :
+		    p->seen[KEY_PAUSE_MAX], "pause_default must not be longer than pause_max");
 	finish_run_as(p, flags);
 	finish_files(p);
 	finish_watchdog(p);
@@ -1005,12 +1016,17 @@ finish_files(struct parse *p)
 		cfg->pid_file = xstrdup(DEFAULT_PID_FILE);
 	if (cfg->state_file == NULL)
 		cfg->state_file = xstrdup(DEFAULT_STATE_FILE);
-	if (cfg->session_file != NULL)
-		return;
 	base = strrchr(cfg->state_file, '/') + 1;
 	dot = strrchr(base, '.');
 	if (dot == NULL || dot == base)
 		dot = base + strlen(base);
+	cfg->pause_file = xasprintf("%.*s.pause", (int)(dot - cfg->state_file), cfg->state_file);
+	if (strcmp(cfg->pause_file, cfg->state_file) == 0 ||
+	    strcmp(cfg->pause_file, cfg->pid_file) == 0)
+		problem(p, p->seen[KEY_STATE_FILE], "state_file: the pause file, %s, is this file "
+		    "itself: give state_file another name", cfg->pause_file);
+	if (cfg->session_file != NULL)
+		return;
 	cfg->session_file = xasprintf("%.*s.session", (int)(dot - cfg->state_file),
 	    cfg->state_file);
 	if (strcmp(cfg->session_file, cfg->state_file) == 0 ||
@@ -1167,6 +1183,7 @@ config_free(struct config *cfg)
 	free(cfg->pid_file);
 	free(cfg->state_file);
 	free(cfg->session_file);
+	free(cfg->pause_file);
 	free(cfg->status_listen);
 	free(cfg->wd_device);
 	free(cfg);

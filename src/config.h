@@ -35,6 +35,8 @@ struct config {
 	enum election_mode mode;
 	int64_t disconnect_grace_ms;	/* default 0 */
 	enum startup_demote demote_on_start;	/* default unless-leader */
+	int64_t pause_default_ms;	/* zkelectctl pause without --for; default 1 h */
+	int64_t pause_max_ms;		/* the longest pause this node keeps; default 24 h */
 
 	/* [hooks] */
 	struct command promote, demote, follow;
@@ -56,6 +58,7 @@ struct config {
 	char *pid_file;			/* default /run/zkelectd/zkelectd.pid */
 	char *state_file;		/* default /run/zkelectd/zkelectd.state */
 	char *session_file;		/* default: state_file's name ending in .session */
+	char *pause_file;		/* state_file's name ending in .pause (no key) */
 	int log_level;			/* syslog level, default LOG_INFO */
 
 	/* [status] (optional) */

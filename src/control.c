@@ -4,30 +4,48 @@
 
 #include "control.h"
 #include "log.h"
+#include "pause.h"
 #include "switchover.h"
 #include "xmalloc.h"
 #include "znode.h"
+
+/* The znodes read and watched: the switchover request, the pause, the breadcrumb. */
+enum node { N_SWITCHOVER, N_PAUSE, N_PRIMARY, N_COUNT };
+
+struct watched {
+	struct control *c;
+	enum node which;
+	char *path;
+	uint64_t reads;		/* tags each read; an answer to an older read is dropped */
+	bool known;		/* read at least once in this session */
+	bool have;		/* it exists (and parsed) as last read */
+	int32_t version;
+};
 
 struct control {
 	struct zk *zk;
 	struct control_callbacks cb;
 	void *arg;
 	char *path;		/* the election path */
-	char *switchover_path;
-	uint64_t reads;		/* tags each read; an answer to an older read is dropped */
+	struct watched node[N_COUNT];
 	bool watch_line;
-	bool have;		/* REQ is the request as last read */
-	struct switchover req;
-	int32_t version;
+	struct switchover req;	/* as last read, when node[N_SWITCHOVER].have */
 	struct switchover pending;	/* the write in flight */
+	struct primary_record primary;	/* as last read, when node[N_PRIMARY].have */
 };
 
-static void read_request(struct control *c);
+static void read_node(struct watched *w);
 static void get_done(void *arg, const struct zk_result *r);
 static void exists_done(void *arg, const struct zk_result *r);
+static void got_switchover(struct control *c, const struct zk_result *r);
+static void got_pause(struct control *c, const struct zk_result *r);
+static void got_primary(struct control *c, const struct zk_result *r);
 static void line_done(void *arg, const struct zk_result *r);
 static void set_done(void *arg, const struct zk_result *r);
+static void primary_done(void *arg, const struct zk_result *r);
 static void report(struct control *c, const struct znode_name *line, size_t n);
+
+static const char *const node_names[N_COUNT] = { SWITCHOVER_ZNODE, PAUSE_ZNODE, PRIMARY_ZNODE };
 
 struct control *
 control_new(struct zk *zk, const char *path, const struct control_callbacks *cb, void *arg)
@@ -38,7 +56,12 @@ control_new(struct zk *zk, const char *path, const struct control_callbacks *cb,
 	c->cb = *cb;
 	c->arg = arg;
 	c->path = xstrdup(path);
-	c->switchover_path = znode_child_path(path, SWITCHOVER_ZNODE);
+	for (int i = 0; i < N_COUNT; i++) {
+		c->node[i].c = c;
+		c->node[i].which = (enum node)i;
+		c->node[i].path = znode_child_path(path, node_names[i]);
+		c->node[i].version = -1;
+	}
 	return c;
 }
 
@@ -48,21 +71,26 @@ control_free(struct control *c)
 	if (c == NULL)
 		return;
 	free(c->path);
-	free(c->switchover_path);
+	for (int i = 0; i < N_COUNT; i++)
+		free(c->node[i].path);
 	free(c);
 }
 
 void
 control_session(struct control *c, enum zk_event ev)
 {
-	if (ev == ZK_EV_CONNECTED || ev == ZK_EV_RECONNECTED)
-		read_request(c);
+	if (ev == ZK_EV_CONNECTED)	/* a new session: nothing read in the old one holds */
+		c->node[N_PRIMARY].known = false;
+	if (ev == ZK_EV_CONNECTED || ev == ZK_EV_RECONNECTED) {
+		for (int i = 0; i < N_COUNT; i++)
+			read_node(&c->node[i]);
+	}
 }
 
 void
 control_refresh(struct control *c)
 {
-	read_request(c);
+	read_node(&c->node[N_SWITCHOVER]);
 }
 
 void
@@ -74,20 +102,33 @@ control_watch_line(struct control *c, bool on)
 const struct switchover *
 control_switchover(const struct control *c)
 {
-	return c->have ? &c->req : NULL;
+	return c->node[N_SWITCHOVER].have ? &c->req : NULL;
 }
 
 int32_t
 control_version(const struct control *c)
 {
-	return c->version;
+	return c->node[N_SWITCHOVER].version;
 }
 
-/* Read the request with a data watch (rule 3: get arms one only if it exists). */
-static void
-read_request(struct control *c)
+enum control_known
+control_primary(const struct control *c, struct primary_record *out)
 {
-	zk_get(c->zk, c->switchover_path, true, get_done, c, ++c->reads);
+	const struct watched *w = &c->node[N_PRIMARY];
+
+	if (!w->known)
+		return CONTROL_UNKNOWN;
+	if (!w->have)
+		return CONTROL_NONE;
+	*out = c->primary;
+	return CONTROL_SOME;
+}
+
+/* Read node W with a data watch (rule 3: get arms one only if it exists). */
+static void
+read_node(struct watched *w)
+{
+	zk_get(w->c->zk, w->path, true, get_done, w, ++w->reads);
 }
 
 void
@@ -96,55 +137,99 @@ control_on_watch(void *arg, int type, const char *path)
 	struct control *c = arg;
 
 	(void)type;
-	if (strcmp(path, c->switchover_path) == 0)
-		read_request(c);	/* created, changed or deleted: the watch is spent */
-	else if (strcmp(path, c->path) == 0 && c->watch_line && c->have &&
+	for (int i = 0; i < N_COUNT; i++) {
+		if (strcmp(path, c->node[i].path) == 0) {
+			read_node(&c->node[i]);	/* created, changed or deleted: the watch is spent */
+			return;
+		}
+	}
+	if (strcmp(path, c->path) == 0 && c->watch_line && c->node[N_SWITCHOVER].have &&
 	    !switchover_final(c->req.state))
-		zk_children(c->zk, c->path, true, line_done, c, c->reads);
+		zk_children(c->zk, c->path, true, line_done, c, c->node[N_SWITCHOVER].reads);
 }
 
-/* The request read. */
+/* A node read. */
 static void
 get_done(void *arg, const struct zk_result *r)
 {
-	struct control *c = arg;
-	char why[128];
+	struct watched *w = arg;
 
-	if (r->tag != c->reads)
+	if (r->tag != w->reads)
 		return;
-	if (r->rc == ZNONODE) {
-		/* no request: get armed no watch; exists arms one for its creation */
-		c->have = false;
-		zk_exists(c->zk, c->switchover_path, true, exists_done, c, c->reads);
-		report(c, NULL, 0);
-		return;
-	}
-	if (r->rc != ZOK) {
+	if (r->rc != ZOK && r->rc != ZNONODE) {
 		if (!zk_rc_is_transient(r->rc))
-			log_warnx("control: cannot read %s: %s", c->switchover_path, zerror(r->rc));
+			log_warnx("control: cannot read %s: %s", w->path, zerror(r->rc));
 		return;	/* transient: the reconnect reads again */
 	}
-	c->have = switchover_decode(r->value, (size_t)r->value_len, &c->req, why, sizeof(why));
-	c->version = r->stat->version;
-	if (!c->have) {
-		log_warnx("control: %s: %s; ignored", c->switchover_path, why);
-		report(c, NULL, 0);
-		return;
+	if (r->rc == ZNONODE)	/* get armed no watch; exists arms one for its creation */
+		zk_exists(w->c->zk, w->path, true, exists_done, w, w->reads);
+	w->known = true;
+	w->version = r->rc == ZOK ? r->stat->version : -1;
+	switch (w->which) {
+	case N_SWITCHOVER:
+		got_switchover(w->c, r);
+		break;
+	case N_PAUSE:
+		got_pause(w->c, r);
+		break;
+	default:
+		got_primary(w->c, r);
+		break;
 	}
-	if (switchover_final(c->req.state))
-		report(c, NULL, 0);
-	else	/* under way: what to do depends on the line */
-		zk_children(c->zk, c->path, c->watch_line, line_done, c, c->reads);
 }
 
-/* The exists sent when there was no request answered; it armed a watch. */
+/* The exists sent when a node was missing answered; it armed a watch. */
 static void
 exists_done(void *arg, const struct zk_result *r)
 {
-	struct control *c = arg;
+	struct watched *w = arg;
 
-	if (r->tag == c->reads && r->rc == ZOK)
-		read_request(c);	/* created meanwhile */
+	if (r->tag == w->reads && r->rc == ZOK)
+		read_node(w);	/* created meanwhile */
+}
+
+/* The switchover request read: report it, with the line when it is under way. */
+static void
+got_switchover(struct control *c, const struct zk_result *r)
+{
+	struct watched *w = &c->node[N_SWITCHOVER];
+	char why[128];
+
+	w->have = r->rc == ZOK &&
+	    switchover_decode(r->value, (size_t)r->value_len, &c->req, why, sizeof(why));
+	if (r->rc == ZOK && !w->have)
+		log_warnx("control: %s: %s; ignored", w->path, why);
+	if (!w->have || switchover_final(c->req.state))
+		report(c, NULL, 0);
+	else	/* under way: what to do depends on the line */
+		zk_children(c->zk, c->path, c->watch_line, line_done, c, w->reads);
+}
+
+/* The pause read: report it (NULL: there is none). */
+static void
+got_pause(struct control *c, const struct zk_result *r)
+{
+	struct watched *w = &c->node[N_PAUSE];
+	struct pause_record rec;
+
+	w->have = r->rc == ZOK && pause_decode(r->value, (size_t)r->value_len, &rec);
+	if (r->rc == ZOK && !w->have)
+		log_warnx("control: %s is no pause of ours (no \"zkelectd-pause 1\" with for_ms); "
+		    "ignored", w->path);
+	c->cb.pause(c->arg, w->have ? &rec : NULL, w->have ? r->stat->mzxid : 0);
+}
+
+/* The breadcrumb read: keep it, report it. */
+static void
+got_primary(struct control *c, const struct zk_result *r)
+{
+	struct watched *w = &c->node[N_PRIMARY];
+
+	w->have = r->rc == ZOK && primary_decode(r->value, (size_t)r->value_len, &c->primary);
+	if (r->rc == ZOK && !w->have)
+		log_warnx("control: %s is no breadcrumb of ours; it is replaced at the next "
+		    "promote", w->path);
+	c->cb.primary(c->arg);
 }
 
 /* The line of contenders, for a request under way. */
@@ -155,7 +240,7 @@ line_done(void *arg, const struct zk_result *r)
 	struct znode_name *names;
 	size_t n;
 
-	if (r->tag != c->reads || !c->have || r->rc != ZOK)
+	if (r->tag != c->node[N_SWITCHOVER].reads || !c->node[N_SWITCHOVER].have || r->rc != ZOK)
 		return;	/* older, or transient: the reconnect reads again */
 	names = xcalloc((size_t)r->nchildren + 1, sizeof(*names));
 	n = znode_sort(r->children, (size_t)r->nchildren, names);
@@ -167,7 +252,8 @@ line_done(void *arg, const struct zk_result *r)
 static void
 report(struct control *c, const struct znode_name *line, size_t n)
 {
-	c->cb.switchover(c->arg, c->have ? &c->req : NULL, c->version, line, n);
+	c->cb.switchover(c->arg, c->node[N_SWITCHOVER].have ? &c->req : NULL,
+	    c->node[N_SWITCHOVER].version, line, n);
 }
 
 void
@@ -177,7 +263,7 @@ control_switchover_write(struct control *c, const struct switchover *req, int32_
 	char *buf = switchover_encode(req, &len);
 
 	c->pending = *req;
-	zk_set(c->zk, c->switchover_path, buf, len, version, set_done, c, 0);
+	zk_set(c->zk, c->node[N_SWITCHOVER].path, buf, len, version, set_done, c, 0);
 	free(buf);
 }
 
@@ -186,13 +272,45 @@ static void
 set_done(void *arg, const struct zk_result *r)
 {
 	struct control *c = arg;
+	struct watched *w = &c->node[N_SWITCHOVER];
 
 	if (r->rc != ZOK && r->rc != ZBADVERSION && r->rc != ZNONODE)
-		log_warnx("control: cannot write %s: %s", c->switchover_path, zerror(r->rc));
+		log_warnx("control: cannot write %s: %s", w->path, zerror(r->rc));
 	if (r->rc == ZOK) {
 		c->req = c->pending;
-		c->have = true;
-		c->version = r->stat != NULL ? r->stat->version : c->version + 1;
+		w->have = true;
+		w->version = r->stat != NULL ? r->stat->version : w->version + 1;
 	}
 	c->cb.written(c->arg, &c->pending, r->rc == ZOK);
+}
+
+void
+control_primary_write(struct control *c, const struct primary_record *rec)
+{
+	struct watched *w = &c->node[N_PRIMARY];
+	size_t len;
+	char *buf;
+
+	if (rec == NULL) {	/* clear it, only if it is still the one we read */
+		zk_delete(c->zk, w->path, w->version, primary_done, c, 0);
+		return;
+	}
+	buf = primary_encode(rec, &len);
+	if (w->version >= 0)	/* there (ours or not): replace the version we read */
+		zk_set(c->zk, w->path, buf, len, w->version, primary_done, c, 0);
+	else
+		zk_create(c->zk, w->path, buf, len, ZOO_PERSISTENT, primary_done, c, 0);
+	free(buf);
+}
+
+/* A breadcrumb write answered: confirmed, or it raced (the watch reads the winner). */
+static void
+primary_done(void *arg, const struct zk_result *r)
+{
+	struct control *c = arg;
+
+	if (r->rc != ZOK && r->rc != ZBADVERSION && r->rc != ZNONODE && r->rc != ZNODEEXISTS &&
+	    !zk_rc_is_transient(r->rc))
+		log_warnx("control: cannot write %s: %s", c->node[N_PRIMARY].path, zerror(r->rc));
+	c->cb.primary_written(c->arg, r->rc == ZOK);
 }

@@ -1,11 +1,13 @@
 /*
- * control: the operator's requests stored beside the election, in the
- * election's session: the switchover request (PATH/switchover, switchover.h).
+ * control: what is stored beside the election, in the election's session:
+ * the switchover request (PATH/switchover, switchover.h), the maintenance
+ * pause (PATH/pause) and the primary's breadcrumb (PATH/primary, pause.h).
  *
  * It reads them, keeps a watch on them and reports each version it reads to
- * the role layer, together with the line of contenders when a request is
- * under way (the role layer decides: role_switchover.c). It writes only what
- * the role layer asks, always with a compare-and-set on the version it read.
+ * the role layer, the switchover request together with the line of
+ * contenders when it is under way (the role layer decides: role_switchover.c,
+ * role_pause.c). It writes only what the role layer asks, always with a
+ * compare-and-set on the version it read.
  */
 #ifndef ZKELECT_CONTROL_H
 #define ZKELECT_CONTROL_H
@@ -17,6 +19,8 @@
 #include "zk.h"
 
 struct control;
+struct pause_record;
+struct primary_record;
 struct switchover;
 struct znode_name;
 
@@ -30,6 +34,12 @@ struct control_callbacks {
 	    const struct znode_name *line, size_t n);
 	/* A write asked with control_switchover_write is done (OK), or lost a race. */
 	void (*written)(void *arg, const struct switchover *req, bool ok);
+	/* The pause as read now (NULL: none), and its version (mzxid). */
+	void (*pause)(void *arg, const struct pause_record *rec, int64_t mzxid);
+	/* The breadcrumb was read (control_primary says what it holds). */
+	void (*primary)(void *arg);
+	/* A write asked with control_primary_write is done (OK), or raced. */
+	void (*primary_written)(void *arg, bool ok);
 };
 
 struct control *control_new(struct zk *zk, const char *path,
@@ -51,5 +61,11 @@ int32_t control_version(const struct control *c);
 /* Replace the request (read with VERSION) by REQ; the outcome comes through written(). */
 void control_switchover_write(struct control *c, const struct switchover *req,
     int32_t version);
+
+/* What the breadcrumb holds, as last read in this session. */
+enum control_known { CONTROL_UNKNOWN, CONTROL_NONE, CONTROL_SOME };
+enum control_known control_primary(const struct control *c, struct primary_record *out);
+/* Replace the breadcrumb (as last read) by REC, or delete it (REC NULL). */
+void control_primary_write(struct control *c, const struct primary_record *rec);
 
 #endif

@@ -8,7 +8,7 @@ static const char *const roles[R_COUNT] = {
 static const char *const reasons[RS_NONE + 1] = {
 	"elected", "resigned", "connection-lost", "session-expired", "health-failed",
 	"promote-failed", "shutdown", "startup", "leader-changed", "deleted", "resumed",
-	"switchover", "",
+	"switchover", "pause-ended", "forced", "",
 };
 
 static const char *const hooks[HK_COUNT + 1] = {

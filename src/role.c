@@ -22,6 +22,8 @@
 #include "xmalloc.h"
 
 static void join_first(struct role *r);
+static bool hold_startup_demote(struct role *r);
+static enum reason promote_reason(const struct role *r);
 static void startup_decided(struct role *r, bool leader, const char *why);
 static void on_decide(evutil_socket_t fd, short what, void *arg);
 static void ev_behind(void *arg);
@@ -43,7 +45,8 @@ static const struct election_callbacks election_cb = {
 	ev_elected, ev_unelected, ev_out, ev_joined, ev_leader, ev_session, ev_behind,
 };
 static const struct control_callbacks control_cb = {
-	role_on_switchover, role_on_switchover_written,
+	role_on_switchover, role_on_switchover_written, role_on_pause, role_on_primary,
+	role_on_primary_written,
 };
 
 /* Create the role machine; it owns CFG. */
@@ -78,6 +81,7 @@ role_new(struct event_base *base, struct config *cfg, void (*stopped)(void *arg,
 	r->ev_resume = evtimer_new(base, role_on_resume_bound, r);
 	r->ev_kick = evtimer_new(base, role_on_kick, r);
 	r->ev_switch = evtimer_new(base, role_on_switchover_deadline, r);
+	r->ev_pause = evtimer_new(base, role_on_pause_expiry, r);
 	return r;
 }
 
@@ -98,6 +102,7 @@ role_free(struct role *r)
 	event_free(r->ev_resume);
 	event_free(r->ev_kick);
 	event_free(r->ev_switch);
+	event_free(r->ev_pause);
 	role_watchdog_release(r);
 	if (r->resume != NULL)
 		session_clear(r->resume);
@@ -115,6 +120,7 @@ void
 role_start(struct role *r)
 {
 	role_watchdog_boot_report(r);
+	role_pause_load(r);	/* before any hook: a pause seen before a restart holds */
 	if (role_resume_load(r)) {
 		role_resume_begin(r);	/* an upgrade's: the role handed over, from the first write */
 		role_write_state(r);
@@ -141,7 +147,7 @@ role_start_fresh(struct role *r)
 
 	if (how == STARTUP_DEMOTE_UNLESS_LEADER && r->cfg->mode == MODE_OBSERVER)
 		how = STARTUP_DEMOTE_YES;
-	if (how == STARTUP_DEMOTE_YES) {
+	if (how == STARTUP_DEMOTE_YES && !hold_startup_demote(r)) {
 		log_info("role: start-up demote, before %s", r->el == NULL ?
 		    "ZooKeeper is contacted" : "this node joins the election");
 		role_run_hook(r, HK_DEMOTE, RS_STARTUP, role_resting(r));
@@ -151,12 +157,27 @@ role_start_fresh(struct role *r)
 		role_start_health(r);
 	if (r->el == NULL)
 		role_open_election(r);
-	if (how == STARTUP_DEMOTE_UNLESS_LEADER) {
+	if (how == STARTUP_DEMOTE_UNLESS_LEADER && !role_paused(r)) {
 		join_first(r);
 		return;
 	}
 	r->started = true;
 	role_reconcile(r);
+}
+
+/*
+ * Paused: the start-up demote is held like any other hook. The service may be
+ * primary then (nobody knows): it counts as promoted, so the pause's end
+ * demotes it unless this node leads. True when held.
+ */
+static bool
+hold_startup_demote(struct role *r)
+{
+	r->lost = RS_STARTUP;
+	if (!role_pause_holds(r, HK_DEMOTE))
+		return false;
+	r->promoted = true;
+	return true;
 }
 
 /* Start the health check afresh (after a start-up demote: its first check too). */
@@ -275,6 +296,9 @@ role_reconcile(struct role *r)
 	else if (r->started || r->joining_first || r->startup_demote_due)
 		while (next_step(r))
 			;
+	if (r->pause_ending && r->running == NULL && !r->follow_pending && !r->repromote &&
+	    r->elected == r->promoted)
+		r->pause_ending = false;	/* reconciled */
 	if (r->upgrade_requested)
 		role_upgrade_check(r);
 }
@@ -305,9 +329,12 @@ next_step(struct role *r)
 {
 	if (r->startup_demote_due) {	/* before anything, a promote included */
 		r->startup_demote_due = false;
+		if (hold_startup_demote(r))
+			return true;
 		return !role_run_hook(r, HK_DEMOTE, RS_STARTUP, role_resting(r));
 	}
-	if (r->elected && !r->promoted && !r->stopping) {
+	if (r->elected && (!r->promoted || r->repromote) && !r->stopping &&
+	    !role_pause_holds(r, HK_PROMOTE) && !role_promote_blocked(r)) {
 		r->follow_pending = false;
 		role_follow_retry_cancel(r);
 		if (!role_watchdog_arm(r)) {	/* before the promote (rule 23) */
@@ -315,27 +342,44 @@ next_step(struct role *r)
 			return true;
 		}
 		r->switch_promoting = r->switch_target && !r->resumed;
-		return !role_run_hook(r, HK_PROMOTE, r->resumed ? RS_RESUMED :
-		    r->switch_promoting ? RS_SWITCHOVER : RS_ELECTED, R_LEADER);
+		r->repromote = false;
+		role_breadcrumb_promote(r);
+		return !role_run_hook(r, HK_PROMOTE, promote_reason(r), R_LEADER);
 	}
-	if (!r->elected && r->promoted)
-		return !role_run_hook(r, HK_DEMOTE, r->lost, demote_target(r, r->lost));
+	if (!r->elected && r->promoted && !role_pause_holds(r, HK_DEMOTE))
+		return !role_run_hook(r, HK_DEMOTE, r->pause_ending ? RS_PAUSE_ENDED : r->lost,
+		    demote_target(r, r->lost));
 	if (r->leave_requested && !r->leaving) {
 		r->leave_requested = false;
 		r->leaving = true;
 		election_leave(r->el, left, r);
 		return false;
 	}
-	if (r->follow_pending && !r->elected && !r->stopping && !r->leaving) {
+	if (r->follow_pending && !r->elected && !r->stopping && !r->leaving &&
+	    !role_pause_holds(r, HK_FOLLOW)) {
 		r->follow_pending = false;
 		return r->cfg->follow.argv == NULL || !role_run_hook(r, HK_FOLLOW,
-		    r->resumed ? RS_RESUMED : RS_LEADER_CHANGED, role_resting(r));
+		    r->resumed ? RS_RESUMED : r->pause_ending ? RS_PAUSE_ENDED : RS_LEADER_CHANGED,
+		    role_resting(r));
 	}
 	if (r->want_in && r->healthy && !r->in && !r->leaving && !r->stopping) {
 		r->in = true;
 		election_join(r->el);
 	}
 	return false;
+}
+
+/* The reason a promote due now carries. */
+static enum reason
+promote_reason(const struct role *r)
+{
+	if (r->resumed)
+		return RS_RESUMED;
+	if (r->forced)
+		return RS_FORCED;
+	if (r->switch_promoting)
+		return RS_SWITCHOVER;
+	return r->pause_ending ? RS_PAUSE_ENDED : RS_ELECTED;
 }
 
 /*

@@ -38,6 +38,8 @@ role_run_hook(struct role *r, enum hook_kind kind, enum reason why, enum role_na
 		r->promoted = false;
 	r->resumed = false;	/* said by this hook, if it was for the resume */
 	r->switch_target = false;	/* likewise for a switchover's promote */
+	if (kind == HK_PROMOTE)
+		r->forced = false;
 	if (kind != HK_FOLLOW && why != RS_STARTUP)
 		role_set_role(r, to);
 	if (cmd->argv == NULL) {	/* observer mode without hooks */
@@ -84,6 +86,7 @@ run_ended(void *arg, const struct hook_result *res)
 		    "primary; check it by hand", res->status);
 	if (kind == HK_DEMOTE) {
 		r->demoted_once = true;
+		role_breadcrumb_demoted(r, res->ok);
 		role_watchdog_disarm(r);	/* only once the demote has ended (rule 23) */
 	}
 	if (!r->started) {

@@ -17,6 +17,7 @@
 
 #include "election.h"
 #include "names.h"
+#include "pause.h"
 #include "status.h"
 
 struct config;
@@ -51,6 +52,7 @@ struct role {
 	struct event *ev_resume;	/* the bound on resuming a saved session */
 	struct event *ev_kick;		/* the watchdog's kicks */
 	struct event *ev_switch;	/* the leader's deadline for a switchover it accepted */
+	struct event *ev_pause;		/* the end of the pause, on this node's clock */
 
 	enum role_name role;
 	bool started;		/* the start-up demote is over */
@@ -79,6 +81,12 @@ struct role {
 	int64_t switch_epoch;	/* leader: the epoch of the switchover it handles (-1: none) */
 	bool switch_target;	/* the promote due is a switchover's (reason switchover) */
 	bool switch_promoting;	/* that promote runs: mark the request DONE when it ends */
+	bool forced;		/* the promote due is a forced switchover's: no pause, no wait */
+	/* the maintenance pause (role_pause.c, rule 24) */
+	struct pause_view pause;
+	char pause_would[320];	/* what this node would do, held by the pause (said once) */
+	bool pause_ending;	/* the pause ended: the next hooks carry reason pause-ended */
+	bool repromote;		/* the leader runs promote again when the pause ends */
 	bool elected;		/* the election says we lead */
 	bool promoted;		/* the last promote/demote started was a promote */
 	enum reason lost;	/* why we stopped leading: the demote's reason */
@@ -168,6 +176,18 @@ void role_on_switchover_written(void *arg, const struct switchover *req, bool ok
 void role_on_switchover_deadline(evutil_socket_t fd, short what, void *arg);
 void role_switchover_elected(struct role *r);
 void role_switchover_promoted(struct role *r, bool ok);
+
+/* role_pause.c: the maintenance pause and the breadcrumb */
+void role_pause_load(struct role *r);
+void role_on_pause(void *arg, const struct pause_record *rec, int64_t mzxid);
+void role_on_pause_expiry(evutil_socket_t fd, short what, void *arg);
+bool role_paused(const struct role *r);
+bool role_pause_holds(struct role *r, enum hook_kind kind);
+bool role_promote_blocked(struct role *r);
+void role_breadcrumb_promote(struct role *r);
+void role_breadcrumb_demoted(struct role *r, bool ok);
+void role_on_primary(void *arg);
+void role_on_primary_written(void *arg, bool ok);
 
 /* role.c: start */
 void role_start_fresh(struct role *r);

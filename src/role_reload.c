@@ -29,6 +29,7 @@ keep_restart_keys(const struct config *o, struct config *n)
 	tmp = n->pid_file; n->pid_file = xstrdup(o->pid_file); free(tmp);
 	tmp = n->state_file; n->state_file = xstrdup(o->state_file); free(tmp);
 	tmp = n->session_file; n->session_file = xstrdup(o->session_file); free(tmp);
+	tmp = n->pause_file; n->pause_file = xstrdup(o->pause_file); free(tmp);
 	tmp = n->wd_device; n->wd_device = xstrdup(o->wd_device); free(tmp);
 	n->wd_mode = o->wd_mode;
 	n->wd_timeout_ms = o->wd_timeout_ms;

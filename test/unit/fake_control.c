@@ -88,6 +88,28 @@ control_switchover_write(struct control *c, const struct switchover *req, int32_
 	fc.written = *req;
 }
 
+enum control_known
+control_primary(const struct control *c, struct primary_record *out)
+{
+	(void)c;
+	if (!fc.primary_known)
+		return CONTROL_UNKNOWN;
+	if (!fc.primary_have)
+		return CONTROL_NONE;
+	*out = fc.primary;
+	return CONTROL_SOME;
+}
+
+void
+control_primary_write(struct control *c, const struct primary_record *rec)
+{
+	(void)c;
+	fc.primary_writes++;
+	fc.primary_have = rec != NULL;
+	if (rec != NULL)
+		fc.primary = *rec;
+}
+
 void
 fc_report(const struct switchover *req, const char *const *names, size_t n)
 {
@@ -122,4 +144,5 @@ void
 fc_reset(void)
 {
 	memset(&fc, 0, sizeof(fc));
+	fc.primary_known = true;	/* read at once, and empty */
 }

@@ -10,6 +10,7 @@
 #include <stddef.h>
 
 #include "control.h"
+#include "pause.h"
 #include "switchover.h"
 #include "znode.h"
 
@@ -18,6 +19,10 @@ struct fake_control_log {
 	struct switchover written;	/* the last one */
 	bool watch_line;
 	int refreshes;
+	/* the breadcrumb: as the fake answers control_primary, and what was written */
+	bool primary_known, primary_have;
+	struct primary_record primary;
+	int primary_writes;
 };
 
 extern struct fake_control_log fc;

@@ -18,6 +18,7 @@
 #include <event2/event.h>
 
 #include "config.h"
+#include "fake_control.h"
 #include "fake_election.h"
 #include "fake_hook.h"
 #include "log.h"
@@ -111,6 +112,7 @@ start_saved(const char *extra, const struct saved_session *saved)
 		assert_int_equal(session_save(session_path(t), saved, err, sizeof(err)), 0);
 	fe_reset();
 	fh_reset();
+	fc_reset();
 	t->base = event_base_new();
 	t->r = role_new(t->base, cfg, on_stopped, t, err, sizeof(err));
 	assert_non_null(t->r);
