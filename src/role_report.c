@@ -6,7 +6,9 @@
 
 #include <event2/event.h>
 
+#include "clock.h"
 #include "config.h"
+#include "control.h"
 #include "election.h"
 #include "health.h"
 #include "log.h"
@@ -14,9 +16,11 @@
 #include "role_int.h"
 #include "state.h"
 #include "status.h"
+#include "switchover.h"
 #include "watchdog.h"
 
 static void fill_state(struct role *r, struct state *st);
+static void switchover_text(struct role *r);
 static enum state_watchdog watchdog_state(const struct role *r);
 
 /* Change the role shown in the state file. */
@@ -60,6 +64,26 @@ fill_state(struct role *r, struct state *st)
 	st->watchdog_last_kick_ms = r->wd_last_kick;
 	st->image_started_ms = r->image_started;
 	st->upgrade = r->upgrade_status;
+	st->paused = r->pause.paused;
+	st->pause_reason = r->pause.rec.reason;
+	st->pause_by = r->pause.rec.by;
+	st->pause_ends_ms = clock_ms(CLOCK_REALTIME) + r->pause.until_ms - clock_ms(CLOCK_BOOTTIME);
+	st->pause_held = r->pause_would;
+	st->switchover = r->switch_text;
+}
+
+/* The switchover request as last read, in one line for the state file ("": none). */
+static void
+switchover_text(struct role *r)
+{
+	const struct switchover *req = r->ctl != NULL ? control_switchover(r->ctl) : NULL;
+
+	if (req == NULL)
+		r->switch_text[0] = '\0';
+	else
+		snprintf(r->switch_text, sizeof(r->switch_text), "%s to %s (asked by %s)%s%s",
+		    switchover_state_name(req->state), req->to, req->by,
+		    req->note[0] != '\0' ? ": " : "", req->note);
 }
 
 /* The watchdog as it is: an open device is armed, whatever the configuration says. */
@@ -103,6 +127,7 @@ role_write_state(struct role *r)
 {
 	struct state st;
 
+	switchover_text(r);
 	fill_state(r, &st);
 	role_push_status(r);
 	if (state_write(r->cfg->state_file, &st) == -1) {
@@ -117,9 +142,10 @@ role_write_state(struct role *r)
 		evtimer_del(r->ev_state);
 		log_notice("the state file %s is written again", r->cfg->state_file);
 	}
-	notify_status("%s, ZooKeeper %s, leader %s", st.role, st.zk_state,
+	notify_status("%s, ZooKeeper %s, leader %s%s%s", st.role, st.zk_state,
 	    r->leader_id && r->role != R_LEADER ? r->leader_id :
-	    r->role == R_LEADER ? "this node" : "unknown");
+	    r->role == R_LEADER ? "this node" : "unknown",
+	    st.paused ? ", paused: " : "", st.paused ? st.pause_reason : "");
 }
 
 /* Write the state file again after a failure. */

@@ -281,7 +281,7 @@ static char *
 state_text(const struct state *st, size_t *len)
 {
 	char epoch[24] = "", session[24] = "", pid[24], since[24], updated[24], trans[24];
-	char wd[320], wd_timeout[24] = "", wd_kick[24] = "", image[24] = "";
+	char wd[320], wd_timeout[24] = "", wd_kick[24] = "", image[24] = "", ends[24] = "";
 	char *text = NULL;
 	FILE *f;
 
@@ -300,6 +300,8 @@ state_text(const struct state *st, size_t *len)
 		snprintf(wd_kick, sizeof(wd_kick), "%" PRId64, st->watchdog_last_kick_ms);
 	if (st->image_started_ms != 0)
 		snprintf(image, sizeof(image), "%" PRId64, st->image_started_ms);
+	if (st->paused)
+		snprintf(ends, sizeof(ends), "%" PRId64, st->pause_ends_ms);
 	if ((f = open_memstream(&text, len)) == NULL)
 		return NULL;
 	state_put(f, "ROLE", st->role);
@@ -322,6 +324,12 @@ state_text(const struct state *st, size_t *len)
 	state_put(f, "WATCHDOG_LAST_KICK_MS", wd_kick);
 	state_put(f, "IMAGE_STARTED_MS", image);
 	state_put(f, "UPGRADE", st->upgrade);
+	state_put(f, "PAUSED", st->paused ? "yes" : "no");
+	state_put(f, "PAUSE_REASON", st->paused ? st->pause_reason : "");
+	state_put(f, "PAUSE_BY", st->paused ? st->pause_by : "");
+	state_put(f, "PAUSE_ENDS_MS", ends);
+	state_put(f, "PAUSE_HELD", st->paused ? st->pause_held : "");
+	state_put(f, "SWITCHOVER", st->switchover);
 	if (fclose(f) != 0) {
 		free(text);
 		return NULL;

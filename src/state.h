@@ -63,6 +63,12 @@ struct state {
 	int64_t watchdog_last_kick_ms;	/* ms since the epoch; 0: never */
 	int64_t image_started_ms;	/* when this image started, ms since the epoch; 0: unknown */
 	const char *upgrade;	/* "upgraded in place", "failed: WHY", "refused: WHY"; "": none */
+	/* the maintenance pause as this node sees it */
+	bool paused;
+	const char *pause_reason, *pause_by;
+	int64_t pause_ends_ms;	/* when it ends here without a resume, ms since the epoch */
+	const char *pause_held;	/* what this node would do now ("": nothing held) */
+	const char *switchover;	/* the switchover request as last read ("": none) */
 };
 
 /* Replace PATH atomically (temporary file in the same directory, then rename). -1 with errno. */

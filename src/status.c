@@ -24,6 +24,9 @@ struct snapshot {
 	char *role, *id, *leader_id, *leader_data, *znode, *zk_state, *health;
 	char *last_hook, *last_hook_status;
 	char *watchdog, *upgrade;	/* WATCHDOG's text (state_format_watchdog), UPGRADE */
+	char *pause_reason, *pause_by, *pause_held, *switchover;
+	bool paused;
+	int64_t pause_ends_ms;
 	enum state_watchdog wd_state;
 	int64_t epoch, session_id, since, updated;
 	int64_t wd_timeout_ms, wd_last_kick_ms, image_started_ms;	/* <= 0: none */
@@ -123,6 +126,10 @@ snapshot_free(struct snapshot *sn)
 	free(sn->last_hook_status);
 	free(sn->watchdog);
 	free(sn->upgrade);
+	free(sn->pause_reason);
+	free(sn->pause_by);
+	free(sn->pause_held);
+	free(sn->switchover);
 }
 
 /* Replace the snapshot. */
@@ -144,6 +151,12 @@ status_update(struct status *s, const struct state *st, const struct status_metr
 	sn->last_hook_status = dup_or_empty(st->last_hook_status);
 	sn->watchdog = xstrdup(state_format_watchdog(st, wd, sizeof(wd)));
 	sn->upgrade = dup_or_empty(st->upgrade);
+	sn->paused = st->paused;
+	sn->pause_reason = dup_or_empty(st->pause_reason);
+	sn->pause_by = dup_or_empty(st->pause_by);
+	sn->pause_held = dup_or_empty(st->pause_held);
+	sn->pause_ends_ms = st->pause_ends_ms;
+	sn->switchover = dup_or_empty(st->switchover);
 	sn->wd_state = st->watchdog;
 	sn->wd_timeout_ms = st->watchdog != STATE_WD_OFF ? st->watchdog_timeout_ms : 0;
 	sn->wd_last_kick_ms = st->watchdog_last_kick_ms;
@@ -284,6 +297,12 @@ json_status(struct evbuffer *b, const struct snapshot *sn)
 	    &first);
 	json_number(b, "image_started_ms", sn->image_started_ms, sn->image_started_ms > 0, &first);
 	json_field(b, "upgrade", sn->upgrade, &first);
+	evbuffer_add_printf(b, ",\"paused\":%s", sn->paused ? "true" : "false");
+	json_field(b, "pause_reason", sn->paused ? sn->pause_reason : "", &first);
+	json_field(b, "pause_by", sn->paused ? sn->pause_by : "", &first);
+	json_number(b, "pause_ends_ms", sn->pause_ends_ms, sn->paused, &first);
+	json_field(b, "pause_held", sn->paused ? sn->pause_held : "", &first);
+	json_field(b, "switchover", sn->switchover, &first);
 	evbuffer_add_printf(b, "}\n");
 }
 
@@ -353,5 +372,7 @@ metrics(struct evbuffer *b, const struct snapshot *sn)
 	    "(Unix time; an upgrade in place starts a new one, same pid).");
 	evbuffer_add_printf(b, "zkelectd_image_start_time_seconds %.3f\n",
 	    (double)sn->image_started_ms / 1000);
+	metric(b, "paused", "gauge", "1 while the cluster is paused, as this node sees it.");
+	evbuffer_add_printf(b, "zkelectd_paused %d\n", sn->paused);
 }
 

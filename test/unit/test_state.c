@@ -153,7 +153,13 @@ test_write_format(void **state)
 	    "WATCHDOG_TIMEOUT_MS='3000'\n"
 	    "WATCHDOG_LAST_KICK_MS='1700000123456'\n"
 	    "IMAGE_STARTED_MS='1699999990123'\n"
-	    "UPGRADE='upgraded in place'\n");
+	    "UPGRADE='upgraded in place'\n"
+	    "PAUSED='no'\n"
+	    "PAUSE_REASON=''\n"
+	    "PAUSE_BY=''\n"
+	    "PAUSE_ENDS_MS=''\n"
+	    "PAUSE_HELD=''\n"
+	    "SWITCHOVER=''\n");
 	free(text);
 	free(path);
 }
