@@ -40,6 +40,7 @@ role_run_hook(struct role *r, enum hook_kind kind, enum reason why, enum role_na
 	r->switch_target = false;	/* likewise for a switchover's promote */
 	if (kind == HK_PROMOTE)
 		r->forced = false;
+	r->pause_would[0] = '\0';	/* a hook runs: nothing is held now */
 	if (kind != HK_FOLLOW && why != RS_STARTUP)
 		role_set_role(r, to);
 	if (cmd->argv == NULL) {	/* observer mode without hooks */

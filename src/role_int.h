@@ -83,6 +83,7 @@ struct role {
 	bool switch_target;	/* the promote due is a switchover's (reason switchover) */
 	bool switch_promoting;	/* that promote runs: mark the request DONE when it ends */
 	bool forced;		/* the promote due is a forced switchover's: no pause, no wait */
+	bool switch_promoting_force;	/* that promote: mark the forced request DONE */
 	char switch_text[SWITCHOVER_NOTE_MAX + 2 * ZNODE_ID_MAX + SWITCHOVER_BY_MAX];
 	/* the maintenance pause (role_pause.c, rule 24) */
 	struct pause_view pause;

@@ -38,6 +38,8 @@ static void as_leader(struct role *r, const struct switchover *req, int32_t vers
     const struct znode_name *line, size_t n);
 static void older_request(struct role *r, const struct switchover *req, int32_t version);
 static void step_back(struct role *r, const struct switchover *req);
+static void forced(struct role *r, const struct switchover *req, int32_t version,
+    const struct znode_name *line, size_t n);
 static void mark(struct role *r, const struct switchover *req, int32_t version,
     enum sw_state state, const char *note);
 static void demote_now(struct role *r);
@@ -51,6 +53,7 @@ role_on_switchover(void *arg, const struct switchover *req, int32_t version,
 {
 	struct role *r = arg;
 
+	role_write_state(r);	/* the state file shows the request as read */
 	if (req == NULL || switchover_final(req->state)) {
 		if (r->switch_epoch >= 0) {	/* ours is over: stop timing it */
 			r->switch_epoch = -1;
@@ -61,6 +64,11 @@ role_on_switchover(void *arg, const struct switchover *req, int32_t version,
 	}
 	if (r->stopping || r->cfg->mode == MODE_OBSERVER)
 		return;
+	if (req->force) {
+		if (line != NULL)
+			forced(r, req, version, line, n);
+		return;
+	}
 	if (leading(r)) {
 		if (strcmp(req->from, r->cfg->id) != 0 || req->epoch != r->leader_epoch)
 			older_request(r, req, version);
@@ -83,6 +91,13 @@ as_leader(struct role *r, const struct switchover *req, int32_t version,
 	int ahead;
 
 	if (req->state == SW_REQUESTED) {
+		if (role_paused(r)) {
+			snprintf(why, sizeof(why), "paused: nothing moves on its own; resume first, or "
+			    "use --force to promote %s while paused", req->to);
+			log_warnx("switchover to %s refused: %s", req->to, why);
+			mark(r, req, version, SW_REFUSED, why);
+			return;
+		}
 		if (!switchover_check(req, r->cfg->id, r->leader_epoch, line, n, why, sizeof(why))) {
 			log_warnx("switchover to %s refused: %s", req->to, why);
 			mark(r, req, version, SW_REFUSED, why);
@@ -134,6 +149,55 @@ older_request(struct role *r, const struct switchover *req, int32_t version)
 	log_warnx("switchover to %s: %s", req->to, why);
 	mark(r, req, version, req->state == SW_REQUESTED ? SW_REFUSED :
 	    req->state == SW_MOVING ? SW_CANCELLED : SW_FAILED, why);
+}
+
+/*
+ * A forced switchover (--force: no promoted leader, e.g. while paused): the
+ * contenders ahead of the target step back, the elected one included, as
+ * long as it has not promoted (a promoted leader refuses: it is no
+ * failover); the target, once first, promotes with reason forced, past the
+ * pause and the breadcrumb (the operator vouches that no other node is
+ * primary).
+ */
+static void
+forced(struct role *r, const struct switchover *req, int32_t version,
+    const struct znode_name *line, size_t n)
+{
+	int target = switchover_position(line, n, req->to);
+	int me = -1;
+	char why[SWITCHOVER_NOTE_MAX];
+
+	for (size_t i = 0; i < n && own_name(r) != NULL; i++)
+		if (strcmp(line[i].name, own_name(r)) == 0)
+			me = (int)i;
+	if (me != 0 && (me < 0 || target < me))
+		return;	/* not first, and not ahead of the target */
+	if (me == 0 && (r->promoted || r->running != NULL)) {
+		snprintf(why, sizeof(why), "%s leads and has promoted: --force is for a cluster "
+		    "with no promoted leader%s", r->cfg->id, role_paused(r) ?
+		    " (resume, then switch over)" : " (switch over without --force)");
+		log_warnx("forced switchover to %s refused: %s", req->to, why);
+		mark(r, req, version, SW_REFUSED, why);
+		return;
+	}
+	if (me == 0 && target < 0) {
+		snprintf(why, sizeof(why), "%s is not in line (an observer, withdrawn, unhealthy, "
+		    "stopped or unknown id)", req->to);
+		mark(r, req, version, SW_REFUSED, why);
+		return;
+	}
+	if (me == 0 && req->state == SW_REQUESTED) {
+		snprintf(why, sizeof(why), "forced: %d contender%s ahead of %s step%s back",
+		    target, target == 1 ? "" : "s", req->to, target == 1 ? "s" : "");
+		mark(r, req, version, SW_MOVING, why);
+	}
+	if (target == me) {	/* first, and the target: promote now */
+		log_notice("switchover to this node forced by %s: promoting", req->by);
+		r->forced = true;
+		r->switch_promoting_force = true;
+		role_reconcile(r);
+	} else if (!r->leaving && !r->leave_requested)
+		step_back(r, req);
 }
 
 /* A follower ahead of the target: queue again at the back (no hook: not promoted). */
@@ -216,7 +280,7 @@ role_switchover_elected(struct role *r)
 {
 	const struct switchover *req = control_switchover(r->ctl);
 
-	r->switch_target = req != NULL && req->state == SW_DEMOTING &&
+	r->switch_target = req != NULL && req->state == SW_DEMOTING && !req->force &&
 	    strcmp(req->to, r->cfg->id) == 0 && req->epoch < r->leader_epoch;
 	control_refresh(r->ctl);	/* a request for the old leader is ours to answer */
 }
@@ -229,10 +293,14 @@ role_switchover_promoted(struct role *r, bool ok)
 	struct switchover next;
 	char why[SWITCHOVER_NOTE_MAX];
 
-	if (!r->switch_promoting)
+	bool force = r->switch_promoting_force;
+
+	if (!r->switch_promoting && !force)
 		return;
 	r->switch_promoting = false;
-	if (req == NULL || req->state != SW_DEMOTING || strcmp(req->to, r->cfg->id) != 0)
+	r->switch_promoting_force = false;
+	if (req == NULL || switchover_final(req->state) || strcmp(req->to, r->cfg->id) != 0 ||
+	    (!force && req->state != SW_DEMOTING))
 		return;
 	next = *req;
 	if (ok) {

@@ -4,7 +4,9 @@
  * A session of its own: connect (never read-only), authenticate when
  * configured, then either list the election path and read each contender in
  * election order (`leader`, `list`), or follow the announcement for as long as
- * asked (`watch`); close. Every wait is bounded by the session timeout.
+ * asked (`watch`); close. Every wait is bounded by the session timeout. A
+ * command of several steps (`switchover`) gets the session itself, with the
+ * same listing and the same belief in the announcement.
  *
  * The calls are the library's synchronous ones, made from the caller's thread.
  * The library's threads only record what they saw under a lock and wake the
@@ -41,6 +43,7 @@ struct zkq {
 	int state;		/* the last session state seen (0: none yet) */
 	bool auth_done;
 	int auth_rc;
+	unsigned events;	/* every watcher call counts one (zkquery_session_wait) */
 	struct timespec deadline;	/* CLOCK_MONOTONIC */
 	const struct config *cfg;
 	/* the watch only */
@@ -48,6 +51,17 @@ struct zkq {
 	bool changed;		/* a znode watch fired since the caller last looked */
 	int64_t contact_ms;	/* when the server was last heard from (boot_ms) */
 };
+
+/* A session handed to a command of several steps (zkquery.h). */
+struct zkquery_session {
+	struct zkq q;
+	zhandle_t *zh;
+	char *announce_path;
+	unsigned seen;		/* q.events when zkquery_session_wait last returned */
+};
+
+/* How a read that failed is said and mapped (zkq_result, or zkw_fail for the watch). */
+typedef int zkq_fail_fn(const struct zkq *q, int rc, const char *what, const char *path);
 
 /*
  * One `watch`: its session, and what it has reported. The decisions (what to
@@ -90,6 +104,10 @@ static int zkq_get(zhandle_t *zh, const char *path, int watch, char **buf, int *
 static int read_contender(struct zkq *q, zhandle_t *zh, const char *name,
     struct contender *c);
 static int read_all(struct zkq *q, zhandle_t *zh, struct contender **out, size_t *n);
+static int believe(struct zkq *q, zhandle_t *zh, const char *announce_path, int watch,
+    zkq_fail_fn *fail, struct announce *a);
+static int read_announcement(struct zkq *q, zhandle_t *zh, const char *announce_path,
+    int watch, zkq_fail_fn *fail, char **buf, int *len);
 static void zkq_contact(struct zkq *q, int64_t at_ms);
 static void zkw_ping_done(int rc, const struct Stat *stat, const void *data);
 static void zkw_init(struct zkw *w, const struct config *cfg, zkquery_watch_fn *fn,
@@ -100,10 +118,8 @@ static int zkw_step(struct zkw *w);
 static int zkw_session(struct zkw *w, int64_t now);
 static int zkw_wait_ms(struct zkw *w);
 static int zkw_look(struct zkw *w);
-static int zkw_believe(struct zkw *w, struct announce *a);
-static int zkw_read_announcement(struct zkw *w, char **buf, int *len);
 static int zkw_contenders(struct zkw *w, size_t *n);
-static int zkw_fail(struct zkw *w, int rc, const char *what, const char *path);
+static int zkw_fail(const struct zkq *q, int rc, const char *what, const char *path);
 static void zkw_report(struct zkw *w, const struct announce *a, int64_t time_ms);
 
 /* Set up Q for one query with CFG, its deadline one session timeout away. */
@@ -160,6 +176,7 @@ zkq_watcher(zhandle_t *zh, int type, int state, const char *path, void *ctx)
 	if (q == NULL)
 		return;
 	pthread_mutex_lock(&q->lock);
+	q->events++;
 	if (type == ZOO_SESSION_EVENT) {
 		q->state = state;
 		if (state == ZOO_CONNECTED_STATE)
@@ -628,7 +645,7 @@ zkw_look(struct zkw *w)
 	size_t n;
 	int rc;
 
-	if ((rc = zkw_believe(w, &a)) < 0)
+	if ((rc = believe(&w->q, w->zh, w->announce_path, 1, zkw_fail, &a)) < 0)
 		return rc;
 	zkq_contact(&w->q, clock_ms(CLOCK_BOOTTIME));
 	if (rc == 1) {
@@ -662,30 +679,32 @@ zkw_look(struct zkw *w)
  * The leader the announcement names, believed only while its znode is alive
  * with the announced epoch as its czxid (rule 20, as announce_check_done in
  * src/election.c): 1 with A filled (announce_free it), 0 for nobody, or an
- * error. Arms the watches that wake the loop at the next change: a data watch
- * on the announcement (an exists watch while there is none) and one on the
- * leader's znode, which fires when it goes.
+ * error (FAIL says and maps it). With WATCH, arms the watches that wake the
+ * caller at the next change: a data watch on the announcement (an exists
+ * watch while there is none) and one on the leader's znode, which fires when
+ * it goes.
  */
 static int
-zkw_believe(struct zkw *w, struct announce *a)
+believe(struct zkq *q, zhandle_t *zh, const char *announce_path, int watch,
+    zkq_fail_fn *fail, struct announce *a)
 {
 	struct Stat st;
 	char *buf, *path, one[1];
 	int len, rc;
 	bool ok;
 
-	if ((rc = zkw_read_announcement(w, &buf, &len)) != 1)
+	if ((rc = read_announcement(q, zh, announce_path, watch, fail, &buf, &len)) != 1)
 		return rc;
 	ok = announce_decode(buf, (size_t)len, a);
 	free(buf);
 	if (!ok) {
-		log_debug("zookeeper: %s is no announcement: no leader named", w->announce_path);
+		log_debug("zookeeper: %s is no announcement: no leader named", announce_path);
 		return 0;
 	}
-	path = znode_child_path(w->q.cfg->path, a->znode);
+	path = znode_child_path(q->cfg->path, a->znode);
 	len = (int)sizeof(one);
 	/* get, not exists: it arms a watch only when the znode is there (rule 3) */
-	rc = zoo_get(w->zh, path, 1, one, &len, &st);
+	rc = zoo_get(zh, path, watch, one, &len, &st);
 	if (rc == ZOK && st.czxid == a->epoch) {
 		free(path);
 		return 1;
@@ -695,33 +714,35 @@ zkw_believe(struct zkw *w, struct announce *a)
 		log_debug("zookeeper: the announcement names %s, which is no live contender", path);
 		rc = 0;
 	} else
-		rc = zkw_fail(w, rc, "read", path);
+		rc = fail(q, rc, "read", path);
 	free(path);
 	return rc;
 }
 
 /*
- * Read the announcement with a data watch into *BUF (malloc'd, *LEN bytes): 1;
- * 0 when there is none (an exists watch then waits for its creation); or an error.
+ * Read the announcement (with a data watch when WATCH) into *BUF (malloc'd,
+ * *LEN bytes): 1; 0 when there is none (with WATCH, an exists watch then
+ * waits for its creation); or an error.
  */
 static int
-zkw_read_announcement(struct zkw *w, char **buf, int *len)
+read_announcement(struct zkq *q, zhandle_t *zh, const char *announce_path, int watch,
+    zkq_fail_fn *fail, char **buf, int *len)
 {
 	struct Stat st;
 	int rc;
 
 	for (;;) {
-		rc = zkq_get(w->zh, w->announce_path, 1, buf, len, &st);
+		rc = zkq_get(zh, announce_path, watch, buf, len, &st);
 		if (rc == ZOK)
 			return 1;
 		if (rc != ZNONODE)
-			return zkw_fail(w, rc, "read", w->announce_path);
+			return fail(q, rc, "read", announce_path);
 		/* get armed no watch on a missing node: exists does, for its creation */
-		rc = zoo_exists(w->zh, w->announce_path, 1, &st);
+		rc = zoo_exists(zh, announce_path, watch, &st);
 		if (rc == ZNONODE)
 			return 0;
 		if (rc != ZOK)
-			return zkw_fail(w, rc, "look up", w->announce_path);
+			return fail(q, rc, "look up", announce_path);
 		/* created meanwhile: read it */
 	}
 }
@@ -739,7 +760,7 @@ zkw_contenders(struct zkw *w, size_t *n)
 	if (rc == ZNONODE)
 		return ZKQUERY_OK;	/* no election path: nobody contends */
 	if (rc != ZOK)
-		return zkw_fail(w, rc, "list", w->q.cfg->path);
+		return zkw_fail(&w->q, rc, "list", w->q.cfg->path);
 	names = xcalloc((size_t)kids.count + 1, sizeof(*names));
 	*n = znode_sort(kids.data, (size_t)kids.count, names);
 	free(names);
@@ -752,14 +773,14 @@ zkw_contenders(struct zkw *w, size_t *n)
  * quietly (the loop looks again once connected); else said, ZKQUERY_ERROR.
  */
 static int
-zkw_fail(struct zkw *w, int rc, const char *what, const char *path)
+zkw_fail(const struct zkq *q, int rc, const char *what, const char *path)
 {
 	if (zk_rc_is_transient(rc)) {
 		log_debug("zookeeper: %s %s: %s; looking again once connected", what, path,
 		    zerror(rc));
 		return ZKQUERY_UNREACHABLE;
 	}
-	return zkq_result(&w->q, rc, what, path);
+	return zkq_result(q, rc, what, path);
 }
 
 /* Report A (NULL: no leader), seen at TIME_MS, and remember it as shown. */
@@ -786,4 +807,93 @@ zkw_report(struct zkw *w, const struct announce *a, int64_t time_ms)
 	if (!w->fn(w->arg, &c))
 		w->stopped = true;
 	free(znode);
+}
+
+/* --- a session for a command of several steps --- */
+
+/* Open a session for CFG as zkquery_list does, for the caller to keep. */
+int
+zkquery_open(const struct config *cfg, struct zkquery_session **out)
+{
+	struct zkquery_session *s = xcalloc(1, sizeof(*s));
+	int rc;
+
+	*out = NULL;
+	zkq_init(&s->q, cfg);
+	s->announce_path = znode_child_path(cfg->path, ZNODE_ANNOUNCE);
+	if ((rc = zkq_open(&s->q, &s->zh)) != ZKQUERY_OK) {
+		zkquery_close(s);
+		return rc;
+	}
+	pthread_mutex_lock(&s->q.lock);
+	s->seen = s->q.events;	/* the opening's own events are no news */
+	pthread_mutex_unlock(&s->q.lock);
+	*out = s;
+	return ZKQUERY_OK;
+}
+
+/* Close S's session and free it (NULL is fine). */
+void
+zkquery_close(struct zkquery_session *s)
+{
+	if (s == NULL)
+		return;
+	if (s->zh != NULL)
+		zookeeper_close(s->zh);	/* no thread of the library is left after it */
+	zkq_destroy(&s->q);
+	free(s->announce_path);
+	free(s);
+}
+
+/* S's handle, for the caller's synchronous calls. */
+zhandle_t *
+zkquery_handle(const struct zkquery_session *s)
+{
+	return s->zh;
+}
+
+/* The contenders in election order, over S. */
+int
+zkquery_session_list(struct zkquery_session *s, struct contender **out, size_t *n)
+{
+	*out = NULL;
+	*n = 0;
+	return read_all(&s->q, s->zh, out, n);
+}
+
+/* The leader as believed from the announcement, over S; no watch armed. */
+int
+zkquery_session_leader(struct zkquery_session *s, struct announce *a)
+{
+	return believe(&s->q, s->zh, s->announce_path, 0, zkq_result, a);
+}
+
+/* Sleep until an event newer than the last return, or until UNTIL_MS (monotonic). */
+bool
+zkquery_session_wait(struct zkquery_session *s, int64_t until_ms)
+{
+	struct zkq *q = &s->q;
+	struct timespec ts;
+	bool woken;
+
+	if (until_ms < 0)
+		until_ms = 0;
+	ts.tv_sec = (time_t)(until_ms / 1000);
+	ts.tv_nsec = (long)(until_ms % 1000) * 1000000L;
+	pthread_mutex_lock(&q->lock);
+	while (q->events == s->seen)
+		if (pthread_cond_timedwait(&q->cond, &q->lock, &ts) == ETIMEDOUT)
+			break;
+	woken = q->events != s->seen;
+	s->seen = q->events;
+	pthread_mutex_unlock(&q->lock);
+	return woken;
+}
+
+/* A ZooKeeper result on S as ours, said on stderr when it is not ZOK. */
+int
+zkquery_session_result(const struct zkquery_session *s, int rc, const char *what,
+    const char *path)
+{
+	return zkq_result(&s->q, rc, what, path);
 }

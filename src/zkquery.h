@@ -1,6 +1,7 @@
 /*
  * zkquery: zkelectctl's direct questions to ZooKeeper (no daemon needed): the
- * contenders once (`leader`, `list`), or the leader as it changes (`watch`).
+ * contenders once (`leader`, `list`), the leader as it changes (`watch`), or a
+ * session for a command of several steps (`switchover`, src/zkswitch.c).
  */
 #ifndef ZKELECT_ZKQUERY_H
 #define ZKELECT_ZKQUERY_H
@@ -8,6 +9,8 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+
+#include <zookeeper/zookeeper.h>
 
 struct config;
 
@@ -70,5 +73,43 @@ typedef bool zkquery_watch_fn(void *arg, const struct zkquery_change *c);
  * disconnected); ZKQUERY_ERROR when the server refused a read.
  */
 int zkquery_watch(const struct config *cfg, int stop_fd, zkquery_watch_fn *fn, void *arg);
+
+/*
+ * A session of our own for a command that takes several steps (zkswitch.c),
+ * opened as zkquery_list's is (never read-only, authenticated when configured,
+ * ZKQUERY_UNREACHABLE or ZKQUERY_ERROR with the same messages when it cannot
+ * be). The caller makes the library's synchronous calls on its handle, from
+ * its own thread; a watch it arms there (watch = 1) only wakes
+ * zkquery_session_wait, as does any change of the session's state.
+ */
+struct zkquery_session;
+struct announce;
+
+int zkquery_open(const struct config *cfg, struct zkquery_session **out);
+void zkquery_close(struct zkquery_session *s);
+zhandle_t *zkquery_handle(const struct zkquery_session *s);
+/* The contenders in election order, as zkquery_list, over S. */
+int zkquery_session_list(struct zkquery_session *s, struct contender **out, size_t *n);
+/*
+ * The leader as zkquery_watch believes it (the announcement, while the znode
+ * it names is alive with the announced epoch as its czxid): 1 with A filled
+ * (announce_free it), 0 for nobody, or ZKQUERY_UNREACHABLE / ZKQUERY_ERROR
+ * (said on stderr). No watch is left behind.
+ */
+int zkquery_session_leader(struct zkquery_session *s, struct announce *a);
+/*
+ * Sleep until a watch fires or the session's state changes after the last
+ * return from here (or the opening), or until UNTIL_MS (clock_ms of
+ * CLOCK_MONOTONIC): true when woken by an event.
+ */
+bool zkquery_session_wait(struct zkquery_session *s, int64_t until_ms);
+/*
+ * RC, a ZooKeeper result of a call on S for WHAT on PATH (may be NULL), as
+ * ours: ZKQUERY_OK; ZKQUERY_UNREACHABLE when it may not have reached the
+ * server; else ZKQUERY_ERROR. All but ZKQUERY_OK are said on stderr, as the
+ * other commands say them.
+ */
+int zkquery_session_result(const struct zkquery_session *s, int rc, const char *what,
+    const char *path);
 
 #endif
