@@ -34,7 +34,7 @@ COMMON  = log xmalloc clock config znode state escape hook_command record switch
 DAEMON  = $(COMMON) timer zkrc zk election session role role_hook role_report role_reload \
           role_resume role_watchdog role_switchover role_pause control names hook health \
           status notify watchdog
-CTL     = $(COMMON) zkrc zkquery
+CTL     = $(COMMON) zkrc zkquery zkswitch
 
 DAEMON_OBJ = $(DAEMON:%=$(BUILD)/%.o) $(BUILD)/zkelectd.o
 CTL_OBJ    = $(CTL:%=$(BUILD)/%.o) $(BUILD)/zkelectctl.o

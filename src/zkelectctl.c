@@ -1,7 +1,7 @@
 /*
  * zkelectctl: the operator's tool. Asks the local zkelectd (through its PID and
- * state files) or ZooKeeper itself (no daemon needed) who leads, or follows the
- * leader as it changes.
+ * state files) or ZooKeeper itself (no daemon needed) who leads, follows the
+ * leader as it changes, or asks the leader to hand over (switchover, zkswitch.c).
  */
 #include <ctype.h>
 #include <errno.h>
@@ -21,8 +21,11 @@
 #include "escape.h"
 #include "log.h"
 #include "state.h"
+#include "switchover.h"
 #include "xmalloc.h"
 #include "zkquery.h"
+#include "zkswitch.h"
+#include "znode.h"
 
 #ifndef VERSION
 #define VERSION "unknown"
@@ -43,6 +46,8 @@ struct command_entry {
 	const char *name;
 	int (*fn)(const struct config *);
 	bool json;		/* takes --json */
+	/* its own options (ARGC, ARGV after the command): 0, or EXIT_USAGE (said) */
+	int (*options)(int argc, char **argv);
 };
 
 /*
@@ -83,21 +88,27 @@ static int cmd_upgrade(const struct config *cfg);
 static int cmd_leader(const struct config *cfg);
 static int cmd_list(const struct config *cfg);
 static int cmd_watch(const struct config *cfg);
+static int switchover_options(int argc, char **argv);
+static const char *option_value(int argc, char **argv, int *a, const char *name);
+static int cmd_switchover(const struct config *cfg);
 static int flush_stdout(int rc);
 
 /* -w: how long `upgrade` waits for the outcome, in seconds. */
 static int wait_s = UPGRADE_WAIT_S;
 /* --json after the command: JSON output instead of text. */
 static bool json_out;
+/* switchover's --to, --wait and --epoch. */
+static struct zkswitch_args switch_args = { NULL, SWITCHOVER_WAIT_DEFAULT_MS, -1 };
 
 static const struct command_entry commands[] = {
-	{ "status", cmd_status, true },
-	{ "is-leader", cmd_is_leader, false },
-	{ "resign", cmd_resign, false },
-	{ "upgrade", cmd_upgrade, false },
-	{ "leader", cmd_leader, false },
-	{ "list", cmd_list, true },
-	{ "watch", cmd_watch, true },
+	{ "status", cmd_status, true, NULL },
+	{ "is-leader", cmd_is_leader, false, NULL },
+	{ "resign", cmd_resign, false, NULL },
+	{ "upgrade", cmd_upgrade, false, NULL },
+	{ "leader", cmd_leader, false, NULL },
+	{ "list", cmd_list, true, NULL },
+	{ "watch", cmd_watch, true, NULL },
+	{ "switchover", cmd_switchover, false, switchover_options },
 };
 
 static const struct number_key number_keys[] = {
@@ -112,6 +123,8 @@ usage(FILE *fp)
 {
 	fprintf(fp,
 	    "usage: zkelectctl [-c FILE] [-w SECONDS] [-v] [-V] [-h] COMMAND [--json]\n"
+	    "       zkelectctl [-c FILE] [-v] switchover [--to ID] [--wait DURATION] "
+	    "[--epoch EPOCH]\n"
 	    "  -c FILE    configuration file (default %s)\n"
 	    "  -w SECONDS upgrade: how long to wait for the outcome (default %d)\n"
 	    "  -v         show the ZooKeeper client's log\n"
@@ -124,8 +137,12 @@ usage(FILE *fp)
 	    "  upgrade    have the local daemon run its new binary in place (SIGUSR2), and wait\n"
 	    "  leader     the current leader, from ZooKeeper (exit 1 none, 2 unreachable)\n"
 	    "  list       every contender in election order, from ZooKeeper\n"
-	    "  watch      a line per leader change, from ZooKeeper, until interrupted\n",
-	    CONFIG_DEFAULT_FILE, UPGRADE_WAIT_S);
+	    "  watch      a line per leader change, from ZooKeeper, until interrupted\n"
+	    "  switchover ask the leader, through ZooKeeper, to hand leadership to ID (default:\n"
+	    "             the next in line) and wait up to DURATION (default %ds) for the outcome;\n"
+	    "             --epoch: only if the leader's epoch is still EPOCH (exit 0 done,\n"
+	    "             1 refused, cancelled or failed, 2 not over or ZooKeeper unreachable)\n",
+	    CONFIG_DEFAULT_FILE, UPGRADE_WAIT_S, SWITCHOVER_WAIT_DEFAULT_MS / 1000);
 }
 
 /* Load FILE as zkelectd does (commands not checked); on errors print them and exit 78. */
@@ -733,6 +750,83 @@ print_list_json(const struct contender *list, size_t n)
 	puts("]");
 }
 
+/*
+ * switchover's options in ARGV (ARGC of them, after the command): --to ID,
+ * --wait DURATION (as the configuration writes durations), --epoch EPOCH,
+ * each also as --NAME=VALUE. 0, or EXIT_USAGE with a message.
+ */
+static int
+switchover_options(int argc, char **argv)
+{
+	const char *v;
+	char *end, buf[32];
+	long long e;
+
+	for (int a = 0; a < argc; a++) {
+		if ((v = option_value(argc, argv, &a, "--to")) != NULL) {
+			if (!znode_valid_id(v)) {
+				fprintf(stderr, "zkelectctl: switchover: --to %s: not a node id "
+				    "([A-Za-z0-9._-], 1 to %d bytes)\n", v, ZNODE_ID_MAX);
+				return EXIT_USAGE;
+			}
+			switch_args.to = v;
+		} else if ((v = option_value(argc, argv, &a, "--wait")) != NULL) {
+			switch_args.wait_ms = config_parse_duration(v);
+			if (switch_args.wait_ms <= 0 || switch_args.wait_ms > SWITCHOVER_WAIT_MAX_MS) {
+				fprintf(stderr, "zkelectctl: switchover: --wait %s: not a duration "
+				    "above 0 and up to %s (e.g. 500ms, 60s, 2m)\n", v,
+				    config_format_duration(SWITCHOVER_WAIT_MAX_MS, buf, sizeof(buf)));
+				return EXIT_USAGE;
+			}
+		} else if ((v = option_value(argc, argv, &a, "--epoch")) != NULL) {
+			errno = 0;
+			e = strtoll(v, &end, 10);
+			if (!isdigit((unsigned char)*v) || *end != '\0' || errno != 0) {
+				fprintf(stderr, "zkelectctl: switchover: --epoch %s: not an epoch (a "
+				    "decimal number, as zkelectctl leader prints it)\n", v);
+				return EXIT_USAGE;
+			}
+			switch_args.epoch = e;
+		} else {
+			fprintf(stderr, "zkelectctl: switchover: %s: %s\n", argv[a],
+			    strcmp(argv[a], "--to") == 0 || strcmp(argv[a], "--wait") == 0 ||
+			    strcmp(argv[a], "--epoch") == 0 ? "needs a value" : "unexpected argument");
+			return EXIT_USAGE;
+		}
+	}
+	return 0;
+}
+
+/*
+ * The value of option NAME at ARGV[*A]: "NAME=VALUE", or "NAME VALUE" (then
+ * *A moves past VALUE); NULL when ARGV[*A] is not NAME or has no value.
+ */
+static const char *
+option_value(int argc, char **argv, int *a, const char *name)
+{
+	size_t len = strlen(name);
+
+	if (strncmp(argv[*a], name, len) != 0)
+		return NULL;
+	if (argv[*a][len] == '=')
+		return argv[*a] + len + 1;
+	if (argv[*a][len] != '\0' || *a + 1 >= argc || argv[*a + 1] == NULL)
+		return NULL;
+	++*a;
+	return argv[*a];
+}
+
+/*
+ * `switchover`: ask the leader, through ZooKeeper, to hand leadership over
+ * (zkswitch_run); 0 done, 1 refused, cancelled or failed, 2 not over at the
+ * deadline or ZooKeeper unreachable (as `leader` and `list`).
+ */
+static int
+cmd_switchover(const struct config *cfg)
+{
+	return zkswitch_run(cfg, &switch_args);
+}
+
 /* Exit status RC, unless stdout could not be written (then 1, with a message). */
 static int
 flush_stdout(int rc)
@@ -792,7 +886,12 @@ main(int argc, char **argv)
 	for (size_t i = 0; i < sizeof(commands) / sizeof(commands[0]); i++) {
 		if (strcmp(argv[optind], commands[i].name) != 0)
 			continue;
-		for (int a = optind + 1; a < argc; a++) {
+		if (commands[i].options != NULL &&
+		    commands[i].options(argc - optind - 1, argv + optind + 1) != 0) {
+			usage(stderr);
+			return EXIT_USAGE;
+		}
+		for (int a = optind + 1; a < argc && commands[i].options == NULL; a++) {
 			if (commands[i].json && strcmp(argv[a], "--json") == 0) {
 				json_out = true;
 				continue;
