@@ -70,6 +70,7 @@ decodes(const char *text, size_t len, struct switchover *s)
 	char why[128];
 	bool ok;
 
+	memset(s, 0, sizeof(*s));	/* decode fills it; the analysers see it filled before */
 	ok = switchover_decode(text, len != 0 ? len : strlen(text), s, why, sizeof(why));
 	if (!ok)
 		print_message("refused: %s\n", why);
@@ -83,6 +84,7 @@ rejects(const char *text, size_t len)
 	struct switchover s;
 	char why[128] = "";
 
+	memset(&s, 0, sizeof(s));
 	return !switchover_decode(text, len != 0 ? len : strlen(text), &s, why, sizeof(why)) &&
 	    why[0] != '\0';
 }
@@ -179,6 +181,7 @@ test_decode_rejects(void **state)
 	char why[128];
 
 	(void)state;
+	memset(&s, 0, sizeof(s));
 	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
 		if (bad[i][0] != '\0' && !rejects(bad[i], 0))
 			fail_msg("accepted: \"%s\"", bad[i]);
