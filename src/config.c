@@ -47,7 +47,7 @@ static const char *const section_names[S_COUNT] = {
 enum key_id {
 	KEY_HOSTS, KEY_SESSION_TIMEOUT, KEY_AUTH,
 	KEY_PATH, KEY_ID, KEY_DATA, KEY_MODE, KEY_GRACE, KEY_DEMOTE_ON_START,
-	KEY_PAUSE_DEFAULT, KEY_PAUSE_MAX,
+	KEY_PAUSE_DEFAULT, KEY_PAUSE_MAX, KEY_HISTORY_KEEP,
 	KEY_PROMOTE, KEY_DEMOTE, KEY_FOLLOW, KEY_TIMEOUT, KEY_PROMOTE_TIMEOUT,
 	KEY_DEMOTE_TIMEOUT, KEY_FOLLOW_TIMEOUT, KEY_ON_PROMOTE_FAILURE, KEY_PROMOTE_BACKOFF,
 	KEY_USER, KEY_GROUP,
@@ -180,6 +180,7 @@ static const struct key keys[KEY_COUNT] = {
 	[KEY_PAUSE_DEFAULT] = DUR(S_ELECTION, "pause_default", pause_default_ms, MS_SECOND,
 	    30 * MS_DAY),
 	[KEY_PAUSE_MAX] = DUR(S_ELECTION, "pause_max", pause_max_ms, MS_SECOND, 30 * MS_DAY),
+	[KEY_HISTORY_KEEP] = INT(S_ELECTION, "history_keep", history_keep, 0, 10000),
 	[KEY_PROMOTE] = FLD(S_HOOKS, "promote", set_command, promote),
 	[KEY_DEMOTE] = FLD(S_HOOKS, "demote", set_command, demote),
 	[KEY_FOLLOW] = FLD(S_HOOKS, "follow", set_command, follow),
@@ -276,6 +277,7 @@ config_defaults(struct config *cfg)
 	cfg->promote_backoff_ms = 5 * MS_SECOND;
 	cfg->pause_default_ms = MS_HOUR;
 	cfg->pause_max_ms = 24 * MS_HOUR;
+	cfg->history_keep = 100;
 	cfg->health_interval_ms = 5 * MS_SECOND;
 	cfg->health_timeout_ms = 5 * MS_SECOND;
 	cfg->health_fall = 3;

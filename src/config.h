@@ -37,6 +37,7 @@ struct config {
 	enum startup_demote demote_on_start;	/* default unless-leader */
 	int64_t pause_default_ms;	/* zkelectctl pause without --for; default 1 h */
 	int64_t pause_max_ms;		/* the longest pause this node keeps; default 24 h */
+	int history_keep;		/* leader history records kept; default 100, 0: none */
 
 	/* [hooks] */
 	struct command promote, demote, follow;

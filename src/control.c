@@ -3,6 +3,7 @@
 #include <string.h>
 
 #include "control.h"
+#include "history.h"
 #include "log.h"
 #include "pause.h"
 #include "switchover.h"
@@ -32,6 +33,13 @@ struct control {
 	struct switchover req;	/* as last read, when node[N_SWITCHOVER].have */
 	struct switchover pending;	/* the write in flight */
 	struct primary_record primary;	/* as last read, when node[N_PRIMARY].have */
+	char *exit_path, *history_path, *history_prefix;
+	uint64_t exit_reads;
+	enum control_known exit_known;
+	struct exit_note exit;		/* as last read, when exit_known is SOME */
+	int64_t exit_mtime;
+	int history_keep;
+	struct exit_note pending_exit;	/* the exit note being written */
 };
 
 static void read_node(struct watched *w);
@@ -44,6 +52,20 @@ static void line_done(void *arg, const struct zk_result *r);
 static void set_done(void *arg, const struct zk_result *r);
 static void primary_done(void *arg, const struct zk_result *r);
 static void report(struct control *c, const struct znode_name *line, size_t n);
+static void exit_done(void *arg, const struct zk_result *r);
+static void exit_set_done(void *arg, const struct zk_result *r);
+static void history_created(void *arg, const struct zk_result *r);
+static void history_parent_done(void *arg, const struct zk_result *r);
+static void history_listed(void *arg, const struct zk_result *r);
+static void ignore_done(void *arg, const struct zk_result *r);
+
+/* A history record on its way: created (with its parent if need be), then the trim. */
+struct history_write {
+	struct control *c;
+	char *buf;
+	size_t len;
+	bool parent_tried;
+};
 
 static const char *const node_names[N_COUNT] = { SWITCHOVER_ZNODE, PAUSE_ZNODE, PRIMARY_ZNODE };
 
@@ -62,6 +84,9 @@ control_new(struct zk *zk, const char *path, const struct control_callbacks *cb,
 		c->node[i].path = znode_child_path(path, node_names[i]);
 		c->node[i].version = -1;
 	}
+	c->exit_path = znode_child_path(path, EXIT_ZNODE);
+	c->history_path = znode_child_path(path, HISTORY_ZNODE);
+	c->history_prefix = znode_child_path(c->history_path, HISTORY_PREFIX);
 	return c;
 }
 
@@ -73,6 +98,9 @@ control_free(struct control *c)
 	free(c->path);
 	for (int i = 0; i < N_COUNT; i++)
 		free(c->node[i].path);
+	free(c->exit_path);
+	free(c->history_path);
+	free(c->history_prefix);
 	free(c);
 }
 
@@ -313,4 +341,154 @@ primary_done(void *arg, const struct zk_result *r)
 	    !zk_rc_is_transient(r->rc))
 		log_warnx("control: cannot write %s: %s", c->node[N_PRIMARY].path, zerror(r->rc));
 	c->cb.primary_written(c->arg, r->rc == ZOK);
+}
+
+/* --- the exit note and the history --- */
+
+void
+control_read_exit(struct control *c)
+{
+	c->exit_known = CONTROL_UNKNOWN;
+	zk_get(c->zk, c->exit_path, false, exit_done, c, ++c->exit_reads);
+}
+
+enum control_known
+control_exit(const struct control *c, struct exit_note *out, int64_t *mtime_ms)
+{
+	if (c->exit_known == CONTROL_SOME) {
+		*out = c->exit;
+		*mtime_ms = c->exit_mtime;
+	}
+	return c->exit_known;
+}
+
+/* The exit note read (a malformed one counts as none). */
+static void
+exit_done(void *arg, const struct zk_result *r)
+{
+	struct control *c = arg;
+
+	if (r->tag != c->exit_reads)
+		return;
+	if (r->rc == ZOK && exit_decode(r->value, (size_t)r->value_len, &c->exit)) {
+		c->exit_known = CONTROL_SOME;
+		c->exit_mtime = r->stat->mtime;
+	} else
+		c->exit_known = CONTROL_NONE;	/* none, unreadable or lost: no cause from it */
+	c->cb.exit_read(c->arg);
+}
+
+void
+control_exit_write(struct control *c, const struct exit_note *x)
+{
+	size_t len;
+	char *buf = exit_encode(x, &len);
+
+	c->pending_exit = *x;
+	zk_set(c->zk, c->exit_path, buf, len, -1, exit_set_done, c, 0);
+	free(buf);
+}
+
+/* The exit note's set answered: a first one is created instead. */
+static void
+exit_set_done(void *arg, const struct zk_result *r)
+{
+	struct control *c = arg;
+	struct exit_note x;
+	size_t len;
+	char *buf;
+
+	if (r->rc != ZNONODE)
+		return;	/* written, or lost: only a cause in the history depends on it */
+	x = c->pending_exit;
+	buf = exit_encode(&x, &len);
+	zk_create(c->zk, c->exit_path, buf, len, ZOO_PERSISTENT, ignore_done, c, 0);
+	free(buf);
+}
+
+void
+control_history_add(struct control *c, const struct history_record *h, int keep)
+{
+	struct history_write *w = xcalloc(1, sizeof(*w));
+
+	c->history_keep = keep;
+	w->c = c;
+	w->buf = history_encode(h, &w->len);
+	zk_create(c->zk, c->history_prefix, w->buf, w->len, ZOO_PERSISTENT_SEQUENTIAL,
+	    history_created, w, 0);
+}
+
+/* A history record created: trim; a missing parent is created first. */
+static void
+history_created(void *arg, const struct zk_result *r)
+{
+	struct history_write *w = arg;
+	struct control *c = w->c;
+
+	if (r->rc == ZNONODE && !w->parent_tried) {
+		w->parent_tried = true;
+		zk_create(c->zk, c->history_path, "", 0, ZOO_PERSISTENT, history_parent_done, w, 0);
+		return;
+	}
+	if (r->rc == ZOK)
+		zk_children(c->zk, c->history_path, false, history_listed, c, 0);
+	else if (!zk_rc_is_transient(r->rc))
+		log_warnx("control: cannot add to %s: %s", c->history_path, zerror(r->rc));
+	free(w->buf);
+	free(w);
+}
+
+/* The history's parent created (or there already): the record again. */
+static void
+history_parent_done(void *arg, const struct zk_result *r)
+{
+	struct history_write *w = arg;
+
+	if (r->rc != ZOK && r->rc != ZNODEEXISTS) {
+		log_warnx("control: cannot create %s: %s", w->c->history_path, zerror(r->rc));
+		free(w->buf);
+		free(w);
+		return;
+	}
+	zk_create(w->c->zk, w->c->history_prefix, w->buf, w->len, ZOO_PERSISTENT_SEQUENTIAL,
+	    history_created, w, 0);
+}
+
+/* Order history children by their sequence suffix. */
+static int
+by_name(const void *a, const void *b)
+{
+	return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+/* The history listed: delete the oldest beyond history_keep. */
+static void
+history_listed(void *arg, const struct zk_result *r)
+{
+	struct control *c = arg;
+	char **names;
+	char *p;
+	int n;
+
+	if (r->rc != ZOK || r->nchildren <= c->history_keep)
+		return;
+	n = r->nchildren;
+	names = xcalloc((size_t)n, sizeof(*names));
+	for (int i = 0; i < n; i++)
+		names[i] = r->children[i];
+	qsort(names, (size_t)n, sizeof(*names), by_name);	/* h-%010d: by name is by age */
+	for (int i = 0; i < n - c->history_keep; i++) {
+		p = znode_child_path(c->history_path, names[i]);
+		zk_delete(c->zk, p, -1, ignore_done, c, 0);
+		free(p);
+	}
+	free(names);
+}
+
+/* An answer nothing depends on. */
+static void
+ignore_done(void *arg, const struct zk_result *r)
+{
+	(void)arg;
+	(void)r;
 }

@@ -19,6 +19,8 @@
 #include "zk.h"
 
 struct control;
+struct exit_note;
+struct history_record;
 struct pause_record;
 struct primary_record;
 struct switchover;
@@ -40,6 +42,8 @@ struct control_callbacks {
 	void (*primary)(void *arg);
 	/* A write asked with control_primary_write is done (OK), or raced. */
 	void (*primary_written)(void *arg, bool ok);
+	/* The exit note asked for with control_read_exit was read (control_exit). */
+	void (*exit_read)(void *arg);
 };
 
 struct control *control_new(struct zk *zk, const char *path,
@@ -67,5 +71,16 @@ enum control_known { CONTROL_UNKNOWN, CONTROL_NONE, CONTROL_SOME };
 enum control_known control_primary(const struct control *c, struct primary_record *out);
 /* Replace the breadcrumb (as last read) by REC, or delete it (REC NULL). */
 void control_primary_write(struct control *c, const struct primary_record *rec);
+
+/*
+ * The history (history.h): read the exit note the last leader left (its
+ * answer comes through exit_read, then control_exit tells it, with the note's
+ * mtime), write ours, and add a record, keeping the newest KEEP.
+ */
+void control_read_exit(struct control *c);
+enum control_known control_exit(const struct control *c, struct exit_note *out,
+    int64_t *mtime_ms);
+void control_exit_write(struct control *c, const struct exit_note *x);
+void control_history_add(struct control *c, const struct history_record *h, int keep);
 
 #endif

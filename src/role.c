@@ -46,7 +46,7 @@ static const struct election_callbacks election_cb = {
 };
 static const struct control_callbacks control_cb = {
 	role_on_switchover, role_on_switchover_written, role_on_pause, role_on_primary,
-	role_on_primary_written,
+	role_on_primary_written, role_on_exit_read,
 };
 
 /* Create the role machine; it owns CFG. */
@@ -70,6 +70,8 @@ role_new(struct event_base *base, struct config *cfg, void (*stopped)(void *arg,
 	r->leader_epoch = -1;
 	r->handover_epoch = -1;
 	r->switch_epoch = -1;
+	r->led_epoch = -1;
+	r->prev_epoch = -1;
 	r->since = time(NULL);
 	r->image_started = clock_ms(CLOCK_REALTIME);
 	r->want_in = true;
@@ -431,6 +433,7 @@ ev_elected(void *arg, const struct leader_info *self)
 	startup_decided(r, true, "elected at once");
 	r->elected = true;
 	r->m.leader_changes++;
+	role_history_elected(r);
 	set_leader(r, self);
 	role_switchover_elected(r);
 	role_reconcile(r);

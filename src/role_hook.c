@@ -34,12 +34,16 @@ role_run_hook(struct role *r, enum hook_kind kind, enum reason why, enum role_na
 
 	if (kind == HK_PROMOTE)
 		r->promoted = true;
-	else if (kind == HK_DEMOTE)
+	else if (kind == HK_DEMOTE) {
 		r->promoted = false;
+		r->demote_why = why;
+	}
 	r->resumed = false;	/* said by this hook, if it was for the resume */
 	r->switch_target = false;	/* likewise for a switchover's promote */
-	if (kind == HK_PROMOTE)
+	if (kind == HK_PROMOTE) {
 		r->forced = false;
+		role_history_promoting(r, why);
+	}
 	r->pause_would[0] = '\0';	/* a hook runs: nothing is held now */
 	if (kind != HK_FOLLOW && why != RS_STARTUP)
 		role_set_role(r, to);
@@ -87,6 +91,7 @@ run_ended(void *arg, const struct hook_result *res)
 		    "primary; check it by hand", res->status);
 	if (kind == HK_DEMOTE) {
 		r->demoted_once = true;
+		role_history_demoted(r, r->demote_why, res->duration_ms);
 		role_breadcrumb_demoted(r, res->ok);
 		role_watchdog_disarm(r);	/* only once the demote has ended (rule 23) */
 	}
@@ -111,6 +116,7 @@ static void
 promote_done(struct role *r, const struct hook_result *res)
 {
 	role_switchover_promoted(r, res->ok && r->elected);
+	role_history_promoted(r, res->ok);
 	if (res->ok || !r->elected)
 		return;	/* fine, or leadership was lost meanwhile (demote follows) */
 	if (r->cfg->on_promote_failure == PROMOTE_FAILURE_STAY) {

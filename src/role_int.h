@@ -90,6 +90,14 @@ struct role {
 	char pause_would[320];	/* what this node would do, held by the pause (said once) */
 	bool pause_ending;	/* the pause ended: the next hooks carry reason pause-ended */
 	bool repromote;		/* the leader runs promote again when the pause ends */
+	/* the leader history (role_history.c) */
+	char prev_leader[ZNODE_ID_MAX + 1];	/* who led when we were elected ("": nobody) */
+	int64_t prev_epoch;
+	char promote_why[32];	/* the reason of our last promote */
+	int64_t led_epoch;	/* the epoch we last promoted with (-1: none since) */
+	bool history_due;	/* our record waits for the exit note */
+	bool history_ok;	/* and says the promote succeeded */
+	enum reason demote_why;	/* the reason of the demote running or last run */
 	bool elected;		/* the election says we lead */
 	bool promoted;		/* the last promote/demote started was a promote */
 	enum reason lost;	/* why we stopped leading: the demote's reason */
@@ -191,6 +199,13 @@ void role_breadcrumb_promote(struct role *r);
 void role_breadcrumb_demoted(struct role *r, bool ok);
 void role_on_primary(void *arg);
 void role_on_primary_written(void *arg, bool ok);
+
+/* role_history.c: the leader history */
+void role_history_elected(struct role *r);
+void role_history_promoting(struct role *r, enum reason why);
+void role_history_promoted(struct role *r, bool ok);
+void role_history_demoted(struct role *r, enum reason why, int64_t duration_ms);
+void role_on_exit_read(void *arg);
 
 /* role.c: start */
 void role_start_fresh(struct role *r);

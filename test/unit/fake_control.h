@@ -10,6 +10,7 @@
 #include <stddef.h>
 
 #include "control.h"
+#include "history.h"
 #include "pause.h"
 #include "switchover.h"
 #include "znode.h"
@@ -23,6 +24,8 @@ struct fake_control_log {
 	bool primary_known, primary_have;
 	struct primary_record primary;
 	int primary_writes;
+	int exit_writes, history_adds;
+	struct history_record history;	/* the last record added */
 };
 
 extern struct fake_control_log fc;

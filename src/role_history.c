@@ -1,0 +1,114 @@
+/*
+ * role_history: what this node adds to the leader history (history.h,
+ * docs/operations.md). A leader that steps down with a reason of its own
+ * leaves an exit note once its demote has ended (before its znode goes, in
+ * the same session, so the next leader reads it); a new leader reads that
+ * note when elected and, once its promote has ended, adds one record: who
+ * leads now and before, the cause, who asked (switchover, forced), the
+ * server times that give how long nobody led, and whether the promote
+ * succeeded.
+ */
+#include <stdio.h>
+#include <string.h>
+
+#include "config.h"
+#include "control.h"
+#include "history.h"
+#include "log.h"
+#include "role_int.h"
+#include "switchover.h"
+#include "xmalloc.h"
+
+static void add_record(struct role *r);
+
+/* Elected: remember who led before (set_leader is about to name us), read the exit note. */
+void
+role_history_elected(struct role *r)
+{
+	snprintf(r->prev_leader, sizeof(r->prev_leader), "%s", r->leader_id ? r->leader_id : "");
+	r->prev_epoch = r->leader_id ? r->leader_epoch : -1;
+	r->history_due = false;
+	control_read_exit(r->ctl);
+}
+
+/* A promote starts for WHY. */
+void
+role_history_promoting(struct role *r, enum reason why)
+{
+	snprintf(r->promote_why, sizeof(r->promote_why), "%s", name_of_reason(why));
+	r->led_epoch = r->leader_epoch;
+}
+
+/* The promote ended (OK: it succeeded): the record, once the exit note is read. */
+void
+role_history_promoted(struct role *r, bool ok)
+{
+	if (r->cfg->history_keep == 0 || r->ctl == NULL)
+		return;
+	r->history_due = true;
+	r->history_ok = ok;
+	add_record(r);
+}
+
+/* The exit note asked for at the election was read. */
+void
+role_on_exit_read(void *arg)
+{
+	add_record(arg);
+}
+
+/* Add the record now, if it is due and the exit note has been read. */
+static void
+add_record(struct role *r)
+{
+	struct history_record h;
+	struct exit_note x;
+	int64_t mtime = 0;
+	enum control_known k;
+	const struct switchover *req;
+	bool have;
+
+	if (!r->history_due || (k = control_exit(r->ctl, &x, &mtime)) == CONTROL_UNKNOWN)
+		return;
+	r->history_due = false;
+	have = k == CONTROL_SOME && strcmp(x.id, r->prev_leader) == 0 && x.epoch == r->prev_epoch;
+	memset(&h, 0, sizeof(h));
+	snprintf(h.leader, sizeof(h.leader), "%s", r->cfg->id);
+	h.epoch = r->led_epoch;
+	snprintf(h.previous, sizeof(h.previous), "%s", r->prev_leader);
+	h.previous_epoch = r->prev_leader[0] != '\0' ? r->prev_epoch : -1;
+	snprintf(h.cause, sizeof(h.cause), "%s", history_cause(r->promote_why, have ? &x : NULL,
+	    r->prev_leader, r->prev_epoch));
+	req = control_switchover(r->ctl);
+	if (req != NULL && strcmp(req->to, r->cfg->id) == 0 &&
+	    (strcmp(h.cause, "switchover") == 0 || strcmp(h.cause, "forced") == 0))
+		snprintf(h.by, sizeof(h.by), "%s", req->by);
+	h.exit_mtime_ms = have ? mtime : 0;
+	h.demote_ms = have ? x.demote_ms : -1;
+	h.promote_ok = r->history_ok;
+	control_history_add(r->ctl, &h, r->cfg->history_keep);
+	log_info("history: %s leads (epoch %lld), after %s: %s", h.leader, (long long)h.epoch,
+	    h.previous[0] ? h.previous : "nobody", h.cause);
+}
+
+/*
+ * A demote ended after DURATION_MS. One of our own choosing while we led
+ * (resign, stop, health, a failed promote, a switchover) leaves the exit
+ * note; after a lost connection there is nobody to tell.
+ */
+void
+role_history_demoted(struct role *r, enum reason why, int64_t duration_ms)
+{
+	struct exit_note x;
+
+	if (r->ctl == NULL || r->led_epoch < 0 || why == RS_CONNECTION_LOST ||
+	    why == RS_SESSION_EXPIRED || why == RS_STARTUP || why == RS_DELETED)
+		return;
+	memset(&x, 0, sizeof(x));
+	snprintf(x.id, sizeof(x.id), "%s", r->cfg->id);
+	x.epoch = r->led_epoch;
+	snprintf(x.reason, sizeof(x.reason), "%s", name_of_reason(why));
+	x.demote_ms = duration_ms;
+	control_exit_write(r->ctl, &x);
+	r->led_epoch = -1;
+}
