@@ -221,7 +221,8 @@ took_over() {
 
 # round SCENARIO N: one fault against the current leader, measured from the writer's log.
 round() {
-	local s=$1 n=$2 lo=$LO old new moved what t_ready t_fault qg gap errs gap_at lost pm seq0 promotes exits others
+	local s=$1 n=$2 lo=$LO old new moved what t_ready t_fault qg gap errs gap_at lost pm dpid seq0
+	local promotes exits others
 	local -a kids=()
 	what="$s round $n"
 	old=$(leader_name_other_than db3) || fail "no leader before $what"
@@ -230,18 +231,22 @@ round() {
 	t_ready=$(now_ns)
 	wait_for "${QUIET}s of the writer's rows before $what" $((QUIET + 30)) \
 		acked_after $((t_ready + QUIET * 1000000000))
-	t_fault=$(now_ns)
-	qg=$(quiet_gap "$t_ready" "$t_fault")
 	RUN[$s]=$((${RUN[$s]:-0} + 1))
+	# what the checks afterwards compare with, read before the fault
+	promotes=$(log_re "$old" 'role: running promote \(reason resumed')
+	exits=$(log_re "$old" 'hook promote\[[0-9]+\] exit 0 after')
+	others=$(log_re "$new" 'role: running promote')
+	pm=$(postmaster_pid "$old")
+	[ -n "$pm" ] || fail "no postmaster.pid on $old ($what)"
+	mapfile -t kids < <(ps -o pid= --ppid "$pm" | tr -d ' ')
+	dpid=$(daemon_pid "$old")
+	t_fault=${EPOCHREALTIME/./}000	# the fault's time, taken without a fork
 	case $s in
 	switchover)
 		switch "$old" "$new"
 		took_over "$old" "$new" "$what"
 		;;
 	zkelectd-kill)
-		promotes=$(log_re "$old" 'role: running promote \(reason resumed')
-		exits=$(log_re "$old" 'hook promote\[[0-9]+\] exit 0 after')
-		others=$(log_re "$new" 'role: running promote')
 		daemon_stop "$old" KILL
 		daemon_start "$old"
 		wait_for "$old to resume its session and promote (reason resumed) ($what)" 20 \
@@ -254,10 +259,7 @@ round() {
 		new=$old
 		;;
 	host-crash)
-		pm=$(postmaster_pid "$old")
-		[ -n "$pm" ] || fail "no postmaster.pid on $old ($what)"
-		mapfile -t kids < <(ps -o pid= --ppid "$pm" | tr -d ' ')
-		kill -s KILL "$pm" "$(daemon_pid "$old")"
+		kill -s KILL "$pm" "$dpid"
 		daemon_stop "$old" KILL	# reap it
 		took_over "$old" "$new" "$what"
 		;;
@@ -266,6 +268,7 @@ round() {
 	seq0=$(last_seq) || seq0=0
 	wait_for "the writer to write on $new ($what)" 60 written_on "$new" "$seq0"
 	read -r gap errs gap_at < <(gaps "$t_fault" "$HI") || fail "row $HI is not in the writer's log ($what)"
+	qg=$(quiet_gap "$t_ready" "$t_fault")
 	lost=$(lost_rows "$new" "$lo" "$HI" | wc -l)
 	LO=$HI
 	DOWN[$s]="${DOWN[$s]:-} $((gap / 1000000))"
