@@ -47,7 +47,8 @@ static const char *const section_names[S_COUNT] = {
 enum key_id {
 	KEY_HOSTS, KEY_SESSION_TIMEOUT, KEY_AUTH,
 	KEY_PATH, KEY_ID, KEY_DATA, KEY_MODE, KEY_GRACE, KEY_DEMOTE_ON_START,
-	KEY_PAUSE_DEFAULT, KEY_PAUSE_MAX, KEY_HISTORY_KEEP,
+	KEY_PAUSE_DEFAULT, KEY_PAUSE_MAX, KEY_HISTORY_KEEP, KEY_PRIORITY, KEY_FAILBACK,
+	KEY_FAILBACK_DELAY,
 	KEY_PROMOTE, KEY_DEMOTE, KEY_FOLLOW, KEY_TIMEOUT, KEY_PROMOTE_TIMEOUT,
 	KEY_DEMOTE_TIMEOUT, KEY_FOLLOW_TIMEOUT, KEY_ON_PROMOTE_FAILURE, KEY_PROMOTE_BACKOFF,
 	KEY_USER, KEY_GROUP,
@@ -149,6 +150,7 @@ static void finish_grace(struct parse *);
 static void finish_files(struct parse *);
 static void finish_watchdog(struct parse *);
 static bool set_wd_mode(struct parse *, const struct key *, const char *);
+static bool set_failback(struct parse *, const struct key *, const char *);
 static void check_commands(struct parse *);
 static void check_command(struct parse *, const char *, const struct command *);
 static void problem_of_command(void *, const char *);
@@ -181,6 +183,10 @@ static const struct key keys[KEY_COUNT] = {
 	    30 * MS_DAY),
 	[KEY_PAUSE_MAX] = DUR(S_ELECTION, "pause_max", pause_max_ms, MS_SECOND, 30 * MS_DAY),
 	[KEY_HISTORY_KEEP] = INT(S_ELECTION, "history_keep", history_keep, 0, 10000),
+	[KEY_PRIORITY] = RELOAD(S_ELECTION, "priority", set_int, priority, 0,
+	    CONTENDER_PRIORITY_MAX, RELOAD_REJOIN, FT_INT),
+	[KEY_FAILBACK] = FUN(S_ELECTION, "failback", set_failback),
+	[KEY_FAILBACK_DELAY] = DUR(S_ELECTION, "failback_delay", failback_delay_ms, 0, MS_DAY),
 	[KEY_PROMOTE] = FLD(S_HOOKS, "promote", set_command, promote),
 	[KEY_DEMOTE] = FLD(S_HOOKS, "demote", set_command, demote),
 	[KEY_FOLLOW] = FLD(S_HOOKS, "follow", set_command, follow),
@@ -278,6 +284,8 @@ config_defaults(struct config *cfg)
 	cfg->pause_default_ms = MS_HOUR;
 	cfg->pause_max_ms = 24 * MS_HOUR;
 	cfg->history_keep = 100;
+	cfg->priority = CONTENDER_PRIORITY_DEFAULT;
+	cfg->failback_delay_ms = MS_MINUTE;
 	cfg->health_interval_ms = 5 * MS_SECOND;
 	cfg->health_timeout_ms = 5 * MS_SECOND;
 	cfg->health_fall = 3;
@@ -779,6 +787,18 @@ set_demote_on_start(struct parse *p, const struct key *k, const char *v)
 	else {
 		problem(p, p->line, "%s: \"%s\" is not unless-leader, yes or no (also true/false, "
 		    "on/off, 1/0)", k->name, v);
+		return false;
+	}
+	return true;
+}
+
+/* [election] failback: yes or no. */
+static bool
+set_failback(struct parse *p, const struct key *k, const char *v)
+{
+	if (!parse_bool(v, &p->cfg->failback)) {
+		problem(p, p->line, "%s: \"%s\" is not yes or no (also true/false, on/off, 1/0)",
+		    k->name, v);
 		return false;
 	}
 	return true;

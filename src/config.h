@@ -38,6 +38,9 @@ struct config {
 	int64_t pause_default_ms;	/* zkelectctl pause without --for; default 1 h */
 	int64_t pause_max_ms;		/* the longest pause this node keeps; default 24 h */
 	int history_keep;		/* leader history records kept; default 100, 0: none */
+	int priority;			/* 0..255, default 100; 0: never lead */
+	bool failback;			/* default no */
+	int64_t failback_delay_ms;	/* default 60 s */
 
 	/* [hooks] */
 	struct command promote, demote, follow;

@@ -27,6 +27,7 @@ struct election {
 	struct event *ev_retry;
 
 	char *path, *id, *data;
+	int priority;
 	char *announce_path;
 	bool observer;
 	char guid[ZNODE_GUID_LEN + 1];
@@ -129,6 +130,7 @@ election_new(struct event_base *base, const struct election_settings *s,
 	e->path = xstrdup(s->path);
 	e->id = xstrdup(s->id);
 	e->data = xstrdup(s->data);
+	e->priority = s->priority;
 	e->observer = s->observer;
 	e->announce_path = child_path(e, ZNODE_ANNOUNCE);
 	if (s->zk.resume_id != 0 && s->resume_guid != NULL &&
@@ -207,11 +209,13 @@ static void
 create_node(struct election *e)
 {
 	char *p = child_path(e, e->prefix);
+	size_t len;
+	char *buf = contender_encode(e->priority, e->data, &len);
 
 	e->st = E_CREATING;
 	e->attempt++;
-	zk_create(e->zk, p, e->data, strlen(e->data), ZOO_EPHEMERAL_SEQUENTIAL, create_done, e,
-	    e->attempt);
+	zk_create(e->zk, p, buf, len, ZOO_EPHEMERAL_SEQUENTIAL, create_done, e, e->attempt);
+	free(buf);
 	free(p);
 }
 

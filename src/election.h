@@ -54,6 +54,7 @@ struct election_settings {
 	const char *path;
 	const char *id;
 	const char *data;
+	int priority;		/* published in our znode's data */
 	bool observer;
 	/* with zk.resume_id: the GUID of our znode prefix, and our znode (NULL: none) */
 	const char *resume_guid;

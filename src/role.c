@@ -270,6 +270,7 @@ role_open_election(struct role *r)
 	s.path = c->path;
 	s.id = c->id;
 	s.data = c->data;
+	s.priority = c->priority;
 	s.observer = c->mode == MODE_OBSERVER;
 	if (r->resuming) {
 		s.zk.resume_id = r->resume->client.id;

@@ -353,6 +353,7 @@ read_contender(struct zkq *q, zhandle_t *zh, const char *name, struct contender 
 	char *path = znode_child_path(q->cfg->path, name), *buf;
 	struct Stat st;
 	int len, rc;
+	size_t off;
 
 	rc = zkq_get(zh, path, 0, &buf, &len, &st);
 	if (rc != ZOK) {
@@ -362,8 +363,10 @@ read_contender(struct zkq *q, zhandle_t *zh, const char *name, struct contender 
 	}
 	c->znode = path;
 	c->epoch = st.czxid;
-	c->data = buf;
-	c->data_len = (size_t)len;
+	c->priority = contender_decode(buf, (size_t)len, &off);
+	c->data_len = (size_t)len - off;
+	c->data = xmemdup(buf + off, c->data_len + 1);	/* the data only, NUL-terminated */
+	free(buf);
 	return ZKQUERY_OK;
 }
 

@@ -19,8 +19,9 @@ struct contender {
 	char *id;
 	int64_t epoch;		/* czxid */
 	char *znode;		/* full path */
-	char *data;
+	char *data;		/* without the contender header (znode.h) */
 	size_t data_len;
+	int priority;		/* [election] priority, as published */
 };
 
 enum {

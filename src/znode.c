@@ -164,6 +164,34 @@ znode_new_guid(char out[ZNODE_GUID_LEN + 1])
 	snprintf(out, ZNODE_GUID_LEN + 1, "%016" PRIx64, r);
 }
 
+#define CONTENDER_MAGIC "zkelectd-contender 1 "
+
+char *
+contender_encode(int priority, const char *data, size_t *len)
+{
+	char *buf = xasprintf(CONTENDER_MAGIC "%d\n%s", priority, data ? data : "");
+
+	*len = strlen(buf);
+	return buf;
+}
+
+int
+contender_decode(const char *buf, size_t len, size_t *data_off)
+{
+	size_t mlen = strlen(CONTENDER_MAGIC), i;
+	int prio = 0;
+
+	*data_off = 0;
+	if (buf == NULL || len < mlen + 2 || memcmp(buf, CONTENDER_MAGIC, mlen) != 0)
+		return CONTENDER_PRIORITY_DEFAULT;
+	for (i = mlen; i < len && i < mlen + 3 && buf[i] >= '0' && buf[i] <= '9'; i++)
+		prio = prio * 10 + (buf[i] - '0');
+	if (i == mlen || i >= len || buf[i] != '\n' || prio > CONTENDER_PRIORITY_MAX)
+		return CONTENDER_PRIORITY_DEFAULT;	/* not ours after all: all of it is data */
+	*data_off = i + 1;
+	return prio;
+}
+
 /* Encode the announcement: header line, then the data raw. */
 char *
 announce_encode(const struct announce *a, size_t *len)

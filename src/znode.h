@@ -64,6 +64,16 @@ void znode_new_guid(char out[ZNODE_GUID_LEN + 1]);
 bool znode_valid_id(const char *id);
 
 /*
+ * A contender's znode data: "zkelectd-contender 1 PRIORITY\n" then the node's
+ * data, raw. Decode gives the priority and where the data begins (*DATA_OFF);
+ * data without the header (an older zkelectd) has the default priority.
+ */
+#define CONTENDER_PRIORITY_DEFAULT 100
+#define CONTENDER_PRIORITY_MAX 255
+char *contender_encode(int priority, const char *data, size_t *len);
+int contender_decode(const char *buf, size_t len, size_t *data_off);
+
+/*
  * The announcement (rule 20): "zkelectd-leader 1 EPOCH ZNODE-NAME ID\n" then the
  * leader's data, raw. Encode returns a malloc'd buffer and its length in *len.
  */

@@ -183,6 +183,34 @@ test_claim(void **state)
 	assert_int_equal(znode_claim(mine, prefix, 0, 0, true, false), CLAIM_DELETE);
 }
 
+/* The contender header carries the priority; anything else is all data, priority 100. */
+static void
+test_contender(void **state)
+{
+	size_t len, off;
+	char *buf;
+
+	(void)state;
+	buf = contender_encode(7, "host=db1\nport=5432", &len);
+	assert_int_equal(contender_decode(buf, len, &off), 7);
+	assert_string_equal(buf + off, "host=db1\nport=5432");
+	free(buf);
+	buf = contender_encode(0, "", &len);
+	assert_int_equal(contender_decode(buf, len, &off), 0);
+	assert_int_equal(off, len);
+	free(buf);
+	assert_int_equal(contender_decode("db1", 3, &off), CONTENDER_PRIORITY_DEFAULT);
+	assert_int_equal(off, 0);
+	assert_int_equal(contender_decode("zkelectd-contender 1 256\nx", 26, &off),
+	    CONTENDER_PRIORITY_DEFAULT);
+	assert_int_equal(off, 0);
+	assert_int_equal(contender_decode("zkelectd-contender 1 12", 23, &off),
+	    CONTENDER_PRIORITY_DEFAULT);
+	assert_int_equal(contender_decode("zkelectd-contender 1 x\n", 23, &off),
+	    CONTENDER_PRIORITY_DEFAULT);
+	assert_int_equal(contender_decode(NULL, 0, &off), CONTENDER_PRIORITY_DEFAULT);
+}
+
 int
 main(void)
 {
@@ -196,6 +224,7 @@ main(void)
 		cmocka_unit_test(test_announce_roundtrip),
 		cmocka_unit_test(test_announce_rejects),
 		cmocka_unit_test(test_claim),
+		cmocka_unit_test(test_contender),
 	};
 
 	return cmocka_run_group_tests_name("znode", tests, NULL, NULL);
