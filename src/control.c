@@ -40,6 +40,21 @@ struct control {
 	int64_t exit_mtime;
 	int history_keep;
 	struct exit_note pending_exit;	/* the exit note being written */
+	/* the line with priorities being read: a listing, then each contender's data */
+	bool line_watch;
+	uint64_t line_reads;
+	struct line_read *lr;
+};
+
+struct line_read {
+	struct control *c;
+	uint64_t tag;
+	struct znode_name *names;
+	struct line_entry *entries;
+	size_t n, pending;
+	char **children;	/* the listing's names, owned (names point into them) */
+	int nchildren;
+	bool failed;		/* a read failed (not "gone"): no report, read again later */
 };
 
 static void read_node(struct watched *w);
@@ -58,6 +73,9 @@ static void history_created(void *arg, const struct zk_result *r);
 static void history_parent_done(void *arg, const struct zk_result *r);
 static void history_listed(void *arg, const struct zk_result *r);
 static void ignore_done(void *arg, const struct zk_result *r);
+static void prio_listed(void *arg, const struct zk_result *r);
+static void prio_read(void *arg, const struct zk_result *r);
+static void line_read_free(struct line_read *lr);
 
 /* A history record on its way: created (with its parent if need be), then the trim. */
 struct history_write {
@@ -101,6 +119,7 @@ control_free(struct control *c)
 	free(c->exit_path);
 	free(c->history_path);
 	free(c->history_prefix);
+	line_read_free(c->lr);
 	free(c);
 }
 
@@ -171,9 +190,12 @@ control_on_watch(void *arg, int type, const char *path)
 			return;
 		}
 	}
-	if (strcmp(path, c->path) == 0 && c->watch_line && c->node[N_SWITCHOVER].have &&
-	    !switchover_final(c->req.state))
+	if (strcmp(path, c->path) != 0)
+		return;
+	if (c->watch_line && c->node[N_SWITCHOVER].have && !switchover_final(c->req.state))
 		zk_children(c->zk, c->path, true, line_done, c, c->node[N_SWITCHOVER].reads);
+	if (c->line_watch)
+		control_read_line(c, true);
 }
 
 /* A node read. */
@@ -292,6 +314,25 @@ control_switchover_write(struct control *c, const struct switchover *req, int32_
 
 	c->pending = *req;
 	zk_set(c->zk, c->node[N_SWITCHOVER].path, buf, len, version, set_done, c, 0);
+	free(buf);
+}
+
+void
+control_switchover_create(struct control *c, const struct switchover *req)
+{
+	struct watched *w = &c->node[N_SWITCHOVER];
+	size_t len;
+	char *buf;
+
+	if (w->have && !switchover_final(c->req.state)) {
+		log_info("control: a switchover is under way already; not asking for another");
+		return;
+	}
+	buf = switchover_encode(req, &len);
+	if (w->version >= 0)	/* a finished one (or junk): replace the version we read */
+		zk_set(c->zk, w->path, buf, len, w->version, ignore_done, c, 0);
+	else
+		zk_create(c->zk, w->path, buf, len, ZOO_PERSISTENT, ignore_done, c, 0);
 	free(buf);
 }
 
@@ -491,4 +532,86 @@ ignore_done(void *arg, const struct zk_result *r)
 {
 	(void)arg;
 	(void)r;
+}
+
+/* --- the line with priorities --- */
+
+void
+control_read_line(struct control *c, bool watch)
+{
+	c->line_watch = watch;
+	zk_children(c->zk, c->path, watch, prio_listed, c, ++c->line_reads);
+}
+
+/* The line listed: read each contender's data for its priority. */
+static void
+prio_listed(void *arg, const struct zk_result *r)
+{
+	struct control *c = arg;
+	struct line_read *lr;
+	char *p;
+
+	if (r->tag != c->line_reads || r->rc != ZOK)
+		return;	/* older, or lost: the reconnect or the next change reads again */
+	line_read_free(c->lr);
+	lr = c->lr = xcalloc(1, sizeof(*lr));
+	lr->c = c;
+	lr->tag = r->tag;
+	lr->nchildren = r->nchildren;
+	lr->children = xcalloc((size_t)r->nchildren + 1, sizeof(char *));
+	for (int i = 0; i < r->nchildren; i++)
+		lr->children[i] = xstrdup(r->children[i]);
+	lr->names = xcalloc((size_t)r->nchildren + 1, sizeof(*lr->names));
+	lr->n = znode_sort(lr->children, (size_t)r->nchildren, lr->names);
+	lr->entries = xcalloc(lr->n + 1, sizeof(*lr->entries));
+	for (size_t i = 0; i < lr->n; i++) {
+		lr->entries[i].name = lr->names[i].name;
+		lr->entries[i].id = lr->names[i].id;
+		lr->entries[i].priority = -1;	/* gone before it was read */
+		p = znode_child_path(c->path, lr->names[i].name);
+		zk_get(c->zk, p, false, prio_read, c, lr->tag);
+		free(p);
+	}
+	lr->pending = lr->n;
+	if (lr->n == 0)
+		c->cb.line(c->arg, lr->entries, 0);
+}
+
+/* One contender's data read; once all are in, report the line. */
+static void
+prio_read(void *arg, const struct zk_result *r)
+{
+	struct control *c = arg;
+	struct line_read *lr = c->lr;
+	const char *name = strrchr(r->path, '/');
+	size_t off, i, k = 0;
+
+	if (lr == NULL || r->tag != lr->tag || lr->pending == 0)
+		return;
+	name = name != NULL ? name + 1 : r->path;
+	for (i = 0; i < lr->n; i++) {
+		if (strcmp(lr->entries[i].name, name) == 0 && r->rc == ZOK)
+			lr->entries[i].priority = contender_decode(r->value, (size_t)r->value_len, &off);
+	}
+	lr->failed |= r->rc != ZOK && r->rc != ZNONODE;
+	if (--lr->pending > 0 || lr->failed)
+		return;
+	for (i = 0; i < lr->n; i++)	/* the contenders still there, in order */
+		if (lr->entries[i].priority >= 0)
+			lr->entries[k++] = lr->entries[i];
+	c->cb.line(c->arg, lr->entries, k);
+}
+
+/* Free a line read. */
+static void
+line_read_free(struct line_read *lr)
+{
+	if (lr == NULL)
+		return;
+	for (int i = 0; i < lr->nchildren; i++)
+		free(lr->children[i]);
+	free(lr->children);
+	free(lr->names);
+	free(lr->entries);
+	free(lr);
 }

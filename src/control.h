@@ -20,6 +20,13 @@
 
 struct control;
 struct exit_note;
+
+/* One contender of the line, with its published priority. */
+struct line_entry {
+	const char *name;	/* the znode's name */
+	const char *id;
+	int priority;
+};
 struct history_record;
 struct pause_record;
 struct primary_record;
@@ -44,6 +51,8 @@ struct control_callbacks {
 	void (*primary_written)(void *arg, bool ok);
 	/* The exit note asked for with control_read_exit was read (control_exit). */
 	void (*exit_read)(void *arg);
+	/* The line with each contender's priority, in election order (control_read_line). */
+	void (*line)(void *arg, const struct line_entry *line, size_t n);
 };
 
 struct control *control_new(struct zk *zk, const char *path,
@@ -62,6 +71,8 @@ void control_watch_line(struct control *c, bool on);
 const struct switchover *control_switchover(const struct control *c);
 /* The version of the request as last read. */
 int32_t control_version(const struct control *c);
+/* Ask for a switchover (failback): REQ replaces a finished request; none under way. */
+void control_switchover_create(struct control *c, const struct switchover *req);
 /* Replace the request (read with VERSION) by REQ; the outcome comes through written(). */
 void control_switchover_write(struct control *c, const struct switchover *req,
     int32_t version);
@@ -82,5 +93,11 @@ enum control_known control_exit(const struct control *c, struct exit_note *out,
     int64_t *mtime_ms);
 void control_exit_write(struct control *c, const struct exit_note *x);
 void control_history_add(struct control *c, const struct history_record *h, int keep);
+
+/*
+ * Read the line with the priorities (each contender's data); with WATCH, read
+ * it again whenever the line changes, until control_read_line(c, false).
+ */
+void control_read_line(struct control *c, bool watch);
 
 #endif

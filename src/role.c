@@ -46,7 +46,7 @@ static const struct election_callbacks election_cb = {
 };
 static const struct control_callbacks control_cb = {
 	role_on_switchover, role_on_switchover_written, role_on_pause, role_on_primary,
-	role_on_primary_written, role_on_exit_read,
+	role_on_primary_written, role_on_exit_read, role_on_line,
 };
 
 /* Create the role machine; it owns CFG. */
@@ -84,6 +84,7 @@ role_new(struct event_base *base, struct config *cfg, void (*stopped)(void *arg,
 	r->ev_kick = evtimer_new(base, role_on_kick, r);
 	r->ev_switch = evtimer_new(base, role_on_switchover_deadline, r);
 	r->ev_pause = evtimer_new(base, role_on_pause_expiry, r);
+	r->ev_failback = evtimer_new(base, role_on_failback, r);
 	return r;
 }
 
@@ -105,6 +106,7 @@ role_free(struct role *r)
 	event_free(r->ev_kick);
 	event_free(r->ev_switch);
 	event_free(r->ev_pause);
+	event_free(r->ev_failback);
 	role_watchdog_release(r);
 	if (r->resume != NULL)
 		session_clear(r->resume);
@@ -337,7 +339,8 @@ next_step(struct role *r)
 		return !role_run_hook(r, HK_DEMOTE, RS_STARTUP, role_resting(r));
 	}
 	if (r->elected && (!r->promoted || r->repromote) && !r->stopping &&
-	    !role_pause_holds(r, HK_PROMOTE) && !role_promote_blocked(r)) {
+	    !role_priority_blocked(r) && !role_pause_holds(r, HK_PROMOTE) &&
+	    !role_promote_blocked(r)) {
 		r->follow_pending = false;
 		role_follow_retry_cancel(r);
 		if (!role_watchdog_arm(r)) {	/* before the promote (rule 23) */
@@ -437,6 +440,7 @@ ev_elected(void *arg, const struct leader_info *self)
 	role_history_elected(r);
 	set_leader(r, self);
 	role_switchover_elected(r);
+	role_priority_elected(r);
 	role_reconcile(r);
 }
 

@@ -26,6 +26,7 @@ struct control;
 struct hook;
 struct health;
 struct hook_result;
+struct line_entry;
 struct saved_session;
 struct switchover;
 struct znode_name;
@@ -98,6 +99,12 @@ struct role {
 	bool history_due;	/* our record waits for the exit note */
 	bool history_ok;	/* and says the promote succeeded */
 	enum reason demote_why;	/* the reason of the demote running or last run */
+	/* priorities and failback (role_priority.c) */
+	bool prio_pending;	/* elected: the line's priorities decide before the promote */
+	bool prio_alone_said;	/* priority 0, alone in line: said once */
+	struct event *ev_failback;
+	char failback_to[ZNODE_ID_MAX + ZNODE_GUID_LEN + ZNODE_SEQ_LEN + 8];	/* its znode */
+	char failback_id[ZNODE_ID_MAX + 1];
 	bool elected;		/* the election says we lead */
 	bool promoted;		/* the last promote/demote started was a promote */
 	enum reason lost;	/* why we stopped leading: the demote's reason */
@@ -206,6 +213,12 @@ void role_history_promoting(struct role *r, enum reason why);
 void role_history_promoted(struct role *r, bool ok);
 void role_history_demoted(struct role *r, enum reason why, int64_t duration_ms);
 void role_on_exit_read(void *arg);
+
+/* role_priority.c: priorities and failback */
+void role_priority_elected(struct role *r);
+bool role_priority_blocked(const struct role *r);
+void role_on_line(void *arg, const struct line_entry *line, size_t n);
+void role_on_failback(evutil_socket_t fd, short what, void *arg);
 
 /* role.c: start */
 void role_start_fresh(struct role *r);

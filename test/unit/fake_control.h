@@ -24,7 +24,7 @@ struct fake_control_log {
 	bool primary_known, primary_have;
 	struct primary_record primary;
 	int primary_writes;
-	int exit_writes, history_adds;
+	int exit_writes, history_adds, line_reads;
 	struct history_record history;	/* the last record added */
 };
 
