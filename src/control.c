@@ -354,6 +354,15 @@ set_done(void *arg, const struct zk_result *r)
 }
 
 void
+control_pause_end(struct control *c)
+{
+	struct watched *w = &c->node[N_PAUSE];
+
+	if (w->have && w->version >= 0)
+		zk_delete(c->zk, w->path, w->version, ignore_done, c, 0);
+}
+
+void
 control_primary_write(struct control *c, const struct primary_record *rec)
 {
 	struct watched *w = &c->node[N_PRIMARY];

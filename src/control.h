@@ -80,6 +80,8 @@ void control_switchover_write(struct control *c, const struct switchover *req,
 /* What the breadcrumb holds, as last read in this session. */
 enum control_known { CONTROL_UNKNOWN, CONTROL_NONE, CONTROL_SOME };
 enum control_known control_primary(const struct control *c, struct primary_record *out);
+/* Delete the pause as last read (its version): it has run out. A renewal since stands. */
+void control_pause_end(struct control *c);
 /* Replace the breadcrumb (as last read) by REC, or delete it (REC NULL). */
 void control_primary_write(struct control *c, const struct primary_record *rec);
 

@@ -129,9 +129,16 @@ role_on_pause_expiry(evutil_socket_t fd, short what, void *arg)
 
 	(void)fd;
 	(void)what;
-	if (pause_expired(&r->pause, clock_ms(CLOCK_BOOTTIME)))
+	if (pause_expired(&r->pause, clock_ms(CLOCK_BOOTTIME))) {
+		/*
+		 * Over here: end it for everyone (the version we timed only: a renewal
+		 * since stands). The others' clocks would end it within their read
+		 * delays anyway; safety never depends on when (the breadcrumb).
+		 */
+		if (r->ctl != NULL)
+			control_pause_end(r->ctl);
 		pause_ended(r, "expired");
-	else
+	} else
 		arm_expiry(r);	/* renewed meanwhile */
 }
 

@@ -127,6 +127,12 @@ control_switchover_create(struct control *c, const struct switchover *req)
 }
 
 void
+control_pause_end(struct control *c)
+{
+	(void)c;
+}
+
+void
 fc_report(const struct switchover *req, const char *const *names, size_t n)
 {
 	struct znode_name *line = NULL;
