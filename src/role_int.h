@@ -91,6 +91,7 @@ struct role {
 	char pause_would[320];	/* what this node would do, held by the pause (said once) */
 	bool pause_ending;	/* the pause ended: the next hooks carry reason pause-ended */
 	bool repromote;		/* the leader runs promote again when the pause ends */
+	bool hold_ok;		/* our breadcrumb, as last read, says we keep our service */
 	/* the leader history (role_history.c) */
 	char prev_leader[ZNODE_ID_MAX + 1];	/* who led when we were elected ("": nobody) */
 	int64_t prev_epoch;

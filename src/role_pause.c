@@ -41,7 +41,7 @@ static void pause_began(struct role *r);
 static void pause_ended(struct role *r, const char *why);
 static void save_view(struct role *r);
 static void arm_expiry(struct role *r);
-static bool hold_confirmed(const struct role *r);
+static bool hold_confirmed(struct role *r);
 static void would(struct role *r, const char *what);
 static void mark_breadcrumb(struct role *r, bool paused);
 
@@ -210,14 +210,20 @@ would(struct role *r, const char *what)
 	role_write_state(r);
 }
 
-/* Our breadcrumb says, as read back from ZooKeeper, that we keep our service. */
+/*
+ * Our breadcrumb says, as read back from ZooKeeper, that we keep our service.
+ * While it is being read again (a new session after a lost one) the last
+ * answer stands: nobody but us clears it, except an operator's --force.
+ */
 static bool
-hold_confirmed(const struct role *r)
+hold_confirmed(struct role *r)
 {
 	struct primary_record rec;
+	enum control_known k = r->ctl != NULL ? control_primary(r->ctl, &rec) : CONTROL_UNKNOWN;
 
-	return r->ctl != NULL && control_primary(r->ctl, &rec) == CONTROL_SOME && rec.paused &&
-	    strcmp(rec.id, r->cfg->id) == 0;
+	if (k != CONTROL_UNKNOWN)
+		r->hold_ok = k == CONTROL_SOME && rec.paused && strcmp(rec.id, r->cfg->id) == 0;
+	return r->hold_ok;
 }
 
 /*

@@ -37,7 +37,8 @@ static const char *own_name(const struct role *r);
 void
 role_priority_elected(struct role *r)
 {
-	r->prio_pending = !r->resumed && !r->switch_target && !r->forced;
+	/* not for a node whose service is primary already (elected again, held by a pause) */
+	r->prio_pending = !r->resumed && !r->switch_target && !r->forced && !r->promoted;
 	if (r->prio_pending || r->cfg->failback)
 		control_read_line(r->ctl, r->cfg->priority == 0 || r->cfg->failback);
 }
