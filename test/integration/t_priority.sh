@@ -1,5 +1,6 @@
 #!/bin/bash
 # shellcheck disable=SC2317 # functions called through wait_for
+# run.sh: plain build only (the same code runs under ASan in t_switchover and t_pause)
 # [election] priority: after a crash the highest-priority candidate in line
 # leads (a lower one elected first yields without a hook); priority 0 never
 # leads, not even alone, and yields as soon as another candidate comes;

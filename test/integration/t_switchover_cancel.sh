@@ -1,5 +1,6 @@
 #!/bin/bash
 # shellcheck disable=SC2317 # functions called through wait_for
+# run.sh: plain build only (the same code runs under ASan in t_switchover and t_pause)
 # A failed switchover changes nothing (rule 25). b, ahead of the target, is
 # stopped (SIGSTOP, a long session timeout), so the request waits in state
 # moving. 1: the target c dies (SIGKILL): the leader a cancels, the command
