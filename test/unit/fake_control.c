@@ -152,6 +152,22 @@ fc_report(const struct switchover *req, const char *const *names, size_t n)
 }
 
 void
+fc_pause(const struct pause_record *rec, int64_t mzxid)
+{
+	cur->cb.pause(cur->arg, rec, mzxid);
+}
+
+void
+fc_primary(const struct primary_record *rec)
+{
+	fc.primary_known = true;
+	fc.primary_have = rec != NULL;
+	if (rec != NULL)
+		fc.primary = *rec;
+	cur->cb.primary(cur->arg);
+}
+
+void
 fc_written(bool ok)
 {
 	if (ok) {

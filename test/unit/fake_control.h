@@ -32,6 +32,10 @@ extern struct fake_control_log fc;
 
 /* Report REQ (NULL: none) with the line NAMES (N child names, in order; NULL: none). */
 void fc_report(const struct switchover *req, const char *const *names, size_t n);
+/* Report the pause REC (NULL: none) with version MZXID. */
+void fc_pause(const struct pause_record *rec, int64_t mzxid);
+/* Report the breadcrumb REC as read (NULL: none). */
+void fc_primary(const struct primary_record *rec);
 /* Answer the last write: OK (it becomes the request as read) or lost a race. */
 void fc_written(bool ok);
 void fc_reset(void);

@@ -124,7 +124,7 @@ static int
 teardown(void **state)
 {
 	struct t *t = *state;
-	char path[128];
+	char path[128], pause[160];
 
 	role_free(t->r);
 	event_base_free(t->base);
@@ -133,6 +133,8 @@ teardown(void **state)
 	unlink(path);
 	unlink(t->state);
 	unlink(session_path(t));
+	snprintf(pause, sizeof(pause), "%s.pause", t->state);
+	unlink(pause);
 	rmdir(t->dir);
 	free(t);
 	return 0;
@@ -558,6 +560,170 @@ test_watchdog_required_unavailable(void **state)
 	    "or directory");
 }
 
+/* --- operator control (role_switchover.c, role_pause.c) --- */
+
+/* A switchover request as zkelectctl writes it: to TO, meant for "me" at EPOCH. */
+static struct switchover
+request(enum sw_state state, const char *to, const char *from, int64_t epoch)
+{
+	struct switchover s;
+
+	memset(&s, 0, sizeof(s));
+	s.state = state;
+	snprintf(s.to, sizeof(s.to), "%s", to);
+	snprintf(s.from, sizeof(s.from), "%s", from);
+	s.epoch = epoch;
+	s.wait_ms = 60000;
+	snprintf(s.by, sizeof(s.by), "test");
+	return s;
+}
+
+/* The leader accepts, waits for the target to be next, marks demoting, then demotes. */
+static void
+test_switchover_leader(void **state)
+{
+	struct t *t = start("");
+	struct switchover req = request(SW_REQUESTED, "b", "me", 5);
+	const char *line1[] = { "n_0000000000000001_me-0000000005", "n_0000000000000003_x-0000000006",
+	    "n_0000000000000002_b-0000000007" };
+	const char *line2[] = { "n_0000000000000001_me-0000000005", "n_0000000000000002_b-0000000007",
+	    "n_0000000000000003_x-0000000008" };
+
+	*state = t;
+	lead();
+	fc_report(&req, line1, 3);
+	assert_int_equal(fc.written.state, SW_MOVING);
+	assert_true(fc.watch_line);
+	req.state = SW_MOVING;
+	fc_report(&req, line1, 3);	/* x still ahead of b: wait */
+	assert_int_equal(fc.writes, 1);
+	fc_report(&req, line2, 3);	/* b is next: the point of no return */
+	assert_int_equal(fc.written.state, SW_DEMOTING);
+	assert_string_equal(fh_story(), "promote(elected) ");	/* not before the write won */
+	fc_written(true);
+	assert_string_equal(fh_story(), "promote(elected) demote(switchover) ");
+	assert_int_equal(fe.leaves, 0);	/* the znode goes only after the demote (rule 11) */
+	end("demote", 0);
+	assert_int_equal(fe.leaves, 1);
+}
+
+/* Refused: meant for an older epoch; a plain switchover while paused. Nothing runs. */
+static void
+test_switchover_refused(void **state)
+{
+	struct t *t = start("");
+	struct switchover req = request(SW_REQUESTED, "b", "me", 4);
+	struct pause_record p = { 60000, 0, "test", "maintenance" };
+	const char *line[] = { "n_0000000000000001_me-0000000005", "n_0000000000000002_b-0000000007" };
+
+	*state = t;
+	lead();
+	fc_report(&req, line, 2);
+	assert_int_equal(fc.written.state, SW_REFUSED);
+	assert_non_null(strstr(fc.written.note, "epoch 4"));
+	fc_pause(&p, 11);
+	req = request(SW_REQUESTED, "b", "me", 5);
+	fc_report(&req, line, 2);
+	assert_int_equal(fc.written.state, SW_REFUSED);
+	assert_non_null(strstr(fc.written.note, "paused"));
+	assert_string_equal(fh_story(), "promote(elected) ");
+}
+
+/* A follower ahead of the target steps back (leave, rejoin) with no hook. */
+static void
+test_switchover_step_back(void **state)
+{
+	struct t *t = start("");
+	struct switchover req = request(SW_MOVING, "b", "x", 4);
+	const char *line[] = { "n_0000000000000003_x-0000000001", "n_0000000000000001_me-0000000009",
+	    "n_0000000000000002_b-0000000010" };
+
+	*state = t;
+	fe_joined();
+	fe_behind();
+	end("demote", 0);
+	fe_leader("x", 4);
+	end("follow", 0);
+	fc_report(&req, line, 3);
+	assert_int_equal(fe.leaves, 1);
+	fe_left();
+	assert_int_equal(fe.joins, 2);
+	assert_string_equal(fh_story(), "demote(startup) follow(leader-changed) ");
+}
+
+/* Paused: the elected node only says what it would do; the resume promotes (pause-ended). */
+static void
+test_pause_holds_promote(void **state)
+{
+	struct t *t = start("");
+	struct pause_record p = { 600000, 0, "test", "upgrade" };
+
+	*state = t;
+	fc_pause(&p, 7);
+	state_says(t, "PAUSED", "yes");
+	state_says(t, "PAUSE_REASON", "upgrade");
+	fe_joined();
+	fe_elected(5);
+	assert_string_equal(fh_story(), "");
+	state_says(t, "ROLE", "leader");	/* the election's role */
+	state_says(t, "PAUSE_HELD", "promote now (this node leads)");
+	fc_pause(NULL, 0);
+	assert_string_equal(fh_story(), "promote(pause-ended) ");
+	state_says(t, "PAUSED", "no");
+}
+
+/* A breadcrumb naming another node that kept its service holds every promote. */
+static void
+test_breadcrumb_blocks_promote(void **state)
+{
+	struct t *t = start("");
+	struct primary_record other = { "x", 4, true };
+
+	*state = t;
+	fc_primary(&other);
+	fe_joined();
+	fe_elected(5);
+	assert_string_equal(fh_story(), "");
+	other.paused = false;	/* x no longer relies on the pause: rule 6 covers it */
+	fc_primary(&other);
+	assert_string_equal(fh_story(), "promote(elected) ");
+}
+
+/* A paused leader holds a lost connection's demote only once its breadcrumb is confirmed. */
+static void
+test_pause_hold_needs_breadcrumb(void **state)
+{
+	struct t *t = start("");
+	struct pause_record p = { 600000, 0, "test", "upgrade" };
+
+	*state = t;
+	lead();
+	fc_pause(&p, 7);
+	assert_true(fc.primary_writes >= 1);
+	assert_true(fc.primary.paused);
+	fc.primary_have = false;	/* the write never reached ZooKeeper */
+	fe_unelected(LOSS_CONNECTION);
+	assert_string_equal(fh_story(), "promote(elected) demote(connection-lost) ");
+}
+
+/* Confirmed: the same loss holds the demote until the pause ends. */
+static void
+test_pause_hold_confirmed(void **state)
+{
+	struct t *t = start("");
+	struct pause_record p = { 600000, 0, "test", "upgrade" };
+	struct primary_record mine = { "me", 5, true };
+
+	*state = t;
+	lead();
+	fc_pause(&p, 7);
+	fc_primary(&mine);
+	fe_unelected(LOSS_CONNECTION);
+	assert_string_equal(fh_story(), "promote(elected) ");
+	fc_pause(NULL, 0);
+	assert_string_equal(fh_story(), "promote(elected) demote(pause-ended) ");
+}
+
 int
 main(void)
 {
@@ -580,6 +746,13 @@ main(void)
 		cmocka_unit_test_teardown(test_resume_unanswered, teardown),
 		cmocka_unit_test_teardown(test_resume_stop_undecided, teardown),
 		cmocka_unit_test_teardown(test_watchdog_required_unavailable, teardown),
+		cmocka_unit_test_teardown(test_switchover_leader, teardown),
+		cmocka_unit_test_teardown(test_switchover_refused, teardown),
+		cmocka_unit_test_teardown(test_switchover_step_back, teardown),
+		cmocka_unit_test_teardown(test_pause_holds_promote, teardown),
+		cmocka_unit_test_teardown(test_breadcrumb_blocks_promote, teardown),
+		cmocka_unit_test_teardown(test_pause_hold_needs_breadcrumb, teardown),
+		cmocka_unit_test_teardown(test_pause_hold_confirmed, teardown),
 	};
 
 	log_init("test_role", LOG_ERR);
