@@ -2,18 +2,17 @@
  * history: the leader history kept in ZooKeeper, and the exit note a leader
  * leaves when it steps down (pure functions; docs/operations.md).
  *
- *   PATH/exit          written by a leader once its demote has ended, before
- *                      it deletes its znode: who, which epoch, why, and how
- *                      long the demote took by its own clock. The next leader
- *                      reads it to name the cause of the change.
+ *   PATH/exit          written by a leader as its demote starts (so before it
+ *                      deletes its znode, in the same session): who, which
+ *                      epoch, why. The next leader reads it to name the cause
+ *                      of the change; its mtime marks when nobody led any more.
  *   PATH/history/h-N   one record per promote (persistent sequential), written
  *                      by the new leader once its promote has ended; the
  *                      oldest beyond [election] history_keep are deleted.
  *
  * Times: the record's own znode ctime and the exit note's mtime are both the
  * ZooKeeper server's clock, so how long the cluster had no leader is
- * computed from them (plus the demote's own duration), never from two hosts'
- * clocks (rule 24). For a leader that crashed or lost ZooKeeper there is no
+ * computed from them, never from two hosts' clocks (rule 24). For a leader that crashed or lost ZooKeeper there is no
  * exit note, and the leaderless time is unknown (at least the session timeout).
  */
 #ifndef ZKELECT_HISTORY_H
@@ -35,7 +34,7 @@ struct exit_note {
 	char id[ZNODE_ID_MAX + 1];
 	int64_t epoch;
 	char reason[32];	/* the demote's reason: resigned, shutdown, switchover, ... */
-	int64_t demote_ms;	/* how long the demote hook took (its host's clock) */
+	int64_t demote_ms;	/* time before the note's write to count too (0: none) */
 };
 
 /* One record of PATH/history. */

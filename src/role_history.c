@@ -1,8 +1,8 @@
 /*
  * role_history: what this node adds to the leader history (history.h,
  * docs/operations.md). A leader that steps down with a reason of its own
- * leaves an exit note once its demote has ended (before its znode goes, in
- * the same session, so the next leader reads it); a new leader reads that
+ * leaves an exit note as its demote starts (before its znode goes, in the
+ * same session, so the next leader reads it); a new leader reads that
  * note when elected and, once its promote has ended, adds one record: who
  * leads now and before, the cause, who asked (switchover, forced), the
  * server times that give how long nobody led, and whether the promote
@@ -92,12 +92,14 @@ add_record(struct role *r)
 }
 
 /*
- * A demote ended after DURATION_MS. One of our own choosing while we led
- * (resign, stop, health, a failed promote, a switchover) leaves the exit
- * note; after a lost connection there is nobody to tell.
+ * A demote starts for WHY. One of our own choosing while we led (resign, stop,
+ * health, a failed promote, a switchover) leaves the exit note now: its write
+ * goes to ZooKeeper while the hook runs, and its mtime, a server time, marks
+ * when the cluster stopped having a leader. After a lost connection there is
+ * nobody to tell.
  */
 void
-role_history_demoted(struct role *r, enum reason why, int64_t duration_ms)
+role_history_demoting(struct role *r, enum reason why)
 {
 	struct exit_note x;
 
@@ -108,7 +110,7 @@ role_history_demoted(struct role *r, enum reason why, int64_t duration_ms)
 	snprintf(x.id, sizeof(x.id), "%s", r->cfg->id);
 	x.epoch = r->led_epoch;
 	snprintf(x.reason, sizeof(x.reason), "%s", name_of_reason(why));
-	x.demote_ms = duration_ms;
+	x.demote_ms = 0;	/* the gap from the note's mtime covers the demote */
 	control_exit_write(r->ctl, &x);
 	r->led_epoch = -1;
 }

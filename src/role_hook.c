@@ -37,6 +37,7 @@ role_run_hook(struct role *r, enum hook_kind kind, enum reason why, enum role_na
 	else if (kind == HK_DEMOTE) {
 		r->promoted = false;
 		r->demote_why = why;
+		role_history_demoting(r, why);	/* before the hook: the leaderless time starts */
 	}
 	r->resumed = false;	/* said by this hook, if it was for the resume */
 	r->switch_target = false;	/* likewise for a switchover's promote */
@@ -91,7 +92,6 @@ run_ended(void *arg, const struct hook_result *res)
 		    "primary; check it by hand", res->status);
 	if (kind == HK_DEMOTE) {
 		r->demoted_once = true;
-		role_history_demoted(r, r->demote_why, res->duration_ms);
 		role_breadcrumb_demoted(r, res->ok);
 		role_watchdog_disarm(r);	/* only once the demote has ended (rule 23) */
 	}

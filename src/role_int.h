@@ -212,7 +212,7 @@ void role_on_primary_written(void *arg, bool ok);
 void role_history_elected(struct role *r);
 void role_history_promoting(struct role *r, enum reason why);
 void role_history_promoted(struct role *r, bool ok);
-void role_history_demoted(struct role *r, enum reason why, int64_t duration_ms);
+void role_history_demoting(struct role *r, enum reason why);
 void role_on_exit_read(void *arg);
 
 /* role_priority.c: priorities and failback */
