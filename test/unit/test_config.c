@@ -1399,6 +1399,38 @@ test_watchdog_keys(void **state)
 	    "takes less)");
 }
 
+/* [election] keys of operator control: the pause's durations, history, priority, failback. */
+static void
+test_operator_keys(void **state)
+{
+	struct config *cfg;
+
+	(void)state;
+	cfg = load_ok(BASE, 0);
+	assert_int_equal(cfg->pause_default_ms, 3600000);
+	assert_int_equal(cfg->pause_max_ms, 24 * 3600000);
+	assert_int_equal(cfg->history_keep, 100);
+	assert_int_equal(cfg->priority, 100);
+	assert_false(cfg->failback);
+	assert_int_equal(cfg->failback_delay_ms, 60000);
+	assert_non_null(strstr(cfg->pause_file, ".pause"));
+	config_free(cfg);
+	cfg = load_ok(BASE "[election]\npause_default = 2h\npause_max = 3h\nhistory_keep = 0\npriority = 0\n"
+	    "failback = yes\nfailback_delay = 5s\n", 0);
+	assert_int_equal(cfg->pause_default_ms, 2 * 3600000);
+	assert_int_equal(cfg->history_keep, 0);
+	assert_int_equal(cfg->priority, 0);
+	assert_true(cfg->failback);
+	assert_int_equal(cfg->failback_delay_ms, 5000);
+	config_free(cfg);
+	expect_one("[election]\npriority = 256\n",
+	    "10: priority: \"256\" is not a whole number from 0 to 255");
+	expect_one("[election]\nfailback = sometimes\n",
+	    "10: failback: \"sometimes\" is not yes or no (also true/false, on/off, 1/0)");
+	expect_one("[election]\npause_default = 48h\npause_max = 24h\n",
+	    "10: pause_default must not be longer than pause_max");
+}
+
 /* The shipped example configuration is valid as it stands. */
 static void
 test_example_conf(void **state)
@@ -1481,6 +1513,7 @@ main(void)
 		cmocka_unit_test(test_reload_need),
 		cmocka_unit_test(test_session_file_default),
 		cmocka_unit_test(test_watchdog_keys),
+		cmocka_unit_test(test_operator_keys),
 		cmocka_unit_test(test_example_conf),
 	};
 
