@@ -17,6 +17,9 @@
  * SIGTERM or SIGINT stops it after the statement in flight, exit 0.
  *
  *   pgwriter [-i MS] [-t TABLE] CONNINFO LOG
+ *
+ * Built by the Makefile with pkg-config's libpq flags; the static analysers need
+ * libpq's header directory: CPATH=/usr/include/postgresql test/analyze.sh test/pgwriter.c
  */
 #include <errno.h>
 #include <fcntl.h>
