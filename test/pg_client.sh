@@ -304,7 +304,10 @@ round() {
 		;;
 	zkelectd-kill) return 0 ;;
 	esac
-	poll 90 streaming_from "$old" "$new" || fail "$what: $old did not rejoin $new's stream within 90s"
+	if ! poll 90 streaming_from "$old" "$new"; then
+		report
+		fail "$what: $old did not rejoin $new's stream within 90s (see its log's follow hook)"
+	fi
 	wait_for "$old's follow to succeed ($what)" 30 hook_ok "$old" follow
 }
 
