@@ -2,11 +2,12 @@
 # scripts/demo.sh: a one-minute tour of zkelectd (run by `make demo`).
 #
 # Starts a private ZooKeeper and three daemons (db1, db2, db3) on this machine,
-# shows who leads, stops the leader cleanly (a planned handover), kills the new
-# leader's daemon and starts it again at once (it resumes its session: nothing
-# changes), then kills that leader outright (a crash: failover after the session
-# timeout), and cleans
-# everything up. Exits non-zero when a step did not happen in time.
+# shows who leads, hands leadership to the last node in line with zkelectctl
+# switchover (the one in between steps back), stops the new leader cleanly (a
+# planned handover), kills the next leader's daemon and starts it again at once
+# (it resumes its session: nothing changes), then kills that leader outright (a
+# crash: failover after the session timeout), and cleans everything up. Exits
+# non-zero when a step did not happen in time.
 set -u
 
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
@@ -220,7 +221,7 @@ start_daemons() {
 		write_conf "$n"
 		"$ZKELECTD" -c "$D/$n.conf" </dev/null >"$D/$n.log" 2>&1 &
 		PIDS[$n]=$!
-		disown "$!"	# no "Killed" job report in the middle of step 5
+		disown "$!"	# no "Killed" job report in the middle of step 6
 	done
 	wait_until "elected leader with two followers" 20 all_follow
 	show_events
@@ -243,10 +244,71 @@ show_ctl() {
 	done
 }
 
+# The id at POSITION (1 leads) in the election order, as zkelectctl list prints it.
+in_line_at() {
+	"$ZKELECTCTL" -c "$D/db1.conf" list 2>/dev/null | awk -F '\t' -v p="$1" '$1 == p { print $2 }'
+}
+
+# True when every running node other than the leader has run follow since time AFTER.
+all_followed_since() {
+	local n l
+	l=$(the_leader) || return 1
+	for n in "${!PIDS[@]}"; do
+		[ "$n" = "$l" ] && continue
+		event_time "$n" follow "$1" >/dev/null || return 1
+	done
+}
+
+# True when the newest record of the leader history names leader ID with cause CAUSE.
+history_says() {
+	"$ZKELECTCTL" -c "$D/db1.conf" history -n 1 2>/dev/null |
+		awk -F '\t' -v id="$1" -v c="$2" '$2 == id && index($6, c) == 1 { f = 1 } END { exit !f }'
+}
+
+# True when this build's zkelectctl has the command NAME.
+ctl_has() {
+	"$ZKELECTCTL" -h 2>/dev/null | grep -q "^  $1 "
+}
+
+# zkelectctl switchover --to the last in line: the one in between steps back, no hook runs on it.
+switchover() {
+	local t0 td tp old=$LEADER to
+	to=$(in_line_at 3)
+	[ -n "$to" ] || die "zkelectctl list shows no third node in line"
+	step "4. Planned switchover: zkelectctl switchover --to $to" \
+	    "$to is third in line. The leader $old checks the request, the node in between" \
+	    "steps back in line (no hook runs there), then $old demotes and $to, next in" \
+	    "line by then, promotes: both with reason switchover. From any host that" \
+	    "reaches ZooKeeper; the command prints each step as it sees it."
+	t0=$(now_us)
+	show "$ZKELECTCTL" -c "$D/db1.conf" switchover --to "$to" --wait 30s ||
+		die "zkelectctl switchover --to $to failed"
+	wait_until "$to to lead after the switchover" 10 new_leader "$old" "$t0"
+	LEADER=$(the_leader)
+	[ "$LEADER" = "$to" ] || die "$LEADER leads after the switchover, not $to"
+	wait_until "every other node to follow $to" 10 all_followed_since "$t0"
+	show_events
+	td=$(event_time "$old" demote "$t0") || die "$old did not run its demote hook"
+	tp=$(event_time "$LEADER" promote "$t0")
+	[ "$td" -le "$tp" ] || die "$LEADER promoted before $old demoted"
+	awk -v t="$t0" '$1 >= t && ($3 == "promote" || $3 == "demote") && $5 != "switchover" {
+		bad = 1 } END { exit bad }' "$D/events" || die "a promote or demote without reason switchover"
+	echo "   $old demoted at +$(secs "$t0" "$td")s, $LEADER promoted at +$(secs "$t0" "$tp")s" \
+	    "after the request. The order now:"
+	show "$ZKELECTCTL" -c "$D/db1.conf" list || die "zkelectctl list failed"
+	if ctl_has history; then
+		echo "   Each new leader adds a record to the leader history in ZooKeeper: when, leader,"
+		echo "   epoch, the previous leader and its epoch, the cause (who asked), how long"
+		echo "   nobody led, and whether the promote hook succeeded:"
+		wait_until "the history record of $LEADER" 10 history_says "$LEADER" switchover
+		show "$ZKELECTCTL" -c "$D/db1.conf" history || die "zkelectctl history failed"
+	fi
+}
+
 # SIGTERM the leader and show the ordered handover.
 handover() {
 	local t0 tp td old=$LEADER
-	step "4. Planned handover: SIGTERM to the leader $old" \
+	step "5. Planned handover: SIGTERM to the leader $old" \
 	    "It runs its demote hook to completion, then leaves the election; only then" \
 	    "can the next node in line promote."
 	t0=$(now_us)
@@ -265,7 +327,7 @@ handover() {
 # SIGKILL the leader and show the failover after the session timeout.
 failover() {
 	local t0 tp old=$LEADER
-	step "6. Crash: SIGKILL to the leader $old" \
+	step "7. Crash: SIGKILL to the leader $old" \
 	    "Nothing runs on $old now. Its ZooKeeper session expires after the session" \
 	    "timeout (${SESSION_TIMEOUT}s); then its znode goes and the next node takes over."
 	t0=$(now_us)
@@ -288,7 +350,7 @@ promoted_since() {
 # The leader's daemon alone crashes and is restarted at once: it resumes its session.
 resume() {
 	local old=$LEADER t0 tp epoch
-	step "5. Sidecar crash: SIGKILL to $old's zkelectd, restarted 0.2s later" \
+	step "6. Sidecar crash: SIGKILL to $old's zkelectd, restarted 0.2s later" \
 	    "As systemd would restart it. The restarted daemon finds its session file, resumes" \
 	    "its ZooKeeper session and takes its znode back: the same leader with the same" \
 	    "epoch runs promote again (reason resumed); no other node sees anything."
@@ -320,6 +382,7 @@ main() {
 	start_zookeeper
 	start_daemons
 	show_ctl
+	switchover
 	handover
 	resume
 	failover
