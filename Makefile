@@ -35,13 +35,13 @@ COMMON  = log xmalloc clock config znode state escape hook_command record switch
 DAEMON  = $(COMMON) timer zkrc zk election session role role_hook role_report role_reload \
           role_resume role_watchdog role_switchover role_pause role_history role_priority \
           control names hook health status notify watchdog
-CTL     = $(COMMON) zkrc zkquery zkswitch
+CTL     = $(COMMON) zkrc zkhistory zkquery zkswitch zkpause
 
 DAEMON_OBJ = $(DAEMON:%=$(BUILD)/%.o) $(BUILD)/zkelectd.o
 CTL_OBJ    = $(CTL:%=$(BUILD)/%.o) $(BUILD)/zkelectctl.o
 
 UNIT_TESTS = test_config test_znode test_state test_escape test_hook test_election test_role \
-             test_session test_watchdog test_switchover
+             test_session test_watchdog test_switchover test_history test_pause
 UNIT_BIN   = $(UNIT_TESTS:%=$(BUILD)/%)
 
 all: $(BUILD)/zkelectd $(BUILD)/zkelectctl

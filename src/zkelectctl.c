@@ -1,7 +1,8 @@
 /*
  * zkelectctl: the operator's tool. Asks the local zkelectd (through its PID and
  * state files) or ZooKeeper itself (no daemon needed) who leads, follows the
- * leader as it changes, or asks the leader to hand over (switchover, zkswitch.c).
+ * leader as it changes, shows the leader history, asks the leader to hand over
+ * (switchover, zkswitch.c), or pauses and resumes the cluster (zkpause.c).
  */
 #include <ctype.h>
 #include <errno.h>
@@ -19,10 +20,13 @@
 #include "clock.h"
 #include "config.h"
 #include "escape.h"
+#include "history.h"
 #include "log.h"
+#include "pause.h"
 #include "state.h"
 #include "switchover.h"
 #include "xmalloc.h"
+#include "zkpause.h"
 #include "zkquery.h"
 #include "zkswitch.h"
 #include "znode.h"
@@ -41,6 +45,8 @@
 #define UPGRADE_WAIT_S		90
 #define UPGRADE_WAIT_MAX_S	86400
 #define UPGRADE_POLL_MS		50
+/* pause: the reason when --reason is not given. */
+#define PAUSE_REASON_DEFAULT	"maintenance"
 
 struct command_entry {
 	const char *name;
@@ -53,7 +59,8 @@ struct command_entry {
 /*
  * status --json: the state file's keys that the daemon's /status (src/status.c
  * json_status) writes as numbers; null when empty or not a number, and, for
- * those marked positive, when not above 0, as there. Every other key is a string.
+ * those marked positive, when not above 0, as there. PAUSED ("yes", "no") is
+ * a boolean there. Every other key is a string.
  */
 struct number_key {
 	const char *key;
@@ -70,10 +77,14 @@ static void print_escaped(FILE *fp, const char *s, size_t len);
 static void print_ago(FILE *fp, int64_t since);
 static void print_state(const struct state_kv *kv);
 static void print_watchdog(const struct state_kv *kv);
+static void print_pause(const struct state_kv *kv);
+static void format_left(int64_t ms, char *buf, size_t len);
 static void print_json_string(FILE *fp, const char *s, size_t len);
 static void print_json_number(FILE *fp, const char *key, const char *value);
 static void print_state_json(const struct state_kv *kv);
 static void print_list_json(const struct contender *list, size_t n);
+static void print_history_line(const struct history_record *h);
+static void print_history_json(const struct history_record *h, size_t n);
 static void format_time(int64_t ms, char *buf, size_t len);
 static bool watch_line(void *arg, const struct zkquery_change *c);
 static bool sigint_ignored(void);
@@ -88,17 +99,27 @@ static int cmd_upgrade(const struct config *cfg);
 static int cmd_leader(const struct config *cfg);
 static int cmd_list(const struct config *cfg);
 static int cmd_watch(const struct config *cfg);
+static int history_options(int argc, char **argv);
+static int cmd_history(const struct config *cfg);
 static int switchover_options(int argc, char **argv);
+static int force_options(void);
 static const char *option_value(int argc, char **argv, int *a, const char *name);
 static int cmd_switchover(const struct config *cfg);
+static int pause_options(int argc, char **argv);
+static int cmd_pause(const struct config *cfg);
+static int cmd_resume(const struct config *cfg);
 static int flush_stdout(int rc);
 
 /* -w: how long `upgrade` waits for the outcome, in seconds. */
 static int wait_s = UPGRADE_WAIT_S;
 /* --json after the command: JSON output instead of text. */
 static bool json_out;
-/* switchover's --to, --wait and --epoch. */
-static struct zkswitch_args switch_args = { NULL, SWITCHOVER_WAIT_DEFAULT_MS, -1 };
+/* switchover's --to, --wait, --epoch and --force. */
+static struct zkswitch_args switch_args = { NULL, SWITCHOVER_WAIT_DEFAULT_MS, -1, false };
+/* history's -n: the newest records to show (0: all). */
+static size_t history_n;
+/* pause's --for (-1: the configuration's pause_default) and --reason. */
+static struct zkpause_args pause_args = { -1, PAUSE_REASON_DEFAULT };
 
 static const struct command_entry commands[] = {
 	{ "status", cmd_status, true, NULL },
@@ -108,13 +129,17 @@ static const struct command_entry commands[] = {
 	{ "leader", cmd_leader, false, NULL },
 	{ "list", cmd_list, true, NULL },
 	{ "watch", cmd_watch, true, NULL },
+	{ "history", cmd_history, true, history_options },
 	{ "switchover", cmd_switchover, false, switchover_options },
+	{ "pause", cmd_pause, false, pause_options },
+	{ "resume", cmd_resume, false, NULL },
 };
 
 static const struct number_key number_keys[] = {
 	{ "EPOCH", false }, { "PID", false }, { "SINCE", false }, { "UPDATED", false },
 	{ "TRANSITIONS", false }, { "WATCHDOG_TIMEOUT_MS", true },
 	{ "WATCHDOG_LAST_KICK_MS", true }, { "IMAGE_STARTED_MS", true },
+	{ "PAUSE_ENDS_MS", true },
 };
 
 /* Print the usage to FP. */
@@ -123,13 +148,16 @@ usage(FILE *fp)
 {
 	fprintf(fp,
 	    "usage: zkelectctl [-c FILE] [-w SECONDS] [-v] [-V] [-h] COMMAND [--json]\n"
+	    "       zkelectctl [-c FILE] [-v] history [-n N] [--json]\n"
 	    "       zkelectctl [-c FILE] [-v] switchover [--to ID] [--wait DURATION] "
 	    "[--epoch EPOCH]\n"
+	    "       zkelectctl [-c FILE] [-v] switchover --to ID --force [--wait DURATION]\n"
+	    "       zkelectctl [-c FILE] [-v] pause [--reason TEXT] [--for DURATION]\n"
 	    "  -c FILE    configuration file (default %s)\n"
 	    "  -w SECONDS upgrade: how long to wait for the outcome (default %d)\n"
 	    "  -v         show the ZooKeeper client's log\n"
 	    "  -V         print the version\n"
-	    "  --json     after status, list or watch: JSON output\n"
+	    "  --json     after status, list, watch or history: JSON output\n"
 	    "commands:\n"
 	    "  status     the local daemon's state (exit 0 running, 3 not running)\n"
 	    "  is-leader  exit 0 when the local daemon runs and leads, else 1\n"
@@ -137,11 +165,19 @@ usage(FILE *fp)
 	    "  upgrade    have the local daemon run its new binary in place (SIGUSR2), and wait\n"
 	    "  leader     the current leader, from ZooKeeper (exit 1 none, 2 unreachable)\n"
 	    "  list       every contender in election order, from ZooKeeper\n"
-	    "  watch      a line per leader change, from ZooKeeper, until interrupted\n"
+	    "  watch      a line per leader change and its cause, from ZooKeeper, until\n"
+	    "             interrupted\n"
+	    "  history    the leader history, from ZooKeeper: the newest N records (default\n"
+	    "             all), newest last\n"
 	    "  switchover ask the leader, through ZooKeeper, to hand leadership to ID (default:\n"
 	    "             the next in line) and wait up to DURATION (default %ds) for the outcome;\n"
 	    "             --epoch: only if the leader's epoch is still EPOCH (exit 0 done,\n"
-	    "             1 refused, cancelled or failed, 2 not over or ZooKeeper unreachable)\n",
+	    "             1 refused, cancelled or failed, 2 not over or ZooKeeper unreachable);\n"
+	    "             --force: promote ID where no leader has promoted (you vouch that no\n"
+	    "             other node's service is primary)\n"
+	    "  pause      pause the whole cluster, through ZooKeeper, for DURATION (default\n"
+	    "             [election] pause_default): no hook runs on its own; again: renew it\n"
+	    "  resume     end the pause\n",
 	    CONFIG_DEFAULT_FILE, UPGRADE_WAIT_S, SWITCHOVER_WAIT_DEFAULT_MS / 1000);
 }
 
@@ -270,6 +306,57 @@ print_state(const struct state_kv *kv)
 		print_escaped(stdout, v, strlen(v));
 		putchar('\n');
 	}
+	print_pause(kv);
+	if ((v = state_get(kv, "SWITCHOVER")) != NULL && *v != '\0') {
+		fputs("  switchover:   ", stdout);
+		print_escaped(stdout, v, strlen(v));
+		putchar('\n');
+	}
+}
+
+/*
+ * The pause line of `status`, while this node sees the cluster paused: why,
+ * who asked, when the pause ends here (this node's own clock) unless resumed,
+ * and what the pause holds back ("would: follow db2").
+ */
+static void
+print_pause(const struct state_kv *kv)
+{
+	const char *paused = state_get(kv, "PAUSED"), *reason = state_get(kv, "PAUSE_REASON");
+	const char *by = state_get(kv, "PAUSE_BY"), *ends = state_get(kv, "PAUSE_ENDS_MS");
+	const char *held = state_get(kv, "PAUSE_HELD");
+	char left[64];
+
+	if (paused == NULL || strcmp(paused, "yes") != 0)
+		return;
+	fputs("  paused:       ", stdout);
+	print_escaped(stdout, or_none(reason), strlen(or_none(reason)));
+	fputs(" (by ", stdout);
+	print_escaped(stdout, or_none(by), strlen(or_none(by)));
+	putchar(')');
+	if (ends != NULL && *ends != '\0') {
+		format_left(strtoll(ends, NULL, 10) - clock_ms(CLOCK_REALTIME), left, sizeof(left));
+		printf(", ends here in %s", left);
+	}
+	if (held != NULL && *held != '\0') {
+		fputs("; would: ", stdout);
+		print_escaped(stdout, held, strlen(held));
+	}
+	putchar('\n');
+}
+
+/* MS from now, for people, in whole seconds rounded up: "42s", "5m 03s", "23h 59m". */
+static void
+format_left(int64_t ms, char *buf, size_t len)
+{
+	int64_t s = ms > 0 ? (ms + 999) / 1000 : 0;
+
+	if (s >= 3600)
+		snprintf(buf, len, "%" PRId64 "h %02" PRId64 "m", s / 3600, s % 3600 / 60);
+	else if (s >= 60)
+		snprintf(buf, len, "%" PRId64 "m %02" PRId64 "s", s / 60, s % 60);
+	else
+		snprintf(buf, len, "%" PRId64 "s", s);
 }
 
 /* The watchdog line of `status`: its state; when armed, its timeout and last kick. */
@@ -694,13 +781,21 @@ print_json_string(FILE *fp, const char *s, size_t len)
 	free(j);
 }
 
-/* The state file's VALUE of KEY as JSON: a number or null for number_keys, else a string. */
+/*
+ * The state file's VALUE of KEY as JSON: a number or null for number_keys,
+ * true, false or null for PAUSED, else a string.
+ */
 static void
 print_json_number(FILE *fp, const char *key, const char *value)
 {
 	char *end;
 	long long v;
 
+	if (strcmp(key, "PAUSED") == 0) {
+		fputs(strcmp(value, "yes") == 0 ? "true" : strcmp(value, "no") == 0 ? "false" :
+		    "null", fp);
+		return;
+	}
 	for (size_t i = 0; i < sizeof(number_keys) / sizeof(number_keys[0]); i++) {
 		if (strcmp(key, number_keys[i].key) != 0)
 			continue;
@@ -751,9 +846,143 @@ print_list_json(const struct contender *list, size_t n)
 }
 
 /*
+ * history's options in ARGV (ARGC of them, after the command): -n N (also
+ * -n=N), the newest N records, N from 1; --json. 0, or EXIT_USAGE with a
+ * message.
+ */
+static int
+history_options(int argc, char **argv)
+{
+	const char *v;
+	char *end;
+	long long n;
+
+	for (int a = 0; a < argc; a++) {
+		if (strcmp(argv[a], "--json") == 0)
+			json_out = true;
+		else if ((v = option_value(argc, argv, &a, "-n")) != NULL) {
+			errno = 0;
+			n = strtoll(v, &end, 10);
+			if (!isdigit((unsigned char)*v) || *end != '\0' || errno != 0 || n < 1) {
+				fprintf(stderr, "zkelectctl: history: -n %s: not a number of records "
+				    "from 1\n", v);
+				return EXIT_USAGE;
+			}
+			history_n = (size_t)n;
+		} else {
+			fprintf(stderr, "zkelectctl: history: %s: %s\n", argv[a],
+			    strcmp(argv[a], "-n") == 0 ? "needs a value" : "unexpected argument");
+			return EXIT_USAGE;
+		}
+	}
+	return 0;
+}
+
+/*
+ * `history`: the leader history from ZooKeeper (zkquery_history), the newest
+ * -n records (all by default), newest last: one tab-separated line each, or
+ * (--json) one JSON array. 0 (also when there is none), 2 when ZooKeeper
+ * cannot be reached or refuses a read (as `leader` and `list`).
+ */
+static int
+cmd_history(const struct config *cfg)
+{
+	struct history_record *h;
+	size_t n;
+
+	if (zkquery_history(cfg, history_n, &h, &n) != ZKQUERY_OK)
+		return 2;
+	if (json_out)
+		print_history_json(h, n);
+	else
+		for (size_t i = 0; i < n; i++)
+			print_history_line(&h[i]);
+	free(h);
+	return 0;
+}
+
+/*
+ * A line of `history` for record H, tab-separated: when it was written (the
+ * server's clock, as `watch` prints times), leader, epoch, previous leader,
+ * its epoch ("-" for none), cause (", asked by WHO" when someone asked for
+ * it), how long nobody led ("unknown" when it cannot be told), and the
+ * promote's outcome: ok or failed.
+ */
+static void
+print_history_line(const struct history_record *h)
+{
+	int64_t gap = history_leaderless_ms(h);
+	char when[64], d[32];
+
+	format_time(h->ctime_ms, when, sizeof(when));
+	printf("%s\t", when);
+	print_escaped(stdout, h->leader, strlen(h->leader));
+	printf("\t%" PRId64 "\t", h->epoch);
+	if (h->previous[0] == '\0')
+		fputs("-\t-", stdout);
+	else {
+		print_escaped(stdout, h->previous, strlen(h->previous));
+		if (h->previous_epoch >= 0)
+			printf("\t%" PRId64, h->previous_epoch);
+		else
+			fputs("\t-", stdout);
+	}
+	putchar('\t');
+	print_escaped(stdout, or_none(h->cause), strlen(or_none(h->cause)));
+	if (h->by[0] != '\0') {
+		fputs(", asked by ", stdout);
+		print_escaped(stdout, h->by, strlen(h->by));
+	}
+	printf("\t%s\t%s\n", gap < 0 ? "unknown" : config_format_duration(gap, d, (int)sizeof(d)),
+	    h->promote_ok ? "ok" : "failed");
+}
+
+/*
+ * history --json: the N records H as one JSON array of objects with the keys
+ * time, leader, epoch, previous, previous_epoch, cause, by, leaderless_ms and
+ * promote; null for what is not known.
+ */
+static void
+print_history_json(const struct history_record *h, size_t n)
+{
+	char when[64];
+	int64_t gap;
+
+	putchar('[');
+	for (size_t i = 0; i < n; i++) {
+		format_time(h[i].ctime_ms, when, sizeof(when));
+		printf("%s{\"time\":\"%s\",\"leader\":", i > 0 ? "," : "", when);
+		print_json_string(stdout, h[i].leader, strlen(h[i].leader));
+		printf(",\"epoch\":%" PRId64 ",\"previous\":", h[i].epoch);
+		if (h[i].previous[0] == '\0')
+			fputs("null", stdout);
+		else
+			print_json_string(stdout, h[i].previous, strlen(h[i].previous));
+		if (h[i].previous[0] != '\0' && h[i].previous_epoch >= 0)
+			printf(",\"previous_epoch\":%" PRId64, h[i].previous_epoch);
+		else
+			fputs(",\"previous_epoch\":null", stdout);
+		fputs(",\"cause\":", stdout);
+		print_json_string(stdout, h[i].cause, strlen(h[i].cause));
+		fputs(",\"by\":", stdout);
+		if (h[i].by[0] == '\0')
+			fputs("null", stdout);
+		else
+			print_json_string(stdout, h[i].by, strlen(h[i].by));
+		if ((gap = history_leaderless_ms(&h[i])) >= 0)
+			printf(",\"leaderless_ms\":%" PRId64, gap);
+		else
+			fputs(",\"leaderless_ms\":null", stdout);
+		printf(",\"promote\":\"%s\"}", h[i].promote_ok ? "ok" : "failed");
+	}
+	puts("]");
+}
+
+/*
  * switchover's options in ARGV (ARGC of them, after the command): --to ID,
  * --wait DURATION (as the configuration writes durations), --epoch EPOCH,
- * each also as --NAME=VALUE. 0, or EXIT_USAGE with a message.
+ * each also as --NAME=VALUE; --force, which needs --to and excludes --epoch.
+ * 0, or EXIT_USAGE with a message.
  */
 static int
 switchover_options(int argc, char **argv)
@@ -763,7 +992,9 @@ switchover_options(int argc, char **argv)
 	long long e;
 
 	for (int a = 0; a < argc; a++) {
-		if ((v = option_value(argc, argv, &a, "--to")) != NULL) {
+		if (strcmp(argv[a], "--force") == 0) {
+			switch_args.force = true;
+		} else if ((v = option_value(argc, argv, &a, "--to")) != NULL) {
 			if (!znode_valid_id(v)) {
 				fprintf(stderr, "zkelectctl: switchover: --to %s: not a node id "
 				    "([A-Za-z0-9._-], 1 to %d bytes)\n", v, ZNODE_ID_MAX);
@@ -793,6 +1024,24 @@ switchover_options(int argc, char **argv)
 			    strcmp(argv[a], "--epoch") == 0 ? "needs a value" : "unexpected argument");
 			return EXIT_USAGE;
 		}
+	}
+	return force_options();
+}
+
+/* switchover --force: needs --to (the node to promote), excludes --epoch. 0, or EXIT_USAGE said. */
+static int
+force_options(void)
+{
+	if (!switch_args.force)
+		return 0;
+	if (switch_args.to == NULL) {
+		fprintf(stderr, "zkelectctl: switchover: --force needs --to ID: the node to promote\n");
+		return EXIT_USAGE;
+	}
+	if (switch_args.epoch >= 0) {
+		fprintf(stderr, "zkelectctl: switchover: --epoch does not go with --force: a forced "
+		    "switchover is meant for no leader\n");
+		return EXIT_USAGE;
 	}
 	return 0;
 }
@@ -825,6 +1074,72 @@ static int
 cmd_switchover(const struct config *cfg)
 {
 	return zkswitch_run(cfg, &switch_args);
+}
+
+/*
+ * pause's options in ARGV (ARGC of them, after the command): --reason TEXT
+ * (1 to 255 bytes), --for DURATION (above 0), each also as --NAME=VALUE.
+ * 0, or EXIT_USAGE with a message.
+ */
+static int
+pause_options(int argc, char **argv)
+{
+	const char *v;
+
+	for (int a = 0; a < argc; a++) {
+		if ((v = option_value(argc, argv, &a, "--reason")) != NULL) {
+			if (*v == '\0' || strlen(v) >= PAUSE_TEXT_MAX) {
+				fprintf(stderr, "zkelectctl: pause: --reason: a text of 1 to %d bytes\n",
+				    PAUSE_TEXT_MAX - 1);
+				return EXIT_USAGE;
+			}
+			pause_args.reason = v;
+		} else if ((v = option_value(argc, argv, &a, "--for")) != NULL) {
+			if ((pause_args.for_ms = config_parse_duration(v)) <= 0) {
+				fprintf(stderr, "zkelectctl: pause: --for %s: not a duration above 0 "
+				    "(e.g. 30m, 2h)\n", v);
+				return EXIT_USAGE;
+			}
+		} else {
+			fprintf(stderr, "zkelectctl: pause: %s: %s\n", argv[a],
+			    strcmp(argv[a], "--reason") == 0 || strcmp(argv[a], "--for") == 0 ?
+			    "needs a value" : "unexpected argument");
+			return EXIT_USAGE;
+		}
+	}
+	return 0;
+}
+
+/*
+ * `pause`: pause the cluster (zkpause_pause) for --for, by default the
+ * configuration's pause_default; longer than its pause_max is refused (exit
+ * 2: each node would end it at its own pause_max). 0 paused or renewed, 1
+ * refused, 2 ZooKeeper unreachable or the outcome unknown.
+ */
+static int
+cmd_pause(const struct config *cfg)
+{
+	struct zkpause_args a = pause_args;
+	char d[32], max[32];
+
+	if (a.for_ms < 0)
+		a.for_ms = cfg->pause_default_ms;
+	if (a.for_ms > cfg->pause_max_ms) {
+		fprintf(stderr, "zkelectctl: pause: --for %s is longer than [election] pause_max "
+		    "(%s) in %s: each node would end the pause after its own pause_max; pause for "
+		    "%s at most, and renew it (pause again) before it ends\n",
+		    config_format_duration(a.for_ms, d, (int)sizeof(d)),
+		    config_format_duration(cfg->pause_max_ms, max, (int)sizeof(max)), cfg->file, max);
+		return EXIT_USAGE;
+	}
+	return zkpause_pause(cfg, &a);
+}
+
+/* `resume`: end the pause (zkpause_resume); 0 resumed or not paused, 2 as `pause`. */
+static int
+cmd_resume(const struct config *cfg)
+{
+	return zkpause_resume(cfg);
 }
 
 /* Exit status RC, unless stdout could not be written (then 1, with a message). */

@@ -3,9 +3,11 @@
  *
  * A session of its own: connect (never read-only), authenticate when
  * configured, then either list the election path and read each contender in
- * election order (`leader`, `list`), or follow the announcement for as long as
- * asked (`watch`); close. Every wait is bounded by the session timeout. A
- * command of several steps (`switchover`) gets the session itself, with the
+ * election order (`leader`, `list`), read the leader history (`history`,
+ * zkhistory.c), or follow the announcement for as long as asked (`watch`,
+ * each new leader's line held until its history record names the cause);
+ * close. Every wait is bounded by the session timeout. A command of several
+ * steps (`switchover`, `pause`, `resume`) gets the session itself, with the
  * same listing and the same belief in the announcement.
  *
  * The calls are the library's synchronous ones, made from the caller's thread.
@@ -16,7 +18,9 @@
 #include <limits.h>
 #include <poll.h>
 #include <pthread.h>
+#include <pwd.h>
 #include <stdbool.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/eventfd.h>
@@ -27,14 +31,18 @@
 
 #include "clock.h"
 #include "config.h"
+#include "history.h"
 #include "log.h"
 #include "xmalloc.h"
 #include "znode.h"
+#include "zkhistory.h"
 #include "zkquery.h"
 #include "zkrc.h"
 
 /* watch: how soon to look again after a read failed on a connection loss (ms) */
 #define WATCH_RETRY_MS 200
+/* zkquery_session_again: after a connection loss, call again at the next event or this soon (ms) */
+#define SESSION_RETRY_MS 200
 
 /* What the library's threads tell the caller, under a lock. */
 struct zkq {
@@ -58,6 +66,7 @@ struct zkquery_session {
 	zhandle_t *zh;
 	char *announce_path;
 	unsigned seen;		/* q.events when zkquery_session_wait last returned */
+	int64_t contact_ms;	/* the server last answered (monotonic): zkquery_session_again */
 };
 
 /* How a read that failed is said and mapped (zkq_result, or zkw_fail for the watch). */
@@ -86,6 +95,16 @@ struct zkw {
 	/* the shown leader's znode is gone, no successor believed yet */
 	int64_t gone_ms;	/* when that was seen (boot_ms); 0: not the case */
 	int64_t gone_wall_ms;
+	/*
+	 * A new leader's line, held until its history record gives the cause
+	 * (or until held_until): the leader as announced, when it was seen.
+	 */
+	bool held;
+	struct announce held_a;
+	int64_t held_time_ms;
+	int64_t held_until;	/* boot_ms: out without a cause from then on */
+	bool cause_due;		/* look for the record (again): at the start, on a watch */
+	int64_t cause_retry_ms;	/* that look failed on a connection loss: not before this */
 };
 
 static void zkq_init(struct zkq *q, const struct config *cfg);
@@ -121,6 +140,8 @@ static int zkw_look(struct zkw *w);
 static int zkw_contenders(struct zkw *w, size_t *n);
 static int zkw_fail(const struct zkq *q, int rc, const char *what, const char *path);
 static void zkw_report(struct zkw *w, const struct announce *a, int64_t time_ms);
+static void zkw_cause(struct zkw *w);
+static void zkw_release(struct zkw *w, const char *cause);
 
 /* Set up Q for one query with CFG, its deadline one session timeout away. */
 static void
@@ -429,6 +450,31 @@ zkquery_list(const struct config *cfg, struct contender **out, size_t *n)
 	return rc;
 }
 
+/* The newest NEWEST records of the history (0: all), oldest first, over a session of our own. */
+int
+zkquery_history(const struct config *cfg, size_t newest, struct history_record **out,
+    size_t *n)
+{
+	struct zkq q;
+	zhandle_t *zh = NULL;
+	char *path;
+	int rc;
+
+	*out = NULL;
+	*n = 0;
+	zkq_init(&q, cfg);
+	rc = zkq_open(&q, &zh);
+	if (rc == ZKQUERY_OK) {
+		path = znode_child_path(cfg->path, HISTORY_ZNODE);
+		rc = zkq_result(&q, zkhistory_newest(zh, cfg->path, newest, out, n), "read", path);
+		free(path);
+	}
+	if (zh != NULL)
+		zookeeper_close(zh);
+	zkq_destroy(&q);
+	return rc;
+}
+
 /* Free a list returned by zkquery_list. */
 void
 zkquery_free(struct contender *c, size_t n)
@@ -478,6 +524,8 @@ zkquery_watch(const struct config *cfg, int stop_fd, zkquery_watch_fn *fn, void 
 		zkq_contact(&w.q, clock_ms(CLOCK_BOOTTIME));
 		w.connected = true;
 		rc = zkw_run(&w, stop_fd);
+		if (!w.stopped)
+			zkw_release(&w, NULL);	/* a line still held goes out, without its cause */
 	}
 	if (w.zh != NULL)
 		zookeeper_close(w.zh);
@@ -507,6 +555,8 @@ zkw_destroy(struct zkw *w)
 	(void)close(w->q.wake_fd);
 	free(w->announce_path);
 	free(w->shown_id);
+	if (w->held)
+		announce_free(&w->held_a);
 	zkq_destroy(&w->q);
 }
 
@@ -534,31 +584,43 @@ zkw_run(struct zkw *w, int stop_fd)
 	}
 }
 
-/* One turn: the session and its clock, our probe, and a look when one is due. */
+/*
+ * One turn: the session and its clock, a held line whose wait is over, our
+ * probe, a look when one is due, and the cause of a held line.
+ */
 static int
 zkw_step(struct zkw *w)
 {
 	int64_t now = clock_ms(CLOCK_BOOTTIME);
 	int rc;
 
-	if ((rc = zkw_session(w, now)) != ZKQUERY_OK || !w->connected)
+	if ((rc = zkw_session(w, now)) != ZKQUERY_OK)
 		return rc;
+	if (w->held && now >= w->held_until)
+		zkw_release(w, NULL);	/* no record of its epoch came in time */
+	if (!w->connected || w->stopped)
+		return ZKQUERY_OK;
 	if (now - w->last_ping_ms >= w->timeout_ms / 3) {
 		/* our own probe, so that the last contact is never older than a third */
 		w->last_ping_ms = now;
 		(void)zoo_aexists(w->zh, "/", 0, zkw_ping_done, &w->q);
 	}
-	if (!(w->dirty && now >= w->retry_ms) &&
-	    !(w->gone_ms != 0 && now - w->gone_ms >= w->timeout_ms))
-		return ZKQUERY_OK;
-	w->dirty = false;
-	if ((rc = zkw_look(w)) == ZKQUERY_UNREACHABLE) {
-		/* a connection loss: look again soon, or once connected again */
-		w->dirty = true;
-		w->retry_ms = clock_ms(CLOCK_BOOTTIME) + WATCH_RETRY_MS;
-		rc = ZKQUERY_OK;
+	if ((w->dirty && now >= w->retry_ms) ||
+	    (w->gone_ms != 0 && now - w->gone_ms >= w->timeout_ms)) {
+		w->dirty = false;
+		if ((rc = zkw_look(w)) == ZKQUERY_UNREACHABLE) {
+			/* a connection loss: look again soon, or once connected again */
+			w->dirty = true;
+			w->retry_ms = clock_ms(CLOCK_BOOTTIME) + WATCH_RETRY_MS;
+			rc = ZKQUERY_OK;
+		}
+		if (rc != ZKQUERY_OK)
+			return rc;
 	}
-	return rc;
+	if (w->held && w->cause_due && clock_ms(CLOCK_BOOTTIME) >= w->cause_retry_ms &&
+	    !w->stopped)
+		zkw_cause(w);
+	return ZKQUERY_OK;
 }
 
 /*
@@ -583,6 +645,7 @@ zkw_session(struct zkw *w, int64_t now)
 	w->q.changed = false;
 	pthread_mutex_unlock(&w->q.lock);
 	w->dirty |= changed;
+	w->cause_due |= changed;	/* the announcement's watch, or the history's */
 	if (state == ZOO_EXPIRED_SESSION_STATE) {
 		log_warnx("ZooKeeper at %s expired the session: cannot watch on", cfg->hosts);
 		return ZKQUERY_LOST;
@@ -606,12 +669,16 @@ zkw_session(struct zkw *w, int64_t now)
 	if (!w->connected) {
 		log_info("zookeeper: connected again, the session survived");
 		w->dirty = true;
+		w->cause_due = true;
 	}
 	w->connected = true;
 	return ZKQUERY_OK;
 }
 
-/* How long the loop may sleep (ms): the clock's deadline, the probe, a "no leader" due, a retry. */
+/*
+ * How long the loop may sleep (ms): the clock's deadline, the end of a held
+ * line's wait, the probe, a "no leader" due, a retry.
+ */
 static int
 zkw_wait_ms(struct zkw *w)
 {
@@ -620,6 +687,8 @@ zkw_wait_ms(struct zkw *w)
 	pthread_mutex_lock(&w->q.lock);
 	next = w->q.contact_ms + t;
 	pthread_mutex_unlock(&w->q.lock);
+	if (w->held && w->held_until < next)
+		next = w->held_until;
 	if (w->connected) {
 		/* disconnected, nothing but the clock is due: the reconnect wakes us */
 		if (w->last_ping_ms + t / 3 < next)
@@ -628,6 +697,8 @@ zkw_wait_ms(struct zkw *w)
 			next = w->gone_ms + t;
 		if (w->dirty && w->retry_ms < next)
 			next = w->retry_ms;
+		if (w->held && w->cause_due && w->cause_retry_ms < next)
+			next = w->cause_retry_ms;
 	}
 	if (next <= now)
 		return 0;
@@ -786,30 +857,95 @@ zkw_fail(const struct zkq *q, int rc, const char *what, const char *path)
 	return zkq_result(q, rc, what, path);
 }
 
-/* Report A (NULL: no leader), seen at TIME_MS, and remember it as shown. */
+/*
+ * Report A (NULL: no leader), seen at TIME_MS, and remember it as shown. A
+ * line still held for its cause goes out first (the lines keep their order);
+ * a new leader's line is held until its history record is read (zkw_cause),
+ * for at most a session timeout; "no leader" goes out at once.
+ */
 static void
 zkw_report(struct zkw *w, const struct announce *a, int64_t time_ms)
 {
-	struct zkquery_change c = { .time_ms = time_ms, .epoch = -1 };
-	char *znode = NULL;
-
-	if (a != NULL) {
-		znode = znode_child_path(w->q.cfg->path, a->znode);
-		c.id = a->id;
-		c.epoch = a->epoch;
-		c.data = a->data;
-		c.data_len = strlen(a->data);
-		c.znode = znode;
+	if (w->held) {
+		if (w->connected)
+			zkw_cause(w);	/* one last look: it may have come meanwhile */
+		zkw_release(w, NULL);
 	}
-	c.cause = NULL;		/* WATCH_CAUSE (zkquery.h): none published yet */
 	free(w->shown_id);
 	w->shown_id = a != NULL ? xstrdup(a->id) : NULL;
-	w->shown_epoch = c.epoch;
+	w->shown_epoch = a != NULL ? a->epoch : -1;
 	w->reported = true;
 	w->gone_ms = 0;
+	if (w->stopped)
+		return;
+	w->held = true;
+	w->held_time_ms = time_ms;
+	memset(&w->held_a, 0, sizeof(w->held_a));
+	if (a == NULL || w->q.cfg->history_keep == 0) {
+		/* nobody leads, or no history is kept here (nor, presumably, anywhere) */
+		zkw_release(w, NULL);
+		return;
+	}
+	w->held_a.epoch = a->epoch;
+	w->held_a.id = xstrdup(a->id);
+	w->held_a.znode = xstrdup(a->znode);
+	w->held_a.data = xstrdup(a->data);
+	w->held_until = clock_ms(CLOCK_BOOTTIME) + w->timeout_ms;
+	w->cause_due = true;
+	w->cause_retry_ms = 0;
+}
+
+/*
+ * Look for the held leader's history record (the newest of its epoch), with a
+ * watch on the history's children that wakes the loop when one is added:
+ * found, the line goes out with its cause; not yet, it waits on; a failed
+ * read is tried again soon (a connection loss) or gives up on the cause.
+ */
+static void
+zkw_cause(struct zkw *w)
+{
+	struct history_record h;
+	int rc;
+
+	w->cause_due = false;
+	rc = zkhistory_find(w->zh, w->q.cfg->path, w->held_a.epoch, 1, &h);
+	if (rc == ZOK || rc == ZNONODE)
+		zkq_contact(&w->q, clock_ms(CLOCK_BOOTTIME));
+	if (rc == ZOK)
+		zkw_release(w, h.cause[0] != '\0' ? h.cause : NULL);
+	else if (zk_rc_is_transient(rc)) {
+		w->cause_due = true;
+		w->cause_retry_ms = clock_ms(CLOCK_BOOTTIME) + WATCH_RETRY_MS;
+	} else if (rc != ZNONODE) {
+		log_warnx("ZooKeeper at %s: read the history under %s: %s; no cause for %s",
+		    w->q.cfg->hosts, w->q.cfg->path, zerror(rc), w->held_a.id);
+		zkw_release(w, NULL);
+	}
+}
+
+/* The held line goes out, with CAUSE (NULL: none). */
+static void
+zkw_release(struct zkw *w, const char *cause)
+{
+	struct zkquery_change c = { .time_ms = w->held_time_ms, .epoch = -1, .cause = cause };
+	char *znode = NULL;
+
+	if (!w->held)
+		return;
+	w->held = false;
+	if (w->held_a.id != NULL) {
+		znode = znode_child_path(w->q.cfg->path, w->held_a.znode);
+		c.id = w->held_a.id;
+		c.epoch = w->held_a.epoch;
+		c.data = w->held_a.data;
+		c.data_len = strlen(w->held_a.data);
+		c.znode = znode;
+	}
 	if (!w->fn(w->arg, &c))
 		w->stopped = true;
 	free(znode);
+	announce_free(&w->held_a);
+	memset(&w->held_a, 0, sizeof(w->held_a));
 }
 
 /* --- a session for a command of several steps --- */
@@ -831,6 +967,7 @@ zkquery_open(const struct config *cfg, struct zkquery_session **out)
 	pthread_mutex_lock(&s->q.lock);
 	s->seen = s->q.events;	/* the opening's own events are no news */
 	pthread_mutex_unlock(&s->q.lock);
+	s->contact_ms = clock_ms(CLOCK_MONOTONIC);
 	*out = s;
 	return ZKQUERY_OK;
 }
@@ -893,10 +1030,68 @@ zkquery_session_wait(struct zkquery_session *s, int64_t until_ms)
 	return woken;
 }
 
+/* After RC: true when the call should be made again (a connection loss the session may survive). */
+bool
+zkquery_session_again(struct zkquery_session *s, int rc)
+{
+	int64_t now = clock_ms(CLOCK_MONOTONIC), timeout = zoo_recv_timeout(s->zh), until;
+
+	if (!zk_rc_is_transient(rc)) {
+		s->contact_ms = now;
+		return false;
+	}
+	if (zoo_state(s->zh) == ZOO_EXPIRED_SESSION_STATE || now - s->contact_ms >= timeout)
+		return false;
+	until = now + SESSION_RETRY_MS;
+	if (until > s->contact_ms + timeout)
+		until = s->contact_ms + timeout;
+	(void)zkquery_session_wait(s, until);
+	return true;
+}
+
 /* A ZooKeeper result on S as ours, said on stderr when it is not ZOK. */
 int
 zkquery_session_result(const struct zkquery_session *s, int rc, const char *what,
     const char *path)
 {
 	return zkq_result(&s->q, rc, what, path);
+}
+
+/* --- what zkelectctl's writes have in common --- */
+
+/* "user@host[pid]" into BUF: who asks. */
+void
+zkquery_who(char *buf, size_t len)
+{
+	char host[256], pwbuf[1024], user[33], pid[32];
+	struct passwd pw, *p = NULL;
+	int room;
+
+	if (getpwuid_r(geteuid(), &pw, pwbuf, sizeof(pwbuf), &p) == 0 && p != NULL)
+		snprintf(user, sizeof(user), "%s", p->pw_name);
+	else
+		snprintf(user, sizeof(user), "uid%lu", (unsigned long)geteuid());
+	if (gethostname(host, sizeof(host)) != 0)
+		snprintf(host, sizeof(host), "?");
+	host[sizeof(host) - 1] = '\0';
+	snprintf(pid, sizeof(pid), "[%ld]", (long)getpid());
+	room = (int)len - (int)strlen(user) - (int)strlen(pid) - 2;
+	snprintf(buf, len, "%s@%.*s%s", user, room > 0 ? room : 0, host, pid);
+}
+
+/* The ACL of a znode zkelectctl creates: as src/zk.c's create_acl. */
+const struct ACL_vector *
+zkquery_acl(const struct config *cfg)
+{
+	static struct Id world = { "world", "anyone" }, creator = { "auth", "" };
+	static struct ACL acl[2];
+	static struct ACL_vector vec = { 2, acl };
+
+	if (cfg->auth_scheme == NULL)
+		return &ZOO_OPEN_ACL_UNSAFE;
+	acl[0].perms = ZOO_PERM_ALL;
+	acl[0].id = creator;
+	acl[1].perms = ZOO_PERM_READ;
+	acl[1].id = world;
+	return &vec;
 }

@@ -1,7 +1,8 @@
 /*
  * zkquery: zkelectctl's direct questions to ZooKeeper (no daemon needed): the
- * contenders once (`leader`, `list`), the leader as it changes (`watch`), or a
- * session for a command of several steps (`switchover`, src/zkswitch.c).
+ * contenders once (`leader`, `list`), the leader as it changes and why
+ * (`watch`), the leader history (`history`), or a session for a command of
+ * several steps (`switchover`, src/zkswitch.c; `pause`, `resume`, src/zkpause.c).
  */
 #ifndef ZKELECT_ZKQUERY_H
 #define ZKELECT_ZKQUERY_H
@@ -13,6 +14,7 @@
 #include <zookeeper/zookeeper.h>
 
 struct config;
+struct history_record;
 
 struct contender {
 	int position;		/* 1 = leader */
@@ -48,10 +50,11 @@ struct zkquery_change {
 	size_t data_len;
 	const char *znode;	/* the leader's znode, full path; NULL with no leader */
 	/*
-	 * WATCH_CAUSE: why the leader changed. Always NULL for now: the daemon
-	 * publishes no cause yet. The leader-change history (issue 12) is where
-	 * it will come from, together with when the change happened (time_ms is
-	 * when this watch saw it).
+	 * Why the leader changed: the cause in the new leader's record of the
+	 * history (history.h, history_cause: "resign", "switchover", ...), the
+	 * newest of its epoch. NULL with no leader, with [election] history_keep
+	 * = 0 here, or when no record of that epoch came within a session timeout
+	 * of the change (the record is written once the promote has ended).
 	 */
 	const char *cause;
 };
@@ -63,7 +66,9 @@ typedef bool zkquery_watch_fn(void *arg, const struct zkquery_change *c);
  * Follow the leader the way followers do (rule 20) over one session of our
  * own: the announcement under cfg->path, believed only while the znode it
  * names is alive with the announced epoch as its czxid. FN is called with the
- * leader found first (or nobody), then once for each change; a leader whose
+ * leader found first (or nobody), then once for each change; a new leader's
+ * call waits (up to a session timeout, watching the history's children) for
+ * its history record, which gives the cause; a leader whose
  * znode goes is reported gone ("no leader") at once when nobody else contends,
  * else when no successor has announced within one session timeout. Connection
  * losses are ridden out (the library sets the watches again, and the watch
@@ -74,6 +79,28 @@ typedef bool zkquery_watch_fn(void *arg, const struct zkquery_change *c);
  * disconnected); ZKQUERY_ERROR when the server refused a read.
  */
 int zkquery_watch(const struct config *cfg, int stop_fd, zkquery_watch_fn *fn, void *arg);
+
+/*
+ * The newest NEWEST records of the leader history under cfg->path (0: all),
+ * oldest first, over a session of our own as zkquery_list's (zkhistory.h):
+ * *OUT (free it) and *N; a missing history is none. ZKQUERY_OK, or
+ * ZKQUERY_UNREACHABLE / ZKQUERY_ERROR, said as zkquery_list says them.
+ */
+int zkquery_history(const struct config *cfg, size_t newest, struct history_record **out,
+    size_t *n);
+
+/*
+ * Who asks, as a request or a pause records it: "user@host[pid]" into BUF
+ * (LEN bytes). A long host name is cut, never the pid, which tells one
+ * zkelectctl's request from another's.
+ */
+void zkquery_who(char *buf, size_t len);
+/*
+ * The ACL of a znode zkelectctl creates under the election path: with auth,
+ * creator-all + world-read (the daemons, which share the identity, may
+ * change it; anyone may read it), else open: as the daemon's own nodes.
+ */
+const struct ACL_vector *zkquery_acl(const struct config *cfg);
 
 /*
  * A session of our own for a command that takes several steps (zkswitch.c),
@@ -104,6 +131,13 @@ int zkquery_session_leader(struct zkquery_session *s, struct announce *a);
  * CLOCK_MONOTONIC): true when woken by an event.
  */
 bool zkquery_session_wait(struct zkquery_session *s, int64_t until_ms);
+/*
+ * After RC from a call on S: note the server's answer, or, on a connection
+ * loss the session may survive, wait for the next event (or a moment) and
+ * return true: the caller calls again. False for any other result, and once
+ * the session has expired or been silent for a whole session timeout.
+ */
+bool zkquery_session_again(struct zkquery_session *s, int rc);
 /*
  * RC, a ZooKeeper result of a call on S for WHAT on PATH (may be NULL), as
  * ours: ZKQUERY_OK; ZKQUERY_UNREACHABLE when it may not have reached the

@@ -14,20 +14,20 @@
  * may live: we wait for the next event and call again.
  */
 #include <inttypes.h>
-#include <pwd.h>
 #include <stdarg.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <unistd.h>
 
 #include <zookeeper/zookeeper.h>
 
 #include "clock.h"
 #include "config.h"
 #include "escape.h"
+#include "pause.h"
 #include "switchover.h"
+#include "zkpause.h"
 #include "zkquery.h"
 #include "zkrc.h"
 #include "zkswitch.h"
@@ -35,8 +35,6 @@
 
 /* Races lost in a row (the request changed between our read and our write). */
 #define SWITCH_TRIES 8
-/* After a connection loss: look again at the next event, or this soon (ms). */
-#define SWITCH_RETRY_MS 200
 /* Not an outcome yet: carry on (the steps below return an exit status or this). */
 #define GO_ON (-1)
 /* ask_once: a race lost, or an answer lost: read everything again and decide again. */
@@ -50,10 +48,10 @@ struct zsw {
 	zhandle_t *zh;
 	char *path;			/* PATH/switchover */
 	int64_t timeout_ms;		/* the negotiated session timeout */
-	int64_t contact_ms;		/* the server last answered (monotonic) */
 	int64_t deadline_ms;		/* ours, from just before the write (monotonic) */
 	char wait_text[32];		/* args->wait_ms for people: "1m" */
 	char by[SWITCHOVER_BY_MAX];	/* user@host[pid]: which request is ours */
+	bool warned;			/* --force: the warning is out */
 	int64_t czxid;			/* our request's znode, once read back */
 	bool shown;			/* a line for the state and note in SEEN is out */
 	struct switchover seen;
@@ -70,7 +68,6 @@ struct reading {
 
 static void zsw_init(struct zsw *z, const struct config *cfg, const struct zkswitch_args *args);
 static void zsw_free(struct zsw *z);
-static void who_asks(char *buf, size_t len);
 static bool again(struct zsw *z, int rc);
 static int get_request(struct zsw *z, int watch, struct reading *r);
 static int ask(struct zsw *z);
@@ -80,9 +77,14 @@ static int under_way(const struct zsw *z, const struct reading *r);
 static int choose(struct zsw *z, struct switchover *req);
 static int choose_target(struct zsw *z, const struct announce *a,
     const struct contender *list, size_t n, struct switchover *req);
+static int choose_forced(struct zsw *z, struct switchover *req);
+static int forced_target(struct zsw *z, const struct announce *a,
+    const struct primary_record *primary, bool paused, const struct contender *list,
+    size_t n, struct switchover *req);
+static bool forced_first(struct zsw *z, const struct switchover *req);
+static int forced_promoting(const struct zsw *z, const struct switchover *req);
 static void in_line(const struct contender *list, size_t n, char *buf, size_t len);
 static int write_request(struct zsw *z, const struct switchover *req, int32_t version);
-static const struct ACL_vector *create_acl(const struct config *cfg);
 static int follow(struct zsw *z);
 static int follow_read(struct zsw *z, struct reading *r);
 static bool ours(struct zsw *z, const struct reading *r);
@@ -112,7 +114,6 @@ zkswitch_run(const struct config *cfg, const struct zkswitch_args *args)
 	}
 	z.zh = zkquery_handle(z.s);
 	z.timeout_ms = zoo_recv_timeout(z.zh);
-	z.contact_ms = clock_ms(CLOCK_MONOTONIC);
 	if ((rc = ask(&z)) == GO_ON)
 		rc = follow(&z);
 	zsw_free(&z);
@@ -128,7 +129,7 @@ zsw_init(struct zsw *z, const struct config *cfg, const struct zkswitch_args *ar
 	z->args = args;
 	z->path = znode_child_path(cfg->path, SWITCHOVER_ZNODE);
 	config_format_duration(args->wait_ms, z->wait_text, (int)sizeof(z->wait_text));
-	who_asks(z->by, sizeof(z->by));
+	zkquery_who(z->by, sizeof(z->by));
 }
 
 /* Close Z's session and free what it holds. */
@@ -140,51 +141,15 @@ zsw_free(struct zsw *z)
 }
 
 /*
- * "user@host[pid]" into BUF (LEN bytes): who asks, as the request records it,
- * and how we tell our request from another's: a long host name is cut, never
- * the pid.
- */
-static void
-who_asks(char *buf, size_t len)
-{
-	char host[256], pwbuf[1024], user[33], pid[32];
-	struct passwd pw, *p = NULL;
-	int room;
-
-	if (getpwuid_r(geteuid(), &pw, pwbuf, sizeof(pwbuf), &p) == 0 && p != NULL)
-		snprintf(user, sizeof(user), "%s", p->pw_name);
-	else
-		snprintf(user, sizeof(user), "uid%lu", (unsigned long)geteuid());
-	if (gethostname(host, sizeof(host)) != 0)
-		snprintf(host, sizeof(host), "?");
-	host[sizeof(host) - 1] = '\0';
-	snprintf(pid, sizeof(pid), "[%ld]", (long)getpid());
-	room = (int)len - (int)strlen(user) - (int)strlen(pid) - 2;
-	snprintf(buf, len, "%s@%.*s%s", user, room > 0 ? room : 0, host, pid);
-}
-
-/*
- * After RC from a call: note the server's answer, or, on a connection loss
- * the session may survive, wait for the next event (or a moment) and return
- * true: the caller calls again. False for any other result, and once the
- * session is gone or silent for a whole session timeout (lost() says so).
+ * After RC from a call: true when the call should be made again, after a
+ * connection loss the session may survive (zkquery_session_again). False for
+ * any other result, and once the session is gone or silent for a whole
+ * session timeout (lost() says so).
  */
 static bool
 again(struct zsw *z, int rc)
 {
-	int64_t now = clock_ms(CLOCK_MONOTONIC), until;
-
-	if (!zk_rc_is_transient(rc)) {
-		z->contact_ms = now;
-		return false;
-	}
-	if (zoo_state(z->zh) == ZOO_EXPIRED_SESSION_STATE || now - z->contact_ms >= z->timeout_ms)
-		return false;
-	until = now + SWITCH_RETRY_MS;
-	if (until > z->contact_ms + z->timeout_ms)
-		until = z->contact_ms + z->timeout_ms;
-	(void)zkquery_session_wait(z->s, until);
-	return true;
+	return zkquery_session_again(z->s, rc);
 }
 
 /* Read the request (a data watch when WATCH) into R: ZooKeeper's result (ZNONODE: none). */
@@ -249,7 +214,7 @@ ask_once(struct zsw *z)
 	}
 	if (rc == ZOK && (rc = under_way(z, &r)) != GO_ON)
 		return rc;
-	if ((rc = choose(z, &req)) != GO_ON)
+	if ((rc = z->args->force ? choose_forced(z, &req) : choose(z, &req)) != GO_ON)
 		return rc;
 	/*
 	 * Our clock starts before the write: the leader's (wait_ms, from when it
@@ -273,8 +238,12 @@ ask_once(struct zsw *z)
 static void
 asked(const struct zsw *z, const struct switchover *req)
 {
-	say("asked %s (epoch %" PRId64 ") to hand leadership to %s; waiting up to %s",
-	    req->from, req->epoch, req->to, z->wait_text);
+	if (req->force)
+		say("asked for a forced switchover to %s (no leader has promoted); waiting up "
+		    "to %s", req->to, z->wait_text);
+	else
+		say("asked %s (epoch %" PRId64 ") to hand leadership to %s; waiting up to %s",
+		    req->from, req->epoch, req->to, z->wait_text);
 }
 
 /* A request read before ours: GO_ON when it is over (a record only), else refused. */
@@ -371,6 +340,97 @@ choose_target(struct zsw *z, const struct announce *a, const struct contender *l
 	return GO_ON;
 }
 
+/*
+ * --force: the target, checked (nothing is written yet): GO_ON with REQ
+ * filled, or an exit status (said). Whether the elected node has promoted
+ * only it knows; what ZooKeeper tells is the breadcrumb (pause.h): one naming
+ * the live leader with its epoch says that leader promoted.
+ */
+static int
+choose_forced(struct zsw *z, struct switchover *req)
+{
+	struct contender *list = NULL;
+	struct primary_record primary;
+	struct pause_record pause;
+	struct announce a;
+	size_t n = 0;
+	int lrc, prc, qrc, rc;
+
+	if (zkquery_session_list(z->s, &list, &n) != ZKQUERY_OK)
+		return ZKSWITCH_UNKNOWN;
+	if ((lrc = zkquery_session_leader(z->s, &a)) < 0) {
+		zkquery_free(list, n);
+		return ZKSWITCH_UNKNOWN;
+	}
+	prc = zkpause_primary(z->s, z->cfg, &primary);
+	qrc = prc < 0 ? prc : zkpause_get(z->s, z->cfg, &pause);
+	if (prc < 0 || qrc < 0)
+		rc = ZKSWITCH_UNKNOWN;	/* said */
+	else
+		rc = forced_target(z, lrc == 1 ? &a : NULL, prc == 1 ? &primary : NULL, qrc == 1,
+		    list, n, req);
+	if (lrc == 1)
+		announce_free(&a);
+	zkquery_free(list, n);
+	return rc;
+}
+
+/*
+ * --force to args->to among LIST (N, election order), with A leading (NULL:
+ * nobody believed), PRIMARY the breadcrumb (NULL: none) and PAUSED: GO_ON
+ * with REQ, or refused. A leader the breadcrumb names with its epoch has
+ * promoted: when not paused it leads as usual, and a plain switchover is the
+ * way; while paused, the daemons refuse a target other than it (it has
+ * promoted), and we refuse it as the target.
+ */
+static int
+forced_target(struct zsw *z, const struct announce *a, const struct primary_record *primary,
+    bool paused, const struct contender *list, size_t n, struct switchover *req)
+{
+	const char *to = z->args->to;
+	char line[512];
+	size_t i;
+
+	if (a != NULL && primary != NULL && strcmp(primary->id, a->id) == 0 &&
+	    primary->epoch == a->epoch) {
+		if (strcmp(a->id, to) == 0) {
+			fprintf(stderr, "zkelectctl: %s already leads (epoch %" PRId64 ") and has "
+			    "promoted: nothing to force\n", to, a->epoch);
+			return ZKSWITCH_NOT_DONE;
+		}
+		if (!paused) {
+			fprintf(stderr, "zkelectctl: %s leads (epoch %" PRId64 ") and has promoted, "
+			    "and the cluster is not paused: use switchover without --force\n",
+			    a->id, a->epoch);
+			return ZKSWITCH_NOT_DONE;
+		}
+	}
+	for (i = 0; i < n && strcmp(list[i].id, to) != 0; i++)
+		;
+	if (i == n) {
+		in_line(list, n, line, sizeof(line));
+		fprintf(stderr, "zkelectctl: %s is not in line: no live contender has that id "
+		    "(in line: %s); an observer, a withdrawn or unhealthy node holds no place "
+		    "in line\n", to, line);
+		return ZKSWITCH_NOT_DONE;
+	}
+	if (!z->warned) {
+		fprintf(stderr, "zkelectctl: warning: --force vouches that no other node's service "
+		    "is primary: %s promotes past the pause and the breadcrumb, and no other "
+		    "node demotes first\n", to);
+		z->warned = true;
+	}
+	memset(req, 0, sizeof(*req));
+	req->state = SW_REQUESTED;
+	snprintf(req->to, sizeof(req->to), "%s", to);
+	req->from[0] = '\0';	/* no leader has promoted: the request is meant for none */
+	req->epoch = 0;
+	req->wait_ms = z->args->wait_ms;
+	req->force = true;
+	snprintf(req->by, sizeof(req->by), "%s", z->by);
+	return GO_ON;
+}
+
 /* The ids of LIST (N) separated by blanks into BUF, "nobody" when empty. */
 static void
 in_line(const struct contender *list, size_t n, char *buf, size_t len)
@@ -398,35 +458,14 @@ write_request(struct zsw *z, const struct switchover *req, int32_t version)
 	int rc;
 
 	if (version < 0)
-		rc = zoo_create(z->zh, z->path, buf, (int)len, create_acl(z->cfg), 0, NULL, 0);
+		rc = zoo_create(z->zh, z->path, buf, (int)len, zkquery_acl(z->cfg), 0, NULL, 0);
 	else {
 		zoo_delete_op_init(&ops[0], z->path, version);
-		zoo_create_op_init(&ops[1], z->path, buf, (int)len, create_acl(z->cfg), 0, NULL, 0);
+		zoo_create_op_init(&ops[1], z->path, buf, (int)len, zkquery_acl(z->cfg), 0, NULL, 0);
 		rc = zoo_multi(z->zh, 2, ops, res);
 	}
 	free(buf);
 	return rc;
-}
-
-/*
- * The ACL of the request: creator-all + world-read with auth (the daemons,
- * which share the identity, mark it; anyone may read it), else open: as the
- * daemon's own nodes (create_acl in src/zk.c).
- */
-static const struct ACL_vector *
-create_acl(const struct config *cfg)
-{
-	static struct Id world = { "world", "anyone" }, creator = { "auth", "" };
-	static struct ACL acl[2];
-	static struct ACL_vector vec = { 2, acl };
-
-	if (cfg->auth_scheme == NULL)
-		return &ZOO_OPEN_ACL_UNSAFE;
-	acl[0].perms = ZOO_PERM_ALL;
-	acl[0].id = creator;
-	acl[1].perms = ZOO_PERM_READ;
-	acl[1].id = world;
-	return &vec;
 }
 
 /*
@@ -560,6 +599,14 @@ at_deadline(struct zsw *z, const struct reading *r)
 
 	if (r->req.state == SW_DEMOTING)
 		return demoting(z, &r->req);
+	if (r->req.force && r->req.state == SW_REQUESTED) {
+		snprintf(note, sizeof(note), "the request waited for the first in line to take it up");
+		snprintf(z->pending, sizeof(z->pending), "nobody has taken the request up (is "
+		    "zkelectd running and connected on the first in line?)");
+		return cancel(z, r, note, "nothing changed");
+	}
+	if (r->req.force && forced_first(z, &r->req))
+		return forced_promoting(z, &r->req);
 	e = escape_text(r->req.from, strlen(r->req.from));
 	snprintf(from, sizeof(from), "%s", e);
 	free(e);
@@ -636,8 +683,12 @@ cancel(struct zsw *z, const struct reading *r, const char *note, const char *cha
 	free(buf);
 	if (rc == ZOK) {
 		shown_copy(&r->req, &v);
-		fprintf(stderr, "zkelectctl: switchover cancelled after %s: %s; %s leads on, %s\n",
-		    z->wait_text, z->pending, v.from, changed);
+		if (v.force)
+			fprintf(stderr, "zkelectctl: switchover cancelled after %s: %s; nobody was "
+			    "promoted, %s\n", z->wait_text, z->pending, changed);
+		else
+			fprintf(stderr, "zkelectctl: switchover cancelled after %s: %s; %s leads on, "
+			    "%s\n", z->wait_text, z->pending, v.from, changed);
 		return ZKSWITCH_NOT_DONE;
 	}
 	if (rc == ZBADVERSION || rc == ZNONODE || again(z, rc))
@@ -645,6 +696,38 @@ cancel(struct zsw *z, const struct reading *r, const char *note, const char *cha
 	if (zk_rc_is_transient(rc))
 		return lost(z, "at the deadline, before the request could be cancelled");
 	(void)zkquery_session_result(z->s, rc, "cancel", z->path);
+	return ZKSWITCH_UNKNOWN;
+}
+
+/*
+ * --force, MOVING at our deadline: true when the target is first in line (the
+ * line read again); it promotes as soon as it reads the request, so the
+ * request must not be cancelled under it.
+ */
+static bool
+forced_first(struct zsw *z, const struct switchover *req)
+{
+	struct contender *list = NULL;
+	size_t n = 0;
+	bool first;
+
+	if (zkquery_session_list(z->s, &list, &n) != ZKQUERY_OK)
+		return false;	/* said; the cancel's compare-and-set decides */
+	first = n > 0 && strcmp(list[0].id, req->to) == 0;
+	zkquery_free(list, n);
+	return first;
+}
+
+/* --force, the target first in line at our deadline: it promotes; say what is pending. */
+static int
+forced_promoting(const struct zsw *z, const struct switchover *req)
+{
+	struct switchover v;
+
+	shown_copy(req, &v);
+	fprintf(stderr, "zkelectctl: after %s, %s is first in line and promoting (pending: its "
+	    "promote, then its mark \"done\"): it cannot be cancelled any more, the switchover "
+	    "goes on\n", z->wait_text, v.to);
 	return ZKSWITCH_UNKNOWN;
 }
 

@@ -9,10 +9,19 @@
  * runs out, and at the deadline cancels it (compare-and-set) unless the
  * leader has begun its demote. It prints each step it sees on stdout, one
  * line each, flushed; why it failed goes to stderr.
+ *
+ * --force (Patroni's "failover"): for a cluster where no leader has promoted,
+ * e.g. while paused after the primary's host was lost. The request names no
+ * leader (from "", epoch 0); the contenders ahead of the target step back,
+ * the elected one too unless it has promoted (then it refuses), and the target
+ * promotes (reason forced) past the pause and the breadcrumb. Here we refuse
+ * only what ZooKeeper tells us: a breadcrumb naming the live leader with its
+ * epoch while the cluster is not paused (that leader has promoted).
  */
 #ifndef ZKELECT_ZKSWITCH_H
 #define ZKELECT_ZKSWITCH_H
 
+#include <stdbool.h>
 #include <stdint.h>
 
 struct config;
@@ -21,6 +30,7 @@ struct zkswitch_args {
 	const char *to;		/* the target's id; NULL: the next in line */
 	int64_t wait_ms;	/* how long to wait for the outcome (our own clock) */
 	int64_t epoch;		/* the leader's epoch it is meant for; -1: the current one */
+	bool force;		/* --force: no leader has promoted (TO is then required) */
 };
 
 /* The outcome: zkelectctl's exit status. */
