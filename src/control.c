@@ -439,7 +439,11 @@ control_exit_write(struct control *c, const struct exit_note *x)
 	free(buf);
 }
 
-/* The exit note's set answered: a first one is created instead. */
+/*
+ * The exit note's set answered: a first one is created instead. (A leader
+ * prepares the node when it promotes, so this comes late only if someone
+ * deleted it: the note may then reach ZooKeeper after our znode's deletion.)
+ */
 static void
 exit_set_done(void *arg, const struct zk_result *r)
 {
@@ -454,6 +458,12 @@ exit_set_done(void *arg, const struct zk_result *r)
 	buf = exit_encode(&x, &len);
 	zk_create(c->zk, c->exit_path, buf, len, ZOO_PERSISTENT, ignore_done, c, 0);
 	free(buf);
+}
+
+void
+control_exit_prepare(struct control *c)
+{
+	zk_create(c->zk, c->exit_path, "", 0, ZOO_PERSISTENT, ignore_done, c, 0);
 }
 
 void

@@ -37,6 +37,8 @@ role_history_promoting(struct role *r, enum reason why)
 {
 	snprintf(r->promote_why, sizeof(r->promote_why), "%s", name_of_reason(why));
 	r->led_epoch = r->leader_epoch;
+	if (r->ctl != NULL && r->cfg->history_keep > 0)
+		control_exit_prepare(r->ctl);	/* our exit note will then be one set */
 }
 
 /* The promote ended (OK: it succeeded): the record, once the exit note is read. */

@@ -40,6 +40,10 @@ static void older_request(struct role *r, const struct switchover *req, int32_t 
 static void step_back(struct role *r, const struct switchover *req);
 static void forced(struct role *r, const struct switchover *req, int32_t version,
     const struct znode_name *line, size_t n);
+static void forced_done(struct role *r, const struct switchover *req, int32_t version);
+static bool forced_refused(const struct role *r, const struct switchover *req, int target,
+    char *why, size_t len);
+static int own_position(const struct role *r, const struct znode_name *line, size_t n);
 static void mark(struct role *r, const struct switchover *req, int32_t version,
     enum sw_state state, const char *note);
 static void demote_now(struct role *r);
@@ -164,25 +168,18 @@ forced(struct role *r, const struct switchover *req, int32_t version,
     const struct znode_name *line, size_t n)
 {
 	int target = switchover_position(line, n, req->to);
-	int me = -1;
+	int me = own_position(r, line, n);
 	char why[SWITCHOVER_NOTE_MAX];
 
-	for (size_t i = 0; i < n && own_name(r) != NULL; i++)
-		if (strcmp(line[i].name, own_name(r)) == 0)
-			me = (int)i;
 	if (me != 0 && (me < 0 || target < me))
 		return;	/* not first, and not ahead of the target */
-	if (me == 0 && (r->promoted || r->running != NULL)) {
-		snprintf(why, sizeof(why), "%s leads and has promoted: --force is for a cluster "
-		    "with no promoted leader%s", r->cfg->id, role_paused(r) ?
-		    " (resume, then switch over)" : " (switch over without --force)");
-		log_warnx("forced switchover to %s refused: %s", req->to, why);
-		mark(r, req, version, SW_REFUSED, why);
-		return;
+	if (target == me && (r->switch_promoting_force || r->promoted)) {
+		if (r->promoted && r->running == NULL)	/* ours is done: say so */
+			forced_done(r, req, version);
+		return;	/* else our forced promote runs: its end says it */
 	}
-	if (me == 0 && target < 0) {
-		snprintf(why, sizeof(why), "%s is not in line (an observer, withdrawn, unhealthy, "
-		    "stopped or unknown id)", req->to);
+	if (me == 0 && forced_refused(r, req, target, why, sizeof(why))) {
+		log_warnx("forced switchover to %s refused: %s", req->to, why);
 		mark(r, req, version, SW_REFUSED, why);
 		return;
 	}
@@ -198,6 +195,47 @@ forced(struct role *r, const struct switchover *req, int32_t version,
 		role_reconcile(r);
 	} else if (!r->leaving && !r->leave_requested)
 		step_back(r, req);
+}
+
+/* First in line: why a forced switchover to TARGET's position is refused (false: it is not). */
+static bool
+forced_refused(const struct role *r, const struct switchover *req, int target, char *why,
+    size_t len)
+{
+	if (r->promoted || r->running != NULL)
+		snprintf(why, len, "%s leads and has promoted: --force is for a cluster with no "
+		    "promoted leader%s", r->cfg->id, role_paused(r) ?
+		    " (resume, then switch over)" : " (switch over without --force)");
+	else if (target < 0)
+		snprintf(why, len, "%s is not in line (an observer, withdrawn, unhealthy, stopped "
+		    "or unknown id)", req->to);
+	else
+		return false;
+	return true;
+}
+
+/* Our position in LINE (0 = first), or -1. */
+static int
+own_position(const struct role *r, const struct znode_name *line, size_t n)
+{
+	const char *own = own_name(r);
+
+	for (size_t i = 0; i < n && own != NULL; i++)
+		if (strcmp(line[i].name, own) == 0)
+			return (int)i;
+	return -1;
+}
+
+/* A forced switchover to us has promoted: DONE (the request read at VERSION). */
+static void
+forced_done(struct role *r, const struct switchover *req, int32_t version)
+{
+	struct switchover next = *req;
+
+	next.new_epoch = r->leader_epoch;
+	switchover_set(&next, SW_DONE, "%s leads (epoch %" PRId64 ")", r->cfg->id,
+	    r->leader_epoch);
+	control_switchover_write(r->ctl, &next, version);
 }
 
 /* A follower ahead of the target: queue again at the back (no hook: not promoted). */
@@ -292,7 +330,6 @@ role_switchover_promoted(struct role *r, bool ok)
 	const struct switchover *req = control_switchover(r->ctl);
 	struct switchover next;
 	char why[SWITCHOVER_NOTE_MAX];
-
 	bool force = r->switch_promoting_force;
 
 	if (!r->switch_promoting && !force)

@@ -209,6 +209,12 @@ control_exit_write(struct control *c, const struct exit_note *x)
 }
 
 void
+control_exit_prepare(struct control *c)
+{
+	(void)c;
+}
+
+void
 control_history_add(struct control *c, const struct history_record *h, int keep)
 {
 	(void)c;
