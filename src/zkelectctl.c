@@ -654,7 +654,7 @@ cmd_list(const struct config *cfg)
 		print_escaped(stdout, list[i].id, strlen(list[i].id));
 		printf("\t%" PRId64 "\t%s\t", list[i].epoch, list[i].znode);
 		print_escaped(stdout, list[i].data, list[i].data_len);
-		putchar('\n');
+		printf("\t%d\n", list[i].priority);
 	}
 	zkquery_free(list, n);
 	return 0;
@@ -840,7 +840,7 @@ print_list_json(const struct contender *list, size_t n)
 		print_json_string(stdout, list[i].znode, strlen(list[i].znode));
 		fputs(",\"data\":", stdout);
 		print_json_string(stdout, list[i].data, list[i].data_len);
-		putchar('}');
+		printf(",\"priority\":%d}", list[i].priority);
 	}
 	puts("]");
 }

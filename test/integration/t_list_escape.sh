@@ -49,12 +49,12 @@ printf 'x\e[31mred\e[0m bell\a cr\r ff\xff c1\xc2\x9b bs\\ tab\t nl\nend' >"$T/e
 zkctl a list >"$T/list" || fail "zkelectctl list exited $?"
 [ "$(wc -l <"$T/list")" -eq 2 ] || fail "list printed $(wc -l <"$T/list") lines: $(od -c "$T/list")"
 no_raw_bytes "$T/list" "zkelectctl list"
-IFS=$'\t' read -r p id _ znode data < <(sed -n 1p "$T/list")
+IFS=$'\t' read -r p id _ znode data _ < <(sed -n 1p "$T/list")
 [ "$p $id" = "1 a" ] || fail "list line 1: $(sed -n 1p "$T/list")"
 [ "$znode" = "$(state_of a ZNODE)" ] || fail "list says a's znode is $znode"
 want='café \x1b[31mred\x07 x\xffy'
 [ "$data" = "$want" ] || fail "list: a's data is '$data', want '$want'"
-IFS=$'\t' read -r p id _ znode data < <(sed -n 2p "$T/list")
+IFS=$'\t' read -r p id _ znode data _ < <(sed -n 2p "$T/list")
 [ "$p $id" = "2 evil" ] || fail "list line 2: $(sed -n 2p "$T/list")"
 [ "$znode" = "$(cut -d ' ' -f 1 "$T/put.out")" ] || fail "list says evil's znode is $znode"
 want='x\x1b[31mred\x1b[0m bell\x07 cr\x0d ff\xff c1\xc2\x9b bs\\ tab\t nl\nend'

@@ -71,7 +71,7 @@ zkctl b list >"$T/list" || fail "zkelectctl list exited $?"
 [ "$(wc -l <"$T/list")" -eq 2 ] || fail "list: $(cat "$T/list")"
 want=${DATA//\\/\\\\}
 want=${want//$'\t'/\\t}
-head -n 1 "$T/list" | cut -f 5- | tr -d '\n' >"$T/list.data"
+head -n 1 "$T/list" | cut -f 5 | tr -d '\n' >"$T/list.data"
 cmp -s "$T/list.data" <(printf '%s' "$want") ||
 	fail "list data field: $(cat "$T/list.data"), want $want"
 [ "$(head -n 1 "$T/list" | cut -f 2)" = a ] || fail "list: $(cat "$T/list")"

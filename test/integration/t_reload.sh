@@ -107,7 +107,7 @@ wait_for "a to lead with new data" 20 leading_after 2
 [ "$(state_of a LEADER_DATA)" = new-data ] || fail "a's state says data '$(state_of a LEADER_DATA)'"
 zkctl a list >"$T/list" || fail "list exited $?"
 [ "$(wc -l <"$T/list")" -eq 1 ] || fail "list shows: $(cat "$T/list")"
-IFS=$'\t' read -r _ id _ z data <"$T/list"
+IFS=$'\t' read -r _ id _ z data _ <"$T/list"
 { [ "$id" = a ] && [ "$z" = "$(state_of a ZNODE)" ] && [ "$data" = new-data ]; } ||
 	fail "list shows: $(cat "$T/list")"
 # promote and demote alternate on a (it led at once: no start-up demote)

@@ -40,8 +40,9 @@ done
 zkctl db1 list >"$T/list" || fail "list exited $?"
 [ "$(wc -l <"$T/list")" -eq 3 ] || fail "list printed $(wc -l <"$T/list") lines, not 3: $(cat "$T/list")"
 pos=0
-while IFS=$'\t' read -r p id epoch znode data; do
+while IFS=$'\t' read -r p id epoch znode data prio; do
 	pos=$((pos + 1))
+	[ "$prio" = 100 ] || fail "$id: list says priority '$prio', not the default 100"
 	[ "$p" = "$pos" ] || fail "line $pos has position '$p'"
 	[ "$znode" = "$(state_of "$id" ZNODE)" ] || fail "$id: list says znode $znode, state says $(state_of "$id" ZNODE)"
 	[ "$data" = "host=$id port=5432" ] || fail "$id: list says data '$data'"

@@ -159,7 +159,7 @@ import json, sys
 text = [l.rstrip("\n").split("\t") for l in open(sys.argv[1], encoding="utf-8")]
 got = json.load(open(sys.argv[2], encoding="utf-8"))
 want = [{"position": int(p), "id": i, "epoch": int(e), "znode": z,
-         "data": d.replace("\\\\", "\\")} for p, i, e, z, d in text]
+         "data": d.replace("\\\\", "\\"), "priority": int(pr)} for p, i, e, z, d, pr in text]
 if len(want) != 2 or got != want:
     sys.exit("list --json %r, list %r" % (got, want))
 PY
