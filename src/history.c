@@ -25,7 +25,6 @@ static const struct {
 	{ "health-failed", "health" },
 	{ "promote-failed", "promote failed" },
 	{ "switchover", "switchover" },
-	{ "connection-lost", "connection lost" },
 };
 
 char *
@@ -75,7 +74,7 @@ history_cause(const char *promote_reason, const struct exit_note *x, const char 
     int64_t previous_epoch)
 {
 	if (strcmp(promote_reason, "elected") != 0)
-		return promote_reason;	/* switchover, forced, pause-ended, resumed */
+		return promote_reason;	/* switchover, forced, pause-ended */
 	if (previous == NULL || previous[0] == '\0')
 		return "elected";	/* nobody led before, as far as this node knew */
 	if (x == NULL || previous == NULL || strcmp(x->id, previous) != 0 ||

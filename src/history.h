@@ -60,7 +60,7 @@ bool history_decode(const char *buf, size_t len, struct history_record *h);
 
 /*
  * The cause of a change to a new leader, from how it was elected (the
- * promote's reason: elected, switchover, forced, pause-ended, resumed) and
+ * promote's reason: elected, switchover, forced, pause-ended) and
  * the exit note X (NULL: none) if it names the previous leader with its
  * epoch: "graceful handover" (shutdown), "resign", "health", "promote
  * failed", "switchover", or, with no note, "session expired" (a crash, or a

@@ -24,6 +24,8 @@
 static void join_first(struct role *r);
 static bool hold_startup_demote(struct role *r);
 static enum reason promote_reason(const struct role *r);
+static bool promote_due(struct role *r);
+static bool start_promote(struct role *r);
 static void startup_decided(struct role *r, bool leader, const char *why);
 static void on_decide(evutil_socket_t fd, short what, void *arg);
 static void ev_behind(void *arg);
@@ -151,7 +153,9 @@ role_start_fresh(struct role *r)
 
 	if (how == STARTUP_DEMOTE_UNLESS_LEADER && r->cfg->mode == MODE_OBSERVER)
 		how = STARTUP_DEMOTE_YES;
-	if (how == STARTUP_DEMOTE_YES && !hold_startup_demote(r)) {
+	if (how != STARTUP_DEMOTE_NO && role_paused(r) && hold_startup_demote(r))
+		how = STARTUP_DEMOTE_NO;	/* held: counts as primary until the pause ends */
+	if (how == STARTUP_DEMOTE_YES) {
 		log_info("role: start-up demote, before %s", r->el == NULL ?
 		    "ZooKeeper is contacted" : "this node joins the election");
 		role_run_hook(r, HK_DEMOTE, RS_STARTUP, role_resting(r));
@@ -161,7 +165,7 @@ role_start_fresh(struct role *r)
 		role_start_health(r);
 	if (r->el == NULL)
 		role_open_election(r);
-	if (how == STARTUP_DEMOTE_UNLESS_LEADER && !role_paused(r)) {
+	if (how == STARTUP_DEMOTE_UNLESS_LEADER) {
 		join_first(r);
 		return;
 	}
@@ -338,20 +342,8 @@ next_step(struct role *r)
 			return true;
 		return !role_run_hook(r, HK_DEMOTE, RS_STARTUP, role_resting(r));
 	}
-	if (r->elected && (!r->promoted || r->repromote) && !r->stopping &&
-	    !role_priority_blocked(r) && !role_pause_holds(r, HK_PROMOTE) &&
-	    !role_promote_blocked(r)) {
-		r->follow_pending = false;
-		role_follow_retry_cancel(r);
-		if (!role_watchdog_arm(r)) {	/* before the promote (rule 23) */
-			cannot_lead(r);
-			return true;
-		}
-		r->switch_promoting = r->switch_target && !r->resumed;
-		r->repromote = false;
-		role_breadcrumb_promote(r);
-		return !role_run_hook(r, HK_PROMOTE, promote_reason(r), R_LEADER);
-	}
+	if (promote_due(r))
+		return start_promote(r);
 	if (!r->elected && r->promoted && !role_pause_holds(r, HK_DEMOTE))
 		return !role_run_hook(r, HK_DEMOTE, r->pause_ending ? RS_PAUSE_ENDED : r->lost,
 		    demote_target(r, r->lost));
@@ -373,6 +365,36 @@ next_step(struct role *r)
 		election_join(r->el);
 	}
 	return false;
+}
+
+/*
+ * Elected and not promoted (or the same leader again after a pause), and
+ * nothing makes it wait: the priority check, the pause, the breadcrumb.
+ */
+static bool
+promote_due(struct role *r)
+{
+	return r->elected && (!r->promoted || r->repromote) && !r->stopping &&
+	    !role_priority_blocked(r) && !role_pause_holds(r, HK_PROMOTE) &&
+	    !role_promote_blocked(r);
+}
+
+/* Arm the watchdog, say who is primary, promote; true when no hook was started. */
+static bool
+start_promote(struct role *r)
+{
+	r->follow_pending = false;
+	role_follow_retry_cancel(r);
+	if (!role_watchdog_arm(r)) {	/* before the promote (rule 23) */
+		cannot_lead(r);
+		return true;
+	}
+	r->switch_promoting = r->switch_target && !r->resumed;
+	if (r->repromote)	/* the same leader again, after a pause */
+		role_history_same_leader(r);
+	r->repromote = false;
+	role_breadcrumb_promote(r);
+	return !role_run_hook(r, HK_PROMOTE, promote_reason(r), R_LEADER);
 }
 
 /* The reason a promote due now carries. */

@@ -31,6 +31,16 @@ role_history_elected(struct role *r)
 	control_read_exit(r->ctl);
 }
 
+/* The promote due is the same leader's again (a pause ended): it follows itself. */
+void
+role_history_same_leader(struct role *r)
+{
+	snprintf(r->prev_leader, sizeof(r->prev_leader), "%s", r->cfg->id);
+	r->prev_epoch = r->leader_epoch;
+	r->history_due = false;
+	control_read_exit(r->ctl);
+}
+
 /* A promote starts for WHY. */
 void
 role_history_promoting(struct role *r, enum reason why)
@@ -45,8 +55,8 @@ role_history_promoting(struct role *r, enum reason why)
 void
 role_history_promoted(struct role *r, bool ok)
 {
-	if (r->cfg->history_keep == 0 || r->ctl == NULL)
-		return;
+	if (r->cfg->history_keep == 0 || r->ctl == NULL || strcmp(r->promote_why, "resumed") == 0)
+		return;	/* a resumed session is no change of leader */
 	r->history_due = true;
 	r->history_ok = ok;
 	add_record(r);

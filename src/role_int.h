@@ -210,6 +210,7 @@ void role_on_primary_written(void *arg, bool ok);
 
 /* role_history.c: the leader history */
 void role_history_elected(struct role *r);
+void role_history_same_leader(struct role *r);
 void role_history_promoting(struct role *r, enum reason why);
 void role_history_promoted(struct role *r, bool ok);
 void role_history_demoting(struct role *r, enum reason why);

@@ -253,6 +253,8 @@ role_promote_blocked(struct role *r)
 			snprintf(r->pause_would, sizeof(r->pause_would), "%s", what);
 			log_warnx("role: not promoting: %s (zkelectctl switchover --force if it is "
 			    "gone for good)", what);
+			if (!r->pause.paused)	/* elected, but not primary: not "leader" */
+				role_set_role(r, role_resting(r));
 			role_write_state(r);
 		}
 		return true;

@@ -149,9 +149,15 @@ role_on_failback(evutil_socket_t fd, short what, void *arg)
 
 	(void)fd;
 	(void)what;
-	if (!r->elected || !r->promoted || r->stopping || r->leaving || role_paused(r) ||
-	    r->failback_to[0] == '\0')
+	if (!r->cfg->failback || !r->elected || !r->promoted || r->stopping || r->leaving ||
+	    r->failback_to[0] == '\0') {
+		r->failback_to[0] = '\0';	/* the next line report starts it again */
 		return;
+	}
+	if (role_paused(r)) {	/* nothing moves while paused: ask again later */
+		timer_after(r->ev_failback, r->cfg->failback_delay_ms);
+		return;
+	}
 	memset(&req, 0, sizeof(req));
 	req.state = SW_REQUESTED;
 	snprintf(req.to, sizeof(req.to), "%s", r->failback_id);

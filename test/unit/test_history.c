@@ -226,7 +226,6 @@ test_cause(void **state)
 		{ "health-failed", "health" },
 		{ "promote-failed", "promote failed" },
 		{ "switchover", "switchover" },
-		{ "connection-lost", "connection lost" },
 		{ "something-new", "session expired" },
 	};
 	struct exit_note x;

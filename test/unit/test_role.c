@@ -17,11 +17,13 @@
 
 #include <event2/event.h>
 
+#include "clock.h"
 #include "config.h"
 #include "fake_control.h"
 #include "fake_election.h"
 #include "fake_hook.h"
 #include "log.h"
+#include "pause.h"
 #include "role.h"
 #include "session.h"
 #include "xmalloc.h"
@@ -51,6 +53,8 @@ on_stopped(void *arg, int status)
 }
 
 static struct t *start_saved(const char *extra, const struct saved_session *saved);
+/* A pause file to write before the next start (NULL: none). */
+static const struct pause_view *pause_at_start;
 
 /* Start a role machine on BASE_CONF plus EXTRA (a [daemon] section is added). */
 static struct t *
@@ -110,6 +114,12 @@ start_saved(const char *extra, const struct saved_session *saved)
 		fail_msg("config: %s", errors->text);
 	if (saved != NULL)
 		assert_int_equal(session_save(session_path(t), saved, err, sizeof(err)), 0);
+	if (pause_at_start != NULL) {
+		char pause[160];
+
+		snprintf(pause, sizeof(pause), "%s.pause", t->state);
+		assert_int_equal(pause_save(pause, pause_at_start, err, sizeof(err)), 0);
+	}
 	fe_reset();
 	fh_reset();
 	fc_reset();
@@ -724,6 +734,35 @@ test_pause_hold_confirmed(void **state)
 	assert_string_equal(fh_story(), "promote(elected) demote(pause-ended) ");
 }
 
+/* Started while a pause file says paused: the start-up demote is held, and runs at its end. */
+static void
+test_pause_file_holds_startup(void **state)
+{
+	struct pause_view v;
+	struct t *t;
+
+	memset(&v, 0, sizeof(v));
+	v.paused = true;
+	v.until_ms = clock_ms(CLOCK_BOOTTIME) + 600000;
+	v.mzxid = 7;
+	v.rec.for_ms = 600000;
+	snprintf(v.rec.reason, sizeof(v.rec.reason), "upgrade");
+	pause_at_start = &v;
+	t = start("");
+	pause_at_start = NULL;
+	*state = t;
+	assert_string_equal(fh_story(), "");	/* no start-up demote while paused */
+	state_says(t, "PAUSED", "yes");
+	fe_joined();
+	fe_behind();
+	fe_leader("x", 4);
+	assert_string_equal(fh_story(), "");
+	fc_pause(NULL, 0);	/* resumed: the held demote, then the follow */
+	assert_string_equal(fh_story(), "demote(pause-ended) ");
+	end("demote", 0);
+	assert_string_equal(fh_story(), "demote(pause-ended) follow(pause-ended) ");
+}
+
 int
 main(void)
 {
@@ -753,6 +792,7 @@ main(void)
 		cmocka_unit_test_teardown(test_breadcrumb_blocks_promote, teardown),
 		cmocka_unit_test_teardown(test_pause_hold_needs_breadcrumb, teardown),
 		cmocka_unit_test_teardown(test_pause_hold_confirmed, teardown),
+		cmocka_unit_test_teardown(test_pause_file_holds_startup, teardown),
 	};
 
 	log_init("test_role", LOG_ERR);
