@@ -1,5 +1,6 @@
 #!/bin/bash
 # shellcheck disable=SC2317 # functions called through wait_for and the trap
+# run.sh: plain build only (the same code runs under ASan in t_switchover and t_pause)
 # The leader history (issue 12), five changes of leader among a, b and c, one
 # of each kind: a is elected first; a resigns (b leads: resign); b's zkelectd
 # is stopped (c leads: graceful handover); a switchover to a, asked with

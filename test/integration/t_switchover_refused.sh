@@ -1,5 +1,6 @@
 #!/bin/bash
 # shellcheck disable=SC2317 # functions called through wait_for
+# run.sh: plain build only (the same code runs under ASan in t_switchover and t_pause)
 # zkelectctl switchover refuses, before writing anything, what cannot be done
 # (rule 25): a target with an unknown id, the observer, the leader itself, an
 # --epoch that is no longer the leader's, and a second request while another
