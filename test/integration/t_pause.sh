@@ -74,4 +74,7 @@ demote=$(hook_awk a end "${since[@]}" 'ns >= t && event == "demote"' | tail -n 1
 [ "$(hook_field ns "$promotes")" -gt "$(hook_field ns "$demote")" ] ||
 	fail "b promoted before a's demote ended"
 [ "$(state_of b PAUSED)" = no ] || fail "b still says paused"
+# the history says so too (and runs zkelectctl history under ASan with this test)
+zkctl b history --json >"$T/history.json" || fail "history exited $?"
+grep -q '"cause":"pause-ended"' "$T/history.json" || fail "history: $(cat "$T/history.json")"
 pass
