@@ -30,6 +30,7 @@ struct control {
 	char *path;		/* the election path */
 	struct watched node[N_COUNT];
 	bool watch_line;
+	bool quiet;		/* stopping: read nothing more (writes still go) */
 	struct switchover req;	/* as last read, when node[N_SWITCHOVER].have */
 	struct switchover pending;	/* the write in flight */
 	struct primary_record primary;	/* as last read, when node[N_PRIMARY].have */
@@ -175,7 +176,16 @@ control_primary(const struct control *c, struct primary_record *out)
 static void
 read_node(struct watched *w)
 {
-	zk_get(w->c->zk, w->path, true, get_done, w, ++w->reads);
+	if (!w->c->quiet)
+		zk_get(w->c->zk, w->path, true, get_done, w, ++w->reads);
+}
+
+void
+control_quiet(struct control *c)
+{
+	c->quiet = true;
+	c->watch_line = false;
+	c->line_watch = false;
 }
 
 void
@@ -190,7 +200,7 @@ control_on_watch(void *arg, int type, const char *path)
 			return;
 		}
 	}
-	if (strcmp(path, c->path) != 0)
+	if (strcmp(path, c->path) != 0 || c->quiet)
 		return;
 	if (c->watch_line && c->node[N_SWITCHOVER].have && !switchover_final(c->req.state))
 		zk_children(c->zk, c->path, true, line_done, c, c->node[N_SWITCHOVER].reads);
@@ -398,6 +408,8 @@ primary_done(void *arg, const struct zk_result *r)
 void
 control_read_exit(struct control *c)
 {
+	if (c->quiet)
+		return;
 	c->exit_known = CONTROL_UNKNOWN;
 	zk_get(c->zk, c->exit_path, false, exit_done, c, ++c->exit_reads);
 }
@@ -558,6 +570,8 @@ ignore_done(void *arg, const struct zk_result *r)
 void
 control_read_line(struct control *c, bool watch)
 {
+	if (c->quiet)
+		return;
 	c->line_watch = watch;
 	zk_children(c->zk, c->path, watch, prio_listed, c, ++c->line_reads);
 }

@@ -63,6 +63,11 @@ void control_free(struct control *c);
 void control_session(struct control *c, enum zk_event ev);
 /* A watch event on a path the election does not own. */
 void control_on_watch(void *arg, int type, const char *path);
+/*
+ * Stopping: read and watch nothing more, so that nothing is in flight when the
+ * session closes but the writes the stop itself makes (the breadcrumb, the leave).
+ */
+void control_quiet(struct control *c);
 /* Read again now (e.g. this node was just elected). */
 void control_refresh(struct control *c);
 /* Watch the line of contenders while a request is under way (the leader does). */

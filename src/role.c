@@ -689,6 +689,8 @@ role_shutdown(struct role *r, int status)
 	log_notice("role: stopping (%s)", name_of_role(r->role));
 	notify_stopping();
 	r->stopping = true;
+	if (r->ctl != NULL)
+		control_quiet(r->ctl);
 	if (r->joining_first) {
 		/* undecided: the service may be a primary no one promoted; demote it */
 		startup_decided(r, false, "stopping");

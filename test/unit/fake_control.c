@@ -54,6 +54,12 @@ control_on_watch(void *arg, int type, const char *path)
 }
 
 void
+control_quiet(struct control *c)
+{
+	(void)c;
+}
+
+void
 control_refresh(struct control *c)
 {
 	(void)c;
