@@ -63,7 +63,7 @@ check_coverage() {
 		n=$((n + 1))
 	done
 	for cmd in $("$DEST/usr/bin/zkelectctl" -h | sed -n '/^commands:/,$s/^  \([a-z-]*\) .*/\1/p'); do
-		page_has zkelectctl.1 "^\.It Cm $cmd$" "the command $cmd"
+		page_has zkelectctl.1 "^\.It Cm $cmd( |$)" "the command $cmd"
 		n=$((n + 1))
 	done
 	while read -r sect; do
