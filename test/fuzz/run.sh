@@ -7,6 +7,9 @@
 #   fuzz_config  config_load on whole files, config_parse_duration, command_split
 #   fuzz_znode   znode_parse, znode_sort/znode_cmp, znode_claim, znode_valid_id,
 #                announce_decode/announce_encode round trip
+#   fuzz_record  the records beside the election (switchover, pause, breadcrumb,
+#                exit note, history) and the contender header: decode, clean
+#                text, encode/decode round trip
 #
 # Builds go to build/fuzz/; new inputs the fuzzer finds are kept in
 # build/fuzz/corpus_NAME (the seeds in test/fuzz/corpus_NAME are only read), a
@@ -17,23 +20,26 @@ set -u
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
 FUZZ_SECONDS=${FUZZ_SECONDS:-30}
 OUT=$ROOT/build/fuzz
-HARNESSES=(fuzz_config fuzz_znode)
+HARNESSES=(fuzz_config fuzz_znode fuzz_record)
 [ $# -eq 0 ] || HARNESSES=("$@")
 
 # The sources each harness is linked with, and its extra libraries.
 declare -A SRCS=(
 	[fuzz_config]="config hook_command znode log xmalloc"
 	[fuzz_znode]="znode log xmalloc"
+	[fuzz_record]="record switchover pause history znode state log xmalloc"
 )
 # The longest input each harness gets: config lines matter up to a few hundred
 # bytes; a few dozen child names are plenty to sort.
 declare -A MAXLEN=(
 	[fuzz_config]=4096
 	[fuzz_znode]=1024
+	[fuzz_record]=2048
 )
 declare -A LIBS=(
 	[fuzz_config]="$(pkg-config --libs inih 2>/dev/null || echo -linih)"
 	[fuzz_znode]=""
+	[fuzz_record]=""
 )
 
 # Print the first clang found (CC if it is one).

@@ -1,5 +1,6 @@
 #!/bin/bash
 # shellcheck disable=SC2317 # functions called through wait_for
+# run.sh: plain build only (make check's 8 minutes: the code it drives runs under ASan in other tests)
 # Resuming the session after a crash (rule 22, docs/resume.md). Session 6 s.
 # 1. The leader's daemon is SIGKILLed and started again 0.2 s later: it resumes
 #    its session and znode, leads with the same epoch and runs promote with
