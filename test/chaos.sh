@@ -20,6 +20,52 @@
 # restarted, the whole ensemble down for twice the session timeout. Restarts
 # still pending at the end of a round are waited for before its HEAL.
 #
+# The operator's controls are faults too:
+#   switchover  zkelectctl switchover --to TARGET --wait (2 to 4 x the session
+#               timeout), TARGET a random live node other than the leader
+#               (FAULT switchover TARGET), in the background through
+#               ZooKeeper directly ($T/ctl.conf: no proxy). Any outcome will
+#               do (done, refused, cancelled, failed, not over): the run
+#               reports them; none may break an invariant. The command is
+#               waited for (it ends by its own --wait) before the HEAL.
+#   pause       the whole cluster paused for a random 1 to 4 x the session
+#               timeout: zkelectctl pause --reason chaos --for DURATION when
+#               this zkelectctl has it, else PATH/pause written with
+#               build/zkput ("zkelectd-pause 1", for_ms, since_ms, by,
+#               reason). Marked FAULT pause for_ms=N before it is written.
+#               Only as a round's first fault; in two rounds of three, after
+#               a random 0 to 1 x the session timeout, another fault meets
+#               it: the leader killed (until the heal), crash-restarted or
+#               blackholed, another node blackholed, or a switchover (which
+#               the leader refuses while paused). When the leader was killed,
+#               in one case of two, 0 to 2 x the session timeout later, a
+#               forced switchover (zkelectctl switchover --to TARGET --force:
+#               FAULT switchover-force TARGET) to a random running node: the
+#               operator's way out of a pause whose primary is lost, and true
+#               to what --force vouches for, since the killed leader's hooks
+#               died with it (only with a zkelectctl that has pause). At the
+#               heal either resumed (zkelectctl resume, or PATH/pause deleted
+#               with build/zktool; counted as expired when it had run out
+#               already) or, at random, left to expire: the hold then
+#               sometimes outlasts the pause, so that its expiry meets a lost
+#               connection. After the HEAL line the harness waits for the
+#               pause to be over everywhere: (left to expire) until for_ms
+#               has passed since it was written, then until no running
+#               daemon's state file says PAUSED=yes; then it deletes
+#               PATH/pause if an expiry left it there (counted: the first
+#               node whose clock ends a pause deletes it), waits for
+#               PAUSED=no again, and writes RESUME resumed|expired. Only then
+#               does it wait for a leader.
+#               The checker requires no leader between FAULT pause and
+#               RESUME, and judges the HEAL from the RESUME (its rule f).
+#   priority    one node's config rewritten with a new [election] priority
+#               (0 to 255; 0 in one case of four, and only while at least
+#               two other nodes keep a priority above 0, so two candidates
+#               always can lead), failback yes or no and failback_delay 1
+#               to 2 x the session timeout, then the daemon restarted at once
+#               (SIGTERM, wait, start; a KILL line if it had to be killed).
+#               Failback may then start switchovers of its own.
+#
 # WATCHDOG=1: each node's config gets a [watchdog] section (mode = required,
 # timeout WD_MS ms, which must stay <= session timeout / 3) on a FIFO served
 # by its own stand-in (build/wdstandin, lib.sh's wd_start: it logs to
@@ -34,9 +80,13 @@
 # exception is off.
 #
 # Prints the rounds, the upgrades seen done (IMAGE_STARTED_MS changed), the
+# switchovers by outcome, the pauses by end, the priorities, the
 # watchdog resets the harness acted on, then the checker's summary: faults by
 # kind, promotions, the longest leaderless gap, frozen-leader exceptions
-# used, the watchdog figures, and its verdict; exits 1 on any violation.
+# used, the pauses, the watchdog figures, and its verdict; exits 1 on any
+# violation. What the harness did besides the event log (switchover outputs,
+# pause writes, priority changes) goes to $T/chaos.log, kept with the other
+# logs when the checker fails.
 # shellcheck source=test/lib.sh
 . "$(dirname "$0")/lib.sh"
 
@@ -51,17 +101,28 @@ LOG=$T/hooks.log
 WD_LOG=$T/watchdog.log
 # Faults of this round by node; RESTART_AT: a daemon down until then (us).
 declare -A BLACKHOLED=() RESET=() STOPPED=() DOWN=() KNOB=() UPGRADED=() RESTART_AT=()
+declare -A REPRIORITIZED=()
 ZK_DOWN=()
 NAMES=()
 RESETS=0 UPGRADES_DONE=0 UPGRADES_UNSEEN=0 UPGRADES_UNKNOWN=0
 WD_FD="" WD_PART=""
+CHAOS_LOG=$T/chaos.log
+# Each node's [election] priority, failback, failback_delay (ms) ("": the default).
+declare -A PRIO=() FAILBACK=() FB_DELAY=()
+PRIORITY_CHANGES=0
+# The switchover of this round: its zkelectctl's PID, target, output, deadline (us).
+SW_PID="" SW_TO="" SW_KIND="" SW_OUT=$T/switchover.out SW_DEADLINE=0 SW_COUNT=0
+declare -A SW_OUTCOMES=()
+# The pause of this round: on, for how long (ms), written at (us), resume or expire.
+PAUSE_ON=0 PAUSE_FOR_MS=0 PAUSE_AT_US=0 PAUSE_HOW="" PAUSE_CTL=0
+PAUSES_RESUMED=0 PAUSES_EXPIRED=0 PAUSES_FAILED=0 PAUSE_LEFTOVERS=0 PAUSES_SLOW=0
 
 # The daemons run from a copy of the binary that an upgrade can replace; the
 # test tools stay where they are (lib.sh finds them beside $ZKELECTD).
 SRC_ZKELECTD=$ZKELECTD
 mkdir -p "$T/bin"
 cp "$SRC_ZKELECTD" "$T/bin/zkelectd" || fail "cannot copy $SRC_ZKELECTD"
-for tool in faultproxy zktool hookrec wdstandin; do
+for tool in faultproxy zktool zkput hookrec wdstandin; do
 	ln -s "$(dirname "$SRC_ZKELECTD")/$tool" "$T/bin/$tool"
 done
 ZKELECTD=$T/bin/zkelectd
@@ -78,7 +139,7 @@ target() {
 
 # True when a fault of this round touches node N, or its daemon is down.
 busy() {
-	[ -n "${BLACKHOLED[$1]:-}${RESET[$1]:-}${STOPPED[$1]:-}${DOWN[$1]:-}${UPGRADED[$1]:-}${RESTART_AT[$1]:-}" ]
+	[ -n "${BLACKHOLED[$1]:-}${RESET[$1]:-}${STOPPED[$1]:-}${DOWN[$1]:-}${UPGRADED[$1]:-}${RESTART_AT[$1]:-}${REPRIORITIZED[$1]:-}" ]
 }
 
 # A random node that no fault of this round touches yet.
@@ -152,6 +213,208 @@ hold() {
 	done
 }
 
+# Write node N's config: the run's settings and N's priority settings.
+node_conf() {
+	local n=$1 wd=()
+	if [ "$WATCHDOG" = 1 ]; then
+		wd=("watchdog.mode=required" "watchdog.device=$T/$n/wd" "watchdog.timeout=${WD_MS}ms")
+	fi
+	write_conf "$n" "zookeeper.hosts=127.0.0.1:${PROXY_PORT[$n]}" \
+		"zookeeper.session_timeout=${SESSION_MS}ms" "hooks.promote_timeout=1s" \
+		"hooks.follow=" "daemon.log_level=debug" "${wd[@]}" \
+		"election.priority=${PRIO[$n]:-}" "election.failback=${FAILBACK[$n]:-}" \
+		"election.failback_delay=${FB_DELAY[$n]:+${FB_DELAY[$n]}ms}"
+}
+
+# A line for $T/chaos.log, with the time of the event log.
+note() {
+	echo "$(($(now_us) * 1000)) $*" >>"$CHAOS_LOG"
+}
+
+# Stop node N's daemon with SIGTERM and wait; when lib.sh had to SIGKILL it
+# (10 s), write the KILL line the checker needs.
+term_node() {
+	daemon_stop "$1"
+	if [ "$LAST_EXIT" = 137 ]; then
+		event_mark "$1" KILL
+		echo "chaos: $1 did not stop within 10 s of SIGTERM: killed" >&2
+	fi
+}
+
+# The priority fault: node N gets a new priority, failback and failback_delay,
+# and is restarted. A priority of 0 only while two other nodes keep one above 0.
+reprioritize() {
+	local n=$1 m others=0
+	for m in "${NAMES[@]}"; do
+		[ "$m" = "$n" ] || [ "${PRIO[$m]:-100}" -eq 0 ] || others=$((others + 1))
+	done
+	if [ $((RANDOM % 4)) -eq 0 ] && [ "$others" -ge 2 ]; then
+		PRIO[$n]=0
+	else
+		PRIO[$n]=$(rnd 1 255)
+	fi
+	if [ $((RANDOM % 2)) -eq 0 ]; then FAILBACK[$n]=yes; else FAILBACK[$n]=no; fi
+	FB_DELAY[$n]=$(rnd "$SESSION_MS" $((2 * SESSION_MS)))
+	node_conf "$n"
+	note "priority $n: priority ${PRIO[$n]}, failback ${FAILBACK[$n]}, failback_delay ${FB_DELAY[$n]}ms"
+	term_node "$n"
+	daemon_start "$n"
+	REPRIORITIZED[$n]=1
+	PRIORITY_CHANGES=$((PRIORITY_CHANGES + 1))
+}
+
+# The switchover fault: ask, in the background, for a switchover to a random
+# running node other than the leader; SW_TO is the target (status 1: none).
+# With "force": zkelectctl switchover --force, only ever asked by a pause
+# round whose leader was killed (down until the heal): what the operator
+# vouches for, that no other node's service is primary, is then true.
+switchover_start() {
+	local leader m w cands=() force=()
+	[ -z "$SW_PID" ] || return 1	# one per round
+	[ "${1:-}" != force ] || force=(--force)
+	leader=$(leader_name 2>/dev/null) || leader=""
+	for m in "${NAMES[@]}"; do
+		[ "$m" != "$leader" ] && daemon_running "$m" &&
+			[ -z "${STOPPED[$m]:-}${DOWN[$m]:-}${RESTART_AT[$m]:-}" ] && cands+=("$m")
+	done
+	[ ${#cands[@]} -gt 0 ] || return 1
+	SW_TO=${cands[RANDOM % ${#cands[@]}]}
+	SW_KIND=switchover${force:+-force}
+	w=$(($(rnd 2 4) * SESSION_MS))
+	note "$SW_KIND to $SW_TO (leader ${leader:-none known}), --wait ${w}ms"
+	"$ZKELECTCTL" -c "$T/ctl.conf" switchover --to "$SW_TO" "${force[@]}" --wait "${w}ms" \
+		>"$SW_OUT" 2>&1 </dev/null &
+	SW_PID=$!
+	SW_DEADLINE=$(($(now_us) + (w + 2 * SESSION_MS + 5000) * 1000))
+	SW_COUNT=$((SW_COUNT + 1))
+}
+
+# Wait for this round's switchover to end (it times itself out); tally its outcome.
+switchover_end() {
+	local rc=0 out
+	[ -n "$SW_PID" ] || return 0
+	while kill -0 "$SW_PID" 2>/dev/null && [ "$(now_us)" -lt "$SW_DEADLINE" ]; do
+		hold 50
+	done
+	if kill -0 "$SW_PID" 2>/dev/null; then
+		echo "chaos: zkelectctl switchover to $SW_TO still runs past its wait: stopped" >&2
+		kill -s TERM "$SW_PID" 2>/dev/null || true
+	fi
+	wait "$SW_PID" || rc=$?
+	case $rc in
+	0) out="done" ;;
+	1)
+		if grep -q "switchover refused" "$SW_OUT"; then out=refused
+		elif grep -q "switchover cancelled" "$SW_OUT"; then out=cancelled
+		elif grep -q "switchover failed" "$SW_OUT"; then out=failed
+		else out=refused-by-zkelectctl
+		fi ;;
+	2) if grep -q "lost ZooKeeper" "$SW_OUT"; then out=unreachable; else out=not-over; fi ;;
+	*) out=exit-$rc ;;
+	esac
+	[ "$SW_KIND" = switchover ] || out="forced $out"
+	SW_OUTCOMES[$out]=$((${SW_OUTCOMES[$out]:-0} + 1))
+	note "$SW_KIND to $SW_TO: $out (exit $rc): $(tr '\n' ' ' <"$SW_OUT")"
+	SW_PID=""
+}
+
+# The pause's text in ZooKeeper (as zkelectctl pause writes it).
+pause_text() {
+	printf 'zkelectd-pause 1\nfor_ms=%s\nsince_ms=0\nby=chaos\nreason=chaos\n' "$1"
+}
+
+# The pause fault: mark FAULT pause, then pause the cluster for 1 to 4 x the session timeout.
+pause_start() {
+	local data ok=0
+	PAUSE_FOR_MS=$(rnd "$SESSION_MS" $((4 * SESSION_MS)))
+	# resumed at the heal, or left to expire (a pause to be resumed may run out first)
+	if [ $((RANDOM % 2)) -eq 0 ]; then PAUSE_HOW=resumed; else PAUSE_HOW=expired; fi
+	event_mark - FAULT pause "for_ms=$PAUSE_FOR_MS"
+	PAUSE_AT_US=$(now_us)
+	PAUSE_ON=1
+	if [ "$PAUSE_CTL" = 1 ]; then
+		"$ZKELECTCTL" -c "$T/ctl.conf" pause --reason chaos --for "${PAUSE_FOR_MS}ms" \
+			>>"$CHAOS_LOG" 2>&1 </dev/null && ok=1
+		# a lost answer may leave it written: then it is a pause all the same
+		[ "$ok" = 1 ] || [ "$(state_of "${NAMES[0]}" PAUSED 2>/dev/null)" != yes ] || ok=1
+	else
+		data=$(pause_text "$PAUSE_FOR_MS"; echo .)
+		data=${data%.}
+		{ "$T/bin/zkput" "$ZK_HOSTS" create "$ELECTION_PATH/pause" "$data" ||
+			"$T/bin/zkput" "$ZK_HOSTS" set "$ELECTION_PATH/pause" "$data"; } \
+			>/dev/null 2>>"$CHAOS_LOG" && ok=1
+	fi
+	note "pause for ${PAUSE_FOR_MS}ms, to be $PAUSE_HOW: $([ "$ok" = 1 ] && echo written || echo "NOT written")"
+	if [ "$ok" != 1 ]; then
+		echo "chaos: the pause could not be written" >&2
+		PAUSES_FAILED=$((PAUSES_FAILED + 1))
+		PAUSE_HOW=failed
+	fi
+}
+
+# Delete the pause (zkelectctl resume, or PATH/pause deleted); true when it was there.
+pause_delete() {
+	local out rc=0
+	if [ "$PAUSE_CTL" = 1 ]; then
+		out=$("$ZKELECTCTL" -c "$T/ctl.conf" resume 2>&1 </dev/null) || rc=$?
+		note "zkelectctl resume: exit $rc: $out"
+		[ "$rc" = 0 ] && [[ $out != *"not paused"* ]]
+	else
+		"$T/bin/zktool" "$ZK_HOSTS" delete "$ELECTION_PATH/pause" 2>>"$CHAOS_LOG"
+	fi
+}
+
+# True while a running daemon's state file says it is paused.
+any_paused() {
+	local n
+	for n in "${NAMES[@]}"; do
+		daemon_running "$n" && [ "$(state_of "$n" PAUSED 2>/dev/null)" = yes ] && return 0
+	done
+	return 1
+}
+
+# Hold until no running daemon says it is paused, or until the deadline (us).
+unpause_wait() {
+	while any_paused && [ "$(now_us)" -lt "$1" ]; do
+		hold 50
+	done
+	! any_paused
+}
+
+# After the HEAL: wait until this round's pause is over on every node, then
+# write RESUME. An expiring pause runs at least for_ms from its write; a node
+# cut off or down at the write times it from when it reads it, unless the
+# first node whose clock ended it has deleted it by then.
+pause_end() {
+	local deadline
+	[ "$PAUSE_ON" = 1 ] || return 0
+	deadline=$(($(now_us) + (PAUSE_FOR_MS + 2 * SESSION_MS + 10000) * 1000))
+	if [ "$PAUSE_HOW" = expired ]; then
+		hold $(((PAUSE_AT_US - $(now_us)) / 1000 + PAUSE_FOR_MS))
+	fi
+	unpause_wait "$deadline" || {
+		echo "chaos: a node still says PAUSED=yes $((PAUSE_FOR_MS + 2 * SESSION_MS + 10000)) ms after the HEAL" >&2
+		PAUSES_SLOW=$((PAUSES_SLOW + 1))
+	}
+	if [ "$PAUSE_HOW" = expired ] && pause_delete; then
+		# no node's clock ended it (or one read it afresh): a leftover
+		PAUSE_LEFTOVERS=$((PAUSE_LEFTOVERS + 1))
+		note "pause: still in ZooKeeper after its expiry: deleted by the harness"
+		echo "chaos: a pause was still in ZooKeeper after every node had let it expire" >&2
+	fi
+	unpause_wait $(($(now_us) + 2000000)) || {
+		echo "chaos: a node says PAUSED=yes after the pause was deleted" >&2
+		PAUSES_SLOW=$((PAUSES_SLOW + 1))
+	}
+	case $PAUSE_HOW in
+	resumed) PAUSES_RESUMED=$((PAUSES_RESUMED + 1)) ;;
+	expired) PAUSES_EXPIRED=$((PAUSES_EXPIRED + 1)) ;;
+	esac
+	event_mark - RESUME "$PAUSE_HOW"
+	note "pause over ($PAUSE_HOW)"
+	PAUSE_ON=0
+}
+
 # Inject fault KIND on node N (zk faults ignore N).
 inject() {
 	local kind=$1 n=$2 k
@@ -161,7 +424,7 @@ inject() {
 	stop) daemon_stop "$n" STOP; event_mark "$n" STOP; STOPPED[$n]=1 ;;
 	kill) daemon_stop "$n" KILL; event_mark "$n" KILL; DOWN[$n]=1 ;;
 	crash-restart) daemon_stop "$n" KILL; event_mark "$n" KILL; restart_later "$n" ;;
-	term) daemon_stop "$n"; DOWN[$n]=1 ;;
+	term) term_node "$n"; DOWN[$n]=1 ;;
 	upgrade)
 		UPGRADED[$n]=$(state_of "$n" IMAGE_STARTED_MS 2>/dev/null)-
 		cp "$SRC_ZKELECTD" "$T/bin/zkelectd.new" && mv -f "$T/bin/zkelectd.new" "$T/bin/zkelectd"
@@ -178,6 +441,13 @@ inject() {
 	zk-all)
 		zk_stop >/dev/null 2>&1
 		ZK_DOWN=(1 2 3) ;;
+	priority) reprioritize "$n" ;;
+	switchover)
+		switchover_start || return 1
+		n=$SW_TO ;;
+	pause)
+		pause_start	# marks FAULT pause itself, before the write
+		return 0 ;;
 	esac
 	event_mark - FAULT "$kind" "$n"
 }
@@ -231,13 +501,18 @@ heal() {
 	for n in "${!DOWN[@]}"; do
 		daemon_start "$n"
 	done
-	BLACKHOLED=() RESET=() STOPPED=() DOWN=() KNOB=()
+	BLACKHOLED=() RESET=() STOPPED=() DOWN=() KNOB=() REPRIORITIZED=()
 	check_upgrades
 	deadline=$(($(now_us) + 30000000))
 	while [ ${#RESTART_AT[@]} -gt 0 ] && [ "$(now_us)" -lt "$deadline" ]; do
 		hold 50
 	done
 	[ ${#RESTART_AT[@]} -eq 0 ] || echo "chaos: restarts still pending at a HEAL: ${!RESTART_AT[*]}" >&2
+	switchover_end
+	if [ "$PAUSE_ON" = 1 ] && [ "$PAUSE_HOW" = resumed ]; then
+		# resume; a pause no longer there had run out before (a node deleted it)
+		pause_delete || PAUSE_HOW=expired
+	fi
 	event_mark - HEAL
 }
 
@@ -251,32 +526,74 @@ await_leader() {
 	done
 }
 
-# One round: pick one or two faults, hold them, heal.
+# A pause round: the pause, and in two rounds of three another fault that
+# meets it after 0 to 1 x the session timeout; when that fault killed the
+# leader, in one case of two a forced switchover 0 to 2 x the session timeout
+# later. The hold may outlast a pause left to expire.
+pause_round() {
+	local companions=(kill kill crash-restart blackhole blackhole blackhole switchover)
+	local kind n leader
+	inject pause -
+	if [ $((RANDOM % 3)) -ne 0 ]; then
+		hold "$(rnd 0 "$SESSION_MS")"
+		kind=${companions[RANDOM % ${#companions[@]}]}
+		leader=$(leader_name 2>/dev/null) || leader=""
+		if [ "$kind" != blackhole ] || [ $((RANDOM % 2)) -eq 0 ]; then
+			n=$(target)
+		else
+			n=$(free_node) || n=$(target)
+		fi
+		busy "$n" || inject "$kind" "$n" || true
+		if [ "$kind" = kill ] && [ "$n" = "$leader" ] && [ -n "${DOWN[$n]:-}" ] &&
+			[ "$PAUSE_CTL" = 1 ] && [ $((RANDOM % 2)) -eq 0 ]; then
+			hold "$(rnd 0 $((2 * SESSION_MS)))"
+			! switchover_start force || event_mark - FAULT switchover-force "$SW_TO"
+		fi
+	fi
+	if [ "$PAUSE_HOW" = expired ]; then
+		hold "$(rnd 100 $((PAUSE_FOR_MS + SESSION_MS)))"
+	else
+		hold "$(rnd 100 "$PAUSE_FOR_MS")"
+	fi
+}
+
+# One round: pick one or two faults (or a pause round), hold them, heal.
 round() {
 	local kinds=(blackhole blackhole blackhole reset reset reset stop stop stop kill kill kill
 		crash-restart crash-restart crash-restart upgrade upgrade
 		term resign resign promote-fail promote-hang delete-znode delete-znode zk-member
-		zk-member delete-path zk-all)
+		zk-member delete-path zk-all switchover switchover switchover pause pause pause
+		priority priority priority)
 	local kind n count i long=0
 	count=$((RANDOM % 2 + 1))
 	for ((i = 0; i < count; i++)); do
 		kind=${kinds[RANDOM % ${#kinds[@]}]}
-		if [ $i -gt 0 ]; then	# at most one ZooKeeper-wide fault per round
-			case $kind in zk-* | delete-path) kind=blackhole ;; esac
+		if [ $i -gt 0 ]; then	# at most one cluster-wide fault per round
+			case $kind in zk-* | delete-path | pause) kind=blackhole ;; esac
+		elif [ "$kind" = pause ]; then
+			pause_round
+			break
 		fi
 		if [ $i -eq 0 ] && [ $((RANDOM % 2)) -eq 0 ]; then n=$(target); else n=$(free_node) || continue; fi
 		busy "$n" && continue
-		inject "$kind" "$n"
+		inject "$kind" "$n" || continue
 		case $kind in zk-all) long=$((2 * SESSION_MS)) ;; stop) long=$((RANDOM % 2 * (SESSION_MS + 500))) ;; esac
 	done
-	hold $((long + $(rnd 100 1500)))
+	[ "$PAUSE_ON" = 1 ] || hold $((long + $(rnd 100 1500)))
 	heal
+	pause_end
 	await_leader
 	hold "$(rnd 0 200)"
 }
 
 zk_start 3
 event_mark - CONFIG "session_timeout_ms=$SESSION_MS"
+: >"$CHAOS_LOG"
+# zkelectctl's config: ZooKeeper directly, not through a node's proxy.
+write_conf ctl "zookeeper.session_timeout=${SESSION_MS}ms" "hooks.follow="
+if "$ZKELECTCTL" -h 2>&1 | grep -qE '^ +pause( |$)'; then
+	PAUSE_CTL=1
+fi
 if [ "$WATCHDOG" = 1 ]; then
 	: >"$WD_LOG"
 	exec {WD_FD}<"$WD_LOG"
@@ -285,20 +602,18 @@ for ((i = 1; i <= NODES; i++)); do
 	n=n$i
 	NAMES+=("$n")
 	proxy_start "$n"
-	wd=()
 	if [ "$WATCHDOG" = 1 ]; then
 		wd_start "$n" "$WD_MS"
-		wd=("watchdog.mode=required" "watchdog.device=$T/$n/wd" "watchdog.timeout=${WD_MS}ms")
 	fi
-	write_conf "$n" "zookeeper.hosts=127.0.0.1:${PROXY_PORT[$n]}" \
-		"zookeeper.session_timeout=${SESSION_MS}ms" "hooks.promote_timeout=1s" \
-		"hooks.follow=" "daemon.log_level=debug" "${wd[@]}"
+	node_conf "$n"
 	daemon_start "$n"
 done
 wait_for "a first leader" 30 test_leaders 1
 wd_note=""
 [ "$WATCHDOG" != 1 ] || wd_note=", watchdog stand-ins with a $WD_MS ms timeout"
-echo "chaos: seed $SEED, $NODES nodes, session timeout $SESSION_MS ms, $DURATION s$wd_note"
+pause_note=", pauses through zkelectctl pause"
+[ "$PAUSE_CTL" = 1 ] || pause_note=", pauses written with zkput (this zkelectctl has no pause)"
+echo "chaos: seed $SEED, $NODES nodes, session timeout $SESSION_MS ms, $DURATION s$wd_note$pause_note"
 end=$(($(now_us) + DURATION * 1000000))
 rounds=0
 while [ "$(now_us)" -lt "$end" ]; do
@@ -309,6 +624,18 @@ event_mark - END
 { cat "$LOG"; promote_tries; } >"$T/run.log"
 echo "chaos: $rounds rounds; upgrades seen done: $UPGRADES_DONE, not seen: $UPGRADES_UNSEEN," \
 	"unknown (no IMAGE_STARTED_MS in the state file): $UPGRADES_UNKNOWN"
+sw=""
+for k in "${!SW_OUTCOMES[@]}"; do
+	sw+=", $k ${SW_OUTCOMES[$k]}"
+done
+echo "chaos: switchovers asked: $SW_COUNT${sw:+ (${sw#, })}"
+echo "chaos: pauses: resumed $PAUSES_RESUMED, expired $PAUSES_EXPIRED, not written $PAUSES_FAILED;" \
+	"left in ZooKeeper after their expiry: $PAUSE_LEFTOVERS; not over in time: $PAUSES_SLOW"
+prios=""
+for n in "${NAMES[@]}"; do
+	prios+=" $n=${PRIO[$n]:-100}${FAILBACK[$n]:+/failback=${FAILBACK[$n]}}"
+done
+echo "chaos: priority changes: $PRIORITY_CHANGES; at the end:$prios"
 checker=("$T/run.log")
 if [ "$WATCHDOG" = 1 ]; then
 	echo "chaos: watchdog resets (hosts taken down and restarted): $RESETS"

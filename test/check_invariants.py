@@ -12,15 +12,21 @@ violation:
   <ns> <id> <event> <phase> <epoch> <reason> <role>   a hook run started/ended
         event promote|demote|follow, phase start|end, epoch a decimal integer
         or "-", reason and role as zkelectd(8) names them ("-" when empty;
-        reason "resumed": a restarted daemon resumed its session, see (c))
+        reason "resumed": a restarted daemon resumed its session, see (c);
+        "switchover", "forced" and "pause-ended": see (b), (c) and (f))
   <ns> <id> KILL          the harness SIGKILLed daemon <id> (after a watchdog
                           reset: it took <id>'s host down, see --watchdog)
   <ns> <id> TRY promote   daemon <id> began a promote run (from its own log):
                           a run stopped within milliseconds may die before the
                           hook's first instruction, leaving no start line
   <ns> <id> STOP|CONT     the harness froze (SIGSTOP) / woke (SIGCONT) <id>
-  <ns> - FAULT <kind> [<target>]   a fault was injected (counted by kind)
-  <ns> - HEAL             every fault is healed from here on
+  <ns> - FAULT <kind> [<target>]   a fault was injected (counted by kind);
+                          "FAULT pause [for_ms=<n>]" also opens a pause
+                          window (f)
+  <ns> - RESUME [<how>]   the pause opened by the last FAULT pause is over on
+                          every node by here (how: resumed or expired), see (f)
+  <ns> - HEAL             every fault is healed from here on (a pause may
+                          still run on: it ends at its RESUME, see (f))
   <ns> - CONFIG session_timeout_ms=<n>   once at the top (default 2000)
   <ns> - END              the run ended here
 
@@ -74,6 +80,14 @@ during which it leads.
     with reason "deleted" may overlap the next node's lead when the overlap
     is under that demote's duration + 100 ms (the old leader demoted at once)
     and the next lead's epoch is greater. Counted as "forced handovers".
+    Rule (a) applies in pause windows (f) as everywhere: a pause, its expiry
+    or its resume, and a lost connection or a crash meeting them, must never
+    give two leaders at once. No reason of a promote or demote earns an
+    exception here but "deleted" (above) and the frozen one: a switchover
+    (demote reason switchover, then the target's promote reason switchover),
+    a forced switchover (promote reason forced) and the reconciliation at a
+    pause's end (reason pause-ended) are handovers like any other: the old
+    lead ends before the new one starts.
 
 (b) Per node, promote and demote strictly alternate (hook starts count).
     A promote start while the node's previous promote has not been followed
@@ -83,6 +97,19 @@ during which it leads.
     ends with a shutdown demote, then the restarted daemon's startup demote).
     A KILL resets the node's sequence: its next run starts afresh. Follow
     runs are not part of the sequence.
+    Pauses (f) add two exceptions, each only when a pause window overlaps
+    the time from the node's previous start to this one. A promote with
+    reason pause-ended may follow the node's promote with no demote between:
+    a leader runs promote again when a pause ends (its service was left
+    alone while paused); counted as "promotes run again at a pause's end".
+    A demote with reason pause-ended may follow the node's demote with no
+    promote between: a start-up demote held by the pause (the daemon was
+    started while paused and its service may be primary, or, elected and
+    then yielding, it counts its start-up demote as due) runs when the pause
+    ends, with that reason, and is a start-up demote like any other; counted
+    as "start-up demotes run at a pause's end". Any other promote after a
+    promote is a violation, whatever its reason (switchover, forced, ...),
+    and so is any other demote after a demote.
 
 (c) Fencing tokens. Every promote carries an epoch. Taken in time order over
     all nodes, a promote's epoch is >= every earlier promote's epoch; an
@@ -90,11 +117,14 @@ during which it leads.
     that last promoted must carry a strictly greater epoch than every earlier
     one). The same node may promote again with the same epoch only when its
     znode survived: i.e. its last demote since that promote had reason
-    connection-lost (zkelectd(8): reconnected within the same session) and
+    connection-lost (zkelectd(8): reconnected within the same session) or
+    pause-ended (a pause that ended while the node was cut off: the demote
+    of a lost connection, held until then, carries the pause's reason) and
     it was not killed since, or had reason startup (a new process or image
     that kept its session: its resume was not answered in time, so it
     demoted, and the session answered later); after any other demote
-    (resigned, session-expired, deleted, ...) or a KILL it holds a new znode
+    (resigned, session-expired, deleted, switchover, ...) or a KILL it holds
+    a new znode
     and must carry a greater epoch, except a promote with reason "resumed": a
     daemon restarted (after a KILL, or a reset of its host) that resumed its
     ZooKeeper session finds its znode still leading and leads again with the
@@ -115,9 +145,13 @@ during which it leads.
     ended and no other lead runs) must also end within X; a gap cut short by
     the next FAULT or END within X is not judged. (So a harness must write
     END before it stops the nodes for good.)
+    Pauses (f) are taken out: a HEAL inside a pause window is judged from
+    the window's end (its RESUME) instead, and a leaderless gap is judged
+    from the end of the pause window it begins in, if it does.
     Also reported, as a figure: the longest leaderless gap over the run (from
-    one lead's end to the next promote start, after the first promote), and
-    how long the run ended leaderless, if it did.
+    one lead's end to the next promote start, after the first promote, not
+    counting its part inside pause windows), and how long the run ended
+    leaderless, if it did.
 
 (e) The watchdog, with --watchdog WDLOG. WDLOG holds the lines of the
     watchdog stand-ins (test/wdstandin.c), one per node, with <id> the
@@ -151,6 +185,36 @@ during which it leads.
     Reported: resets (and how many ended a lead), opens, kicks, magic and
     armed closes.
 
+(f) Pauses (zkelectctl pause, or PATH/pause written by the harness). A pause
+    window runs from a "FAULT pause" line to the next RESUME line (to END,
+    with a warning, when none comes; a second FAULT pause before the RESUME
+    is a warning and changes nothing). The harness writes FAULT pause before
+    it writes the pause, and RESUME once the pause is over on every node at
+    the latest: after its resume (the pause deleted) or, when it let the
+    pause expire, once for_ms has passed since it wrote the pause; in both
+    cases only when no running daemon's state file says PAUSED=yes any more
+    (a node that read the pause late times it from then, unless the first
+    node whose clock ended it has deleted it; a pause still in ZooKeeper
+    then is deleted by the harness, which waits again). While paused, the
+    daemons run no hook on their own: a leader keeps its service (also
+    through a lost connection, once ZooKeeper has confirmed the breadcrumb)
+    and no node promotes, so no leader is required: (d) does not judge the
+    window (a leaderless stretch in it is only reported). Rules (a), (b) and
+    (c) hold throughout. The only promote expected inside a window is a
+    forced switchover's (reason forced), and those of the window's end
+    (reason pause-ended: the reconciliation, which may start before the
+    RESUME line); a demote after a lost connection that ZooKeeper did not
+    confirm (reason connection-lost or session-expired) runs too. Reported:
+    the pauses (how many, how they ended, the time paused), the hook starts
+    inside pause windows by event and reason, and a warning for each promote
+    that starts more than 1 s after a window opened, and before for_ms has
+    passed since it opened (when the FAULT line gives it: a pause may run
+    out before its RESUME line), and whose reason is none of forced,
+    pause-ended and resumed (a restarted daemon that resumed its session
+    while paused promotes with reason resumed once the pause is over, which
+    may be before the RESUME line: the harness resumes at the heal); such a
+    promote is not a violation in itself ((a) judges any overlap).
+
 Output: a summary on stdout, one "VIOLATION (x): ..." line per violation, one
 "warning: ..." line per malformed or odd line, and last "verdict: OK" or
 "verdict: N violations". With --json FILE the same figures go to FILE as JSON.
@@ -171,6 +235,10 @@ WD_EVENTS = ("ready", "open", "kick", "magic-close", "close-armed", "reset")
 WD_FOLLOW_MS = 1000     # (e1) open -> promote, (e3) demote end -> magic-close
 WD_OPEN_LATE_MS = 250   # (e2) an open logged this late after the promote start
 WD_KILL_LATE_MS = 1000  # a reset host the harness took down later than this
+PAUSE_SEEN_MS = 1000    # (f) a promote this long after a pause opened: warned
+# (f) the promotes of a pause: forced; at its end, the reconciliation's and a
+# resumed session's, held until then
+PAUSE_PROMOTES = ("forced", "pause-ended", "resumed")
 
 
 class Event:
@@ -267,6 +335,44 @@ class Checker:
         self.open_checks = []
         self.unguarded = []
         self.close_checks = []
+        # (f): the pause windows, and what ran in them
+        self.pauses = self.find_pauses()
+        self.repromotes = 0
+        self.held_demotes = 0
+        self.paused_hooks = {}
+        self.paused_gap = 0
+
+    def find_pauses(self):
+        """The pause windows (f): FAULT pause to the next RESUME, or END."""
+        pauses, cur = [], None
+        for ev in self.events:
+            if ev.kind == "FAULT" and ev.fault == "pause":
+                if cur is not None:
+                    self.warnings.append(
+                        "line %d: FAULT pause while the pause opened at %s "
+                        "runs (no RESUME between): it changes nothing"
+                        % (ev.lineno, self.ts(cur["start"])))
+                    continue
+                cur = {"start": ev.ns, "end": None, "how": None,
+                       "for_ms": None}
+                key, eq, val = (ev.target or "").partition("=")
+                if key == "for_ms" and eq and parse_int(val) is not None:
+                    cur["for_ms"] = int(val)
+            elif ev.kind == "RESUME":
+                if cur is None:
+                    self.warnings.append("line %d: RESUME with no pause "
+                                         "running" % ev.lineno)
+                    continue
+                cur["end"], cur["how"] = ev.ns, ev.target or "-"
+                pauses.append(cur)
+                cur = None
+        if cur is not None:
+            self.warnings.append("the pause opened at %s never ended (no "
+                                 "RESUME line): it runs to END"
+                                 % self.ts(cur["start"]))
+            cur["end"], cur["how"] = self.end_ns, "never"
+            pauses.append(cur)
+        return pauses
 
     # --- helpers ---
 
@@ -283,6 +389,30 @@ class Checker:
         if name not in self.nodes:
             self.nodes[name] = Node(name)
         return self.nodes[name]
+
+    def pause_at(self, t):
+        """The pause window (f) that T falls in, or None."""
+        for p in self.pauses:
+            if p["start"] <= t < p["end"]:
+                return p
+        return None
+
+    def paused_between(self, a, b):
+        """True when a pause window overlaps [A, B]."""
+        return any(p["start"] <= b and p["end"] >= a for p in self.pauses)
+
+    def unpaused(self, t):
+        """T, or the end of the pause window T falls in (f)."""
+        p = self.pause_at(t)
+        while p is not None:
+            t = p["end"]
+            p = self.pause_at(t)
+        return t
+
+    def paused_part(self, a, b):
+        """How much of [A, B] lies in pause windows, in ns."""
+        return sum(max(0, min(b, p["end"]) - max(a, p["start"]))
+                   for p in self.pauses)
 
     def long_freeze(self, n, now):
         """True when N, stopped, has been stopped for more than 2T/3 at NOW
@@ -342,6 +472,7 @@ class Checker:
         """A hook line: dispatch on event and phase."""
         n = self.node(ev.node)
         if ev.phase == "start":
+            self.paused_hook(n, ev)
             if ev.kind_event == "promote":
                 self.promote_start(n, ev)
             elif ev.kind_event == "demote":
@@ -360,11 +491,32 @@ class Checker:
         if ev.kind_event == "demote":
             self.demote_end(n, ev, ev.ns - start if start is not None else 0)
 
+    def paused_hook(self, n, ev):
+        """(f): count a hook start inside a pause window; warn about a promote
+        that a pause should have held."""
+        p = self.pause_at(ev.ns)
+        if p is None:
+            return
+        key = "%s %s" % (ev.kind_event, ev.reason or "-")
+        self.paused_hooks[key] = self.paused_hooks.get(key, 0) + 1
+        held = p["end"] if p["for_ms"] is None else \
+            min(p["end"], p["start"] + p["for_ms"] * MS)
+        if ev.kind_event == "promote" and ev.reason not in PAUSE_PROMOTES \
+                and p["start"] + PAUSE_SEEN_MS * MS < ev.ns < held:
+            self.warnings.append(
+                "%s: promote at %s (reason %s, epoch %s) while paused since %s "
+                "(only a forced switchover promotes while paused)"
+                % (n.name, self.ts(ev.ns), ev.reason or "-",
+                   fmt_epoch(ev.epoch), self.ts(p["start"])))
+
     def promote_start(self, n, ev):
         """A promote starts: rules (b), (c); open a lead."""
         self.promotes += 1
         n.promotes += 1
-        if n.last_start == "promote":
+        if n.last_start == "promote" and ev.reason == "pause-ended" and \
+                self.paused_between(n.last_start_ns, ev.ns):
+            self.repromotes += 1  # (b): the leader's promote at a pause's end
+        elif n.last_start == "promote":
             self.violate("b", ev.ns, "%s: promote start at %s (epoch %s) "
                          "follows its promote start at %s with no demote "
                          "between" % (n.name, self.ts(ev.ns),
@@ -423,6 +575,9 @@ class Checker:
             self.warnings.append("%s: a promote begun at %s was stopped before "
                                  "its hook recorded itself" % (
                                      n.name, self.ts(n.tried_ns)))
+        elif n.last_start == "demote" and ev.reason == "pause-ended" and \
+                self.paused_between(n.last_start_ns, ev.ns):
+            self.held_demotes += 1  # (b): a start-up demote a pause held
         elif n.last_start == "demote" and ev.reason != "startup":
             self.violate("b", ev.ns, "%s: demote start at %s (reason %s) "
                          "follows its demote start at %s with no promote "
@@ -435,7 +590,7 @@ class Checker:
             # a new process or image: it may have resumed its session, whose
             # znode (the same epoch) may lead once ZooKeeper answers for it
             n.keep_ok = True
-        elif ev.reason == "connection-lost":
+        elif ev.reason in ("connection-lost", "pause-ended"):
             if n.keep_ok is None:
                 n.keep_ok = True
         else:
@@ -527,6 +682,9 @@ class Checker:
     def on_heal(self, ev):
         """Every fault healed."""
         self.heals.append(ev.ns)
+
+    def on_resume(self, ev):
+        """A pause ended: its window is known already (find_pauses)."""
 
     def on_wd(self, ev):
         """A watchdog stand-in's line (with --watchdog): rule (e)."""
@@ -698,10 +856,16 @@ class Checker:
         cov = self.coverage()
         gaps = [(cov[i][1], cov[i + 1][0]) for i in range(len(cov) - 1)]
         if gaps:
-            self.gap = max(gaps, key=lambda g: g[1] - g[0])
+            # the figure: the longest gap, its part in pause windows left out
+            self.gap = max(gaps, key=lambda g: g[1] - g[0] -
+                           self.paused_part(g[0], g[1]))
         if cov and cov[-1][1] < self.end_ns:
             self.trailing_gap = (cov[-1][1], self.end_ns)
             gaps.append(self.trailing_gap)
+        if not cov:
+            gaps.append((self.t0, self.end_ns))
+        self.paused_gap = max([self.paused_part(g0, g1) for g0, g1 in gaps] +
+                              [0])
         limit = (self.timeout_ms + LIVENESS_SLACK_MS) * MS
         reported = set()
         for h in self.heals:
@@ -711,39 +875,49 @@ class Checker:
             for g0, g1 in gaps:
                 if g0 <= h or g0 >= stretch_end or g0 in reported:
                     continue
-                if min(g1, stretch_end) - g0 > limit:
+                u0 = self.unpaused(g0)  # (f): a pause requires no leader
+                if min(g1, stretch_end) - u0 > limit:
                     reported.add(g0)
-                    self.violate("d", g0, "no leader from %s to %s (%.1f ms, "
+                    self.violate("d", u0, "no leader from %s to %s (%.1f ms, "
                                  "over session timeout + %d ms) although no "
-                                 "fault was active since the HEAL at %s"
-                                 % (self.ts(g0), self.ts(g1),
-                                    (g1 - g0) / MS, LIVENESS_SLACK_MS,
-                                    self.ts(h)))
+                                 "fault was active since the HEAL at %s%s"
+                                 % (self.ts(u0), self.ts(g1),
+                                    (g1 - u0) / MS, LIVENESS_SLACK_MS,
+                                    self.ts(h), "" if u0 == g0 else
+                                    " (the gap began at %s, in a pause that "
+                                    "ended at %s)" % (self.ts(g0),
+                                                      self.ts(u0))))
 
     def judge_heal(self, h, cov, limit, stretch_end):
-        """Rule (d): a leader within T + 5 s of the HEAL at H."""
+        """Rule (d): a leader within T + 5 s of the HEAL at H, or of the end
+        of the pause window H falls in (f)."""
+        hp = self.unpaused(h)
         first = None
         for a, b in cov:
-            if b > h:
-                first = max(a, h)
+            if b > hp:
+                first = max(a, hp)
                 break
-        deadline = h + limit
-        rep = {"ns": h, "status": None, "leader_after_ms": None}
+        deadline = hp + limit
+        rep = {"ns": h, "status": None, "leader_after_ms": None,
+               "pause_end_ns": hp if hp != h else None}
+        since = "it" if hp == h else "the pause's end at %s" % self.ts(hp)
         if first is not None and first <= deadline:
             rep["status"] = "ok"
-            rep["leader_after_ms"] = (first - h) / MS
+            rep["leader_after_ms"] = (first - hp) / MS
         elif stretch_end < deadline:
             rep["status"] = "not judged"
             why = "END" if stretch_end == self.end_ns else "a new FAULT"
-            rep["note"] = "%s came %.1f ms after it, before any leader" % (
-                why, (stretch_end - h) / MS)
+            rep["note"] = "%s came %.1f ms after %s, before any leader" % (
+                why, (stretch_end - hp) / MS, since)
         else:
             rep["status"] = "violation"
-            self.violate("d", h, "no leader within %d ms (session timeout + "
-                         "%d ms) of the HEAL at %s: %s" % (
+            self.violate("d", hp, "no leader within %d ms (session timeout + "
+                         "%d ms) of the HEAL at %s%s: %s" % (
                              limit // MS, LIVENESS_SLACK_MS, self.ts(h),
-                             "the next lead starts at %s, %.1f ms after it"
-                             % (self.ts(first), (first - h) / MS)
+                             "" if hp == h else " (paused until %s)"
+                             % self.ts(hp),
+                             "the next lead starts at %s, %.1f ms after %s"
+                             % (self.ts(first), (first - hp) / MS, since)
                              if first is not None else
                              "no lead at all before END at %s"
                              % self.ts(self.end_ns)))
@@ -817,7 +991,8 @@ def parse_line(words, idx, lineno, warnings, config):
                             % (lineno, kind, printable(words)))
             return None
         return Event(ns, idx, lineno, node, kind)
-    if node != "-" or kind not in ("FAULT", "HEAL", "CONFIG", "END"):
+    if node != "-" or kind not in ("FAULT", "HEAL", "CONFIG", "END",
+                                   "RESUME"):
         warnings.append("line %d: unknown line: %s"
                         % (lineno, printable(words)))
         return None
@@ -833,6 +1008,14 @@ def parse_line(words, idx, lineno, warnings, config):
     if kind == "CONFIG":
         parse_config(words[3:], lineno, warnings, config)
         return None
+    if kind == "RESUME":
+        if len(words) not in (3, 4):
+            warnings.append("line %d: malformed RESUME line: %s"
+                            % (lineno, printable(words)))
+            return None
+        ev = Event(ns, idx, lineno, node, kind)
+        ev.target = words[3] if len(words) == 4 else None
+        return ev
     if len(words) != 3:
         warnings.append("line %d: malformed %s line: %s"
                         % (lineno, kind, printable(words)))
@@ -923,7 +1106,11 @@ def cut_at_end(events, warnings):
 
 def report(ck, timeout_ms, out):
     """Print the summary and violations; return the JSON figures."""
-    gap_ms = (ck.gap[1] - ck.gap[0]) / MS if ck.gap else 0.0
+    gap_ms = ((ck.gap[1] - ck.gap[0] - ck.paused_part(*ck.gap)) / MS
+              if ck.gap else 0.0)
+    hows = {}
+    for pz in ck.pauses:
+        hows[pz["how"]] = hows.get(pz["how"], 0) + 1
     fig = {
         "session_timeout_ms": timeout_ms,
         "promotes": ck.promotes,
@@ -932,10 +1119,21 @@ def report(ck, timeout_ms, out):
         "heals": ck.heal_reports,
         "longest_leaderless_gap_ms": gap_ms,
         "longest_leaderless_gap": ({"from_ns": ck.gap[0], "to_ns": ck.gap[1]}
-                                   if ck.gap else None),
+                                   if ck.gap and gap_ms > 0 else None),
         "leaderless_at_end_ms": ((ck.trailing_gap[1] - ck.trailing_gap[0])
                                  / MS if ck.trailing_gap else 0.0),
         "forced_handovers": ck.forced,
+        "pauses": {
+            "count": len(ck.pauses),
+            "ended": dict(sorted(hows.items())),
+            "paused_ms": sum(pz["end"] - pz["start"] for pz in ck.pauses) / MS,
+            "longest_leaderless_while_paused_ms": ck.paused_gap / MS,
+            "hooks_started": dict(sorted(ck.paused_hooks.items())),
+            "promotes_run_again_at_end": ck.repromotes,
+            "startup_demotes_run_at_end": ck.held_demotes,
+            "windows": [{"from_ns": pz["start"], "to_ns": pz["end"],
+                         "how": pz["how"]} for pz in ck.pauses],
+        },
         "frozen_exceptions": ck.frozen_used,
         "watchdog": ({
             "resets": len(ck.resets),
@@ -955,8 +1153,24 @@ def report(ck, timeout_ms, out):
     p("faults: %d (%s)" % (sum(ck.faults.values()), ", ".join(
         "%s %d" % kv for kv in sorted(ck.faults.items())) or "none"))
     p("longest leaderless gap: %.1f ms%s" % (gap_ms, (
-        " (from %s to %s)" % (ck.ts(ck.gap[0]), ck.ts(ck.gap[1])))
-        if ck.gap else ""))
+        " (from %s to %s%s)" % (ck.ts(ck.gap[0]), ck.ts(ck.gap[1]),
+                                 ", less %.1f ms paused"
+                                 % (ck.paused_part(*ck.gap) / MS)
+                                 if ck.paused_part(*ck.gap) else ""))
+        if ck.gap and gap_ms > 0 else ""))
+    if ck.pauses:
+        p("pauses: %d (%s), %.1f ms paused in all, longest leaderless "
+          "while paused: %.1f ms" % (
+              len(ck.pauses), ", ".join("%s %d" % kv
+                                        for kv in sorted(hows.items())),
+              fig["pauses"]["paused_ms"], ck.paused_gap / MS))
+        p("hooks started while paused: %s" % (", ".join(
+            "%s %d" % kv for kv in sorted(ck.paused_hooks.items()))
+            or "none"))
+    if ck.repromotes:
+        p("promotes run again at a pause's end: %d" % ck.repromotes)
+    if ck.held_demotes:
+        p("start-up demotes run at a pause's end: %d" % ck.held_demotes)
     if ck.forced:
         p("forced handovers (leader's znode deleted by hand): %d" % ck.forced)
     p("frozen-leader exceptions used: %d" % ck.frozen_used)
@@ -977,7 +1191,9 @@ def report(ck, timeout_ms, out):
             fig["leaderless_at_end_ms"], ck.ts(ck.trailing_gap[0])))
     for r in ck.heal_reports:
         p("HEAL at %s: %s" % (ck.ts(r["ns"]), {
-            "ok": "leader %.1f ms after" % (r["leader_after_ms"] or 0),
+            "ok": "leader %.1f ms after%s" % (
+                r["leader_after_ms"] or 0, "" if r["pause_end_ns"] is None
+                else " the pause's end at %s" % ck.ts(r["pause_end_ns"])),
             "not judged": "not judged (%s)" % r.get("note"),
             "violation": "no leader in time"}[r["status"]]))
     for w in ck.warnings:

@@ -16,8 +16,17 @@
 # exception is off; a restarted daemon resumes its lead with the same epoch
 # (promote reason resumed: fine, after a KILL or a reset) but not with
 # another reason (c); (e) a follower opening the device, a promote without
-# the device open; a demote end without a magic close is a warning. Usage
-# errors exit 2.
+# the device open; a demote end without a magic close is a warning. Pause
+# windows (FAULT pause to RESUME): no leader is required in them (a leader
+# killed while paused, none for longer than session timeout + 5 s: fine), a
+# leader runs promote again at the pause's end (reason pause-ended, no demote
+# between: fine), a start-up demote held by the pause runs at its end
+# (reason pause-ended, after a demote: fine), a demote at the pause's end
+# keeps the znode's epoch; but
+# no leader within session timeout + 5 s of the pause's end is (d), two
+# leaders at once while paused is (a), a forced promote's too, and a
+# pause-ended promote after a promote, or demote after a demote, with no
+# pause between is (b). Usage errors exit 2.
 # shellcheck source=test/lib.sh
 . "$(dirname "$0")/../lib.sh"
 
@@ -107,7 +116,7 @@ this line is garbage
 5400 - HEAL
 5500 a promote start 30 elected leader
 5550 a promote end 30 elected leader
-6000 - FAULT pause a
+6000 - FAULT stop a
 6000 a STOP
 8300 b promote start 40 elected leader
 8350 b promote end 40 elected leader
@@ -122,7 +131,7 @@ EOF
 expect clean 0 ""
 says clean '^promotes: 5$'
 says clean '^nodes: 2 \(a b\)$'
-says clean '^faults: 3 \(blackhole 1, crash 1, pause 1\)$'
+says clean '^faults: 3 \(blackhole 1, crash 1, stop 1\)$'
 says clean '^longest leaderless gap: 2300\.0 ms'
 says clean '^warning: line [0-9]+: .*garbage'
 [ "$(grep -c '^HEAL at .*: leader ' "$T/clean.out")" -eq 3 ] || fail "clean: $(cat "$T/clean.out")"
@@ -513,6 +522,145 @@ expect wdbad 1 e
 says wdbad '^VIOLATION \(e\): c opened the watchdog device at .* while not leading'
 says wdbad "^VIOLATION \(e\): a's promote at .* \(epoch 12\) started without the watchdog device open"
 says wdbad "^warning: a's demote ended at .* no magic close followed"
+
+# --- pauses (f) ---
+
+# A pause: the leader a is killed while paused; no node promotes until the
+# pause runs out (8.5 s without a leader, over session timeout + 5 s, and
+# the HEAL comes in the middle: fine), then a, named by the breadcrumb,
+# demotes and b promotes (reason pause-ended). In a second pause b keeps
+# leading through a blackhole and runs promote again at its end (same epoch,
+# no demote between: fine).
+mklog pauseok <<'EOF'
+0 - CONFIG session_timeout_ms=1500
+0 a promote start 10 elected leader
+50 a promote end 10 elected leader
+1000 - FAULT pause for_ms=6000
+1500 - FAULT kill a
+1500 a KILL
+3000 - HEAL
+9950 a demote start - pause-ended follower
+9960 a demote end - pause-ended follower
+9970 b promote start 20 pause-ended leader
+9990 b promote end 20 pause-ended leader
+10000 - RESUME expired
+12000 - FAULT pause for_ms=2000
+12500 - FAULT blackhole b
+14000 - HEAL
+14100 b promote start 20 pause-ended leader
+14150 b promote end 20 pause-ended leader
+14200 - RESUME resumed
+20000 - END
+EOF
+expect pauseok 0 ""
+says pauseok '^pauses: 2 \(expired 1, resumed 1\), 11200\.0 ms paused in all, longest leaderless while paused: 8470\.0 ms$'
+says pauseok '^promotes run again at a pause.s end: 1$'
+says pauseok '^longest leaderless gap: 0\.0 ms$'
+says pauseok '^hooks started while paused: demote pause-ended 1, promote pause-ended 2$'
+[ "$(grep -c "^HEAL at .*: leader 0\.0 ms after the pause's end at " "$T/pauseok.out")" -eq 2 ] ||
+	fail "pauseok: $(cat "$T/pauseok.out")"
+python3 -c 'import json, sys; d = json.load(open(sys.argv[1])); p = d["pauses"]; sys.exit(not (p["count"] == 2 and p["ended"] == {"expired": 1, "resumed": 1} and p["promotes_run_again_at_end"] == 1 and d["faults"]["pause"] == 2))' \
+	"$T/pauseok.json" || fail "pauseok: JSON: $(cat "$T/pauseok.json")"
+
+# A demote at a pause's end while cut off (reason pause-ended), then the
+# same session leads again: the znode survived, the epoch may stay.
+mklog pausekeep <<'EOF'
+0 - CONFIG session_timeout_ms=1500
+0 a promote start 10 elected leader
+1000 - FAULT pause for_ms=2000
+1100 - FAULT blackhole a
+3000 a demote start 10 pause-ended follower
+3010 a demote end 10 pause-ended follower
+3050 - RESUME expired
+3500 - HEAL
+3600 a promote start 10 elected leader
+5000 - END
+EOF
+expect pausekeep 0 ""
+says pausekeep '^HEAL at .*: leader 100\.0 ms after$'
+
+# The pause is over (RESUME) but no leader comes within session timeout +
+# 5 s of its end: (d), judged from the RESUME, not from the HEAL inside it.
+mklog pauselate <<'EOF'
+0 - CONFIG session_timeout_ms=1500
+0 a promote start 10 elected leader
+1000 - FAULT pause for_ms=3000
+1500 - FAULT kill a
+1500 a KILL
+2000 - HEAL
+4000 - RESUME expired
+12000 b promote start 20 pause-ended leader
+13000 - END
+EOF
+expect pauselate 1 d
+says pauselate '^VIOLATION \(d\): no leader within 6500 ms .* \(paused until .*: the next lead starts at .*, 8000\.0 ms after the pause.s end'
+
+# Two leaders at once during a pause: a keeps its service through a lost
+# connection while b promotes. The pause excuses nothing of (a), not even
+# a forced switchover's promote.
+mklog pauseoverlap <<'EOF'
+0 - CONFIG session_timeout_ms=1500
+0 a promote start 10 elected leader
+50 a promote end 10 elected leader
+1000 - FAULT pause for_ms=6000
+1200 - FAULT blackhole a
+3500 b promote start 20 elected leader
+3550 b promote end 20 elected leader
+5000 - HEAL
+6900 a demote start 10 pause-ended follower
+6910 a demote end 10 pause-ended follower
+7000 - RESUME expired
+9000 - END
+EOF
+expect pauseoverlap 1 a
+says pauseoverlap '^VIOLATION \(a\): a and b led at once for 3410\.0 ms'
+says pauseoverlap "^warning: b: promote at .* \(reason elected, epoch 20\) while paused since"
+sed 's/ 20 elected / 20 forced /' "$T/pauseoverlap.ev" >"$T/pauseforced.ev"
+expect pauseforced 1 a
+! grep -q '^warning: b: promote' "$T/pauseforced.out" ||
+	fail "pauseforced: a forced promote warned: $(cat "$T/pauseforced.out")"
+# A pause of 2 s has run out on every node that read it at once by b's
+# promote: no warning (the RESUME line may come later than the pause's end).
+sed 's/for_ms=6000/for_ms=2000/' "$T/pauseoverlap.ev" >"$T/pauseshort.ev"
+expect pauseshort 1 a
+! grep -q '^warning: b: promote' "$T/pauseshort.out" ||
+	fail "pauseshort: a promote after for_ms warned: $(cat "$T/pauseshort.out")"
+
+# A daemon restarted by hand just before a pause (its shutdown demote, then
+# its start-up demote held by the pause): the start-up demote runs at the
+# pause's end with reason pause-ended, a second demote in a row (fine, as a
+# start-up demote). With no pause between, the same is (b).
+mklog helddemote <<'EOF'
+0 - CONFIG session_timeout_ms=1500
+0 a promote start 10 elected leader
+1000 a demote start 10 shutdown stopped
+1010 a demote end 10 shutdown stopped
+1020 b promote start 20 elected leader
+1100 - FAULT pause for_ms=2000
+3100 a demote start - pause-ended follower
+3110 a demote end - pause-ended follower
+3120 b promote start 20 pause-ended leader
+3200 - RESUME expired
+4000 - END
+EOF
+expect helddemote 0 ""
+says helddemote "^start-up demotes run at a pause.s end: 1$"
+says helddemote "^promotes run again at a pause.s end: 1$"
+grep -v -e ' - FAULT pause' -e ' - RESUME' "$T/helddemote.ev" >"$T/heldnopause.ev"
+expect heldnopause 1 b
+says heldnopause '^VIOLATION \(b\): a: demote start at .* \(reason pause-ended\) follows its demote start'
+says heldnopause '^VIOLATION \(b\): b: promote start at .* follows its promote start'
+
+# A promote after a promote is (b) whatever its reason when no pause lies
+# between; a pause that never ends runs to END (a warning).
+mklog repromote <<'EOF'
+0 a promote start 10 elected leader
+500 a promote start 10 pause-ended leader
+600 - FAULT pause
+1000 - END
+EOF
+expect repromote 1 b
+says repromote '^warning: the pause opened at .* never ended'
 
 # --- usage ---
 
