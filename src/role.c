@@ -356,7 +356,11 @@ next_step(struct role *r)
 	if (r->follow_pending && !r->elected && !r->stopping && !r->leaving &&
 	    !role_pause_holds(r, HK_FOLLOW)) {
 		r->follow_pending = false;
-		return r->cfg->follow.argv == NULL || !role_run_hook(r, HK_FOLLOW,
+		if (r->cfg->follow.argv == NULL) {
+			r->resumed = false;	/* said by no hook: a later promote is no resume */
+			return true;
+		}
+		return !role_run_hook(r, HK_FOLLOW,
 		    r->resumed ? RS_RESUMED : r->pause_ending ? RS_PAUSE_ENDED : RS_LEADER_CHANGED,
 		    role_resting(r));
 	}

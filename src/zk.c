@@ -103,7 +103,7 @@ static void log_stall(const struct zk *zk, int64_t late_ms);
 static void on_reopen(evutil_socket_t fd, short what, void *arg);
 static void dispatch(struct zk *zk, struct qentry *e);
 static const char *watch_type_name(int type);
-static void session_event(struct zk *zk, int64_t at_ms);
+static void session_event(struct zk *zk, int64_t at_ms, int ev_state);
 static void contact(struct zk *zk, int64_t at_ms);
 static bool check_clock(struct zk *zk);
 static void arm_timer(struct zk *zk);
@@ -529,7 +529,7 @@ dispatch(struct zk *zk, struct qentry *e)
 	}
 	if (e->is_watch) {
 		if (e->type == ZOO_SESSION_EVENT) {
-			session_event(zk, e->at_ms);
+			session_event(zk, e->at_ms, e->state);
 			return;
 		}
 		/* a watch event is no contact: only our own requests keep the session alive */
@@ -604,11 +604,20 @@ contact(struct zk *zk, int64_t at_ms)
  * timeout).
  */
 static void
-session_event(struct zk *zk, int64_t at_ms)
+session_event(struct zk *zk, int64_t at_ms, int ev_state)
 {
 	const clientid_t *cid;
 	int state = zoo_state(zk->zh);	/* the event may be old: trust the handle now */
 
+	/*
+	 * ...but not to undo the event itself: the client can queue a lost
+	 * connection's event before its handle stops saying connected, and taking
+	 * that for a reconnection would ignore the real one that follows (the
+	 * leader lists on a dead connection and never again). A connection that
+	 * is back again by now sends its own connected event next.
+	 */
+	if (state == ZOO_CONNECTED_STATE && ev_state != ZOO_CONNECTED_STATE)
+		state = ZOO_CONNECTING_STATE;
 	if (state == ZOO_CONNECTED_STATE) {
 		cid = zoo_client_id(zk->zh);
 		if (zk->ever_connected && cid->client_id == zk->session_id) {
@@ -698,7 +707,7 @@ check_clock(struct zk *zk)
 		log_warnx("zookeeper: connection lost (seen by polling the client's state)");
 		zk->session_cb(zk->arg, ZK_EV_SUSPENDED);
 	} else if (zk->suspended && zoo_state(zk->zh) == ZOO_CONNECTED_STATE) {
-		session_event(zk, now);	/* back, unannounced: same path */
+		session_event(zk, now, ZOO_CONNECTED_STATE);	/* back, unannounced: same path */
 		if (zk->zh == NULL)
 			return false;
 	}
