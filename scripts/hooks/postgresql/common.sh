@@ -32,6 +32,9 @@ pg_setup() {
 	pg_files=0
 	cd /	# the server's tools complain about a working directory they cannot read
 	PATH=$PATH:/usr/sbin:/sbin	# runuser
+	pg_self_uid
+	pg_uname=""
+	[ "$pg_uid" = 0 ] || pg_uname=$(id -un)
 	for pg_arg in "$@"; do
 		case $pg_arg in
 		promote | demote | follow | health) pg_event=$pg_arg ;;
@@ -48,14 +51,28 @@ pg_setup() {
 	pg_defaults
 }
 
+# Set pg_uid to our effective user id, once (as_pg asks for every program it
+# runs), read by the shell from /proc/self/status: every program started before
+# pg_ctl promote is time the clients cannot write.
+pg_self_uid() {
+	pg_uid=""
+	{
+		while read -r pg_k _ pg_e _; do
+			[ "$pg_k" != Uid: ] || { pg_uid=$pg_e && break; }
+		done
+	} 2>/dev/null </proc/self/status || true
+	case $pg_uid in '' | *[!0-9]*) pg_uid=$(id -u) ;; esac
+}
+
 # Source the env file FILE (KEY=VALUE lines, sh syntax), exporting what it sets.
 pg_source() {
 	{ [ -f "$1" ] && [ -r "$1" ]; } || die "env file $1 is missing or unreadable"
-	case $(stat -c %a "$1") in
+	pg_st=$(stat -c '%a %u' "$1") || die "cannot stat env file $1"
+	case ${pg_st% *} in
 	*[2367]? | *[2367]) die "env file $1 is writable by group or others: chmod go-w it" ;;
 	esac
-	pg_owner=$(stat -c %u "$1")
-	[ "$pg_owner" = 0 ] || [ "$pg_owner" = "$(id -u)" ] ||
+	pg_owner=${pg_st#* }
+	[ "$pg_owner" = 0 ] || [ "$pg_owner" = "$pg_uid" ] ||
 		die "env file $1 belongs to uid $pg_owner, not to root or to us"
 	set -a +u
 	# shellcheck disable=SC1090
@@ -74,37 +91,56 @@ pg_defaults() {
 	: "${PG_STOP_MODE:=fast}" "${ZKELECT_PG_EPOCH_FILE:=$PGDATA.zkelectd-epoch}"
 	: "${PG_CONNINFO_EXTRA=${ZKELECT_ID:+application_name=$ZKELECT_ID}}"
 	: "${PGUSER:=$PG_USER}"	# the cluster's owner role, never root's name (issue 17)
-	[ -n "${PGBIN:-}" ] || PGBIN=$(pg_find_bin)
+	[ -n "${PGBIN:-}" ] || pg_find_bin
 	[ -x "$PGBIN/pg_ctl" ] || die "no pg_ctl in PGBIN $PGBIN"
 	case $PGPORT in '' | *[!0-9]*) die "PGPORT '$PGPORT' is not a number" ;; esac
 	case $PG_TIMEOUT in '' | *[!0-9]*) die "PG_TIMEOUT '$PG_TIMEOUT' is not a number of seconds" ;; esac
 	case $PG_REWIND in yes | no) ;; *) die "PG_REWIND must be yes or no, not '$PG_REWIND'" ;; esac
 	case $PG_STOP_MODE in smart | fast | immediate) ;; *) die "PG_STOP_MODE '$PG_STOP_MODE' is not smart, fast or immediate" ;; esac
 	PG_REWINDING=$PGDATA.zkelectd-rewinding
+	PG_STARTLOCK=$PGDATA.zkelectd-start
 	export PGDATA PGHOST PGPORT PGDATABASE PGUSER PGCONNECT_TIMEOUT
 }
 
-# Print the directory of the server's programs: the one matching PGDATA's PG_VERSION.
+# Set PGBIN to the directory of the server's programs: the one matching PGDATA's
+# PG_VERSION, else the one of the pg_ctl on PATH.
 pg_find_bin() {
-	if [ -r "$PGDATA/PG_VERSION" ]; then
-		pg_v=$(cat "$PGDATA/PG_VERSION")
-		if [ -x "/usr/lib/postgresql/$pg_v/bin/pg_ctl" ]; then
-			echo "/usr/lib/postgresql/$pg_v/bin"
-			return 0
-		fi
+	pg_v=""
+	{ read -r pg_v || true; } 2>/dev/null <"$PGDATA/PG_VERSION" || true
+	if [ -n "$pg_v" ] && [ -x "/usr/lib/postgresql/$pg_v/bin/pg_ctl" ]; then
+		PGBIN=/usr/lib/postgresql/$pg_v/bin
+		return 0
 	fi
 	pg_p=$(command -v pg_ctl) || die "cannot find pg_ctl: set PGBIN"
-	dirname "$pg_p"
+	PGBIN=${pg_p%/*}
+}
+
+# deadline SECONDS: a deadline that many seconds from now, for in_time.
+deadline() {
+	pg_clock
+	pg_deadline=$((pg_now + $1))
+}
+
+# True until the deadline has passed.
+in_time() {
+	pg_clock
+	[ "$pg_now" -lt "$pg_deadline" ]
+}
+
+# Set pg_now to a clock in seconds: the seconds since boot, read by the shell
+# from /proc/uptime (a poll asks it often: no program to start each time).
+pg_clock() {
+	{ read -r pg_now _ && pg_now=${pg_now%.*}; } 2>/dev/null </proc/uptime || pg_now=$(date +%s)
 }
 
 # Run a command as the database's system user (PG_USER): via runuser when root.
 as_pg() {
-	if [ "$(id -u)" = 0 ]; then
+	if [ "$pg_uid" = 0 ]; then
 		runuser -u "$PG_USER" -- "$@"
-	elif [ "$(id -un)" = "$PG_USER" ]; then
+	elif [ "$pg_uname" = "$PG_USER" ]; then
 		"$@"
 	else
-		die "must run as root or as $PG_USER, not as $(id -un)"
+		die "must run as root or as $PG_USER, not as $pg_uname"
 	fi
 }
 
@@ -118,9 +154,32 @@ sql() {
 	as_pg "$PGBIN/psql" -X -q -A -t -v ON_ERROR_STOP=1 -h "$PGHOST" -p "$PGPORT" -d "$PGDATABASE" "$@"
 }
 
-# True when a postmaster runs on PGDATA (pg_ctl status reads its postmaster.pid).
+# Read PGDATA/postmaster.pid with the shell alone (no program started): pg_pid
+# is its first line (the postmaster's PID; a single-user server writes its own
+# negated), pg_pmst its eighth, the status the postmaster keeps there and pg_ctl
+# -w waits on: starting, stopping, ready (it takes connections: a primary, or a
+# hot standby once consistent) or standby (a standby without hot_standby). Both
+# are empty without such a file.
+pm_read() {
+	pg_pid="" pg_pmst="" pg_n=0
+	{
+		while IFS= read -r pg_line; do
+			pg_n=$((pg_n + 1))
+			case $pg_n in
+			1) pg_pid=$pg_line ;;
+			8) pg_pmst=${pg_line%% *} && break ;;
+			esac
+		done
+	} 2>/dev/null <"$PGDATA/postmaster.pid" || true
+}
+
+# True when a postmaster runs on PGDATA: its postmaster.pid names a live
+# process (what pg_ctl status checks, without starting pg_ctl); sets pg_pid and
+# pg_pmst (pm_read).
 server_running() {
-	as_pg "$PGBIN/pg_ctl" status -D "$PGDATA" >/dev/null 2>&1
+	pm_read
+	case ${pg_pid#-} in '' | *[!0-9]*) return 1 ;; esac
+	kill -0 "${pg_pid#-}" 2>/dev/null
 }
 
 # Print t when the local server is in recovery (a standby), f when it is a primary.
@@ -146,25 +205,88 @@ cluster_state() {
 		sed -n 's/^Database cluster state: *//p'
 }
 
-# Wait up to PG_TIMEOUT seconds for the local server to accept connections.
+# Wait up to PG_TIMEOUT seconds for the local server to accept connections:
+# first until its postmaster.pid says ready or standby (read by the shell, every
+# 50 ms), then until pg_isready says so (at once, when it already did).
 wait_ready() {
-	pg_deadline=$(($(date +%s) + PG_TIMEOUT))
+	deadline "$PG_TIMEOUT"
+	pm_read
+	until [ "$pg_pmst" = ready ] || [ "$pg_pmst" = standby ] || ! in_time; do
+		sleep 0.05
+		pm_read
+	done
 	until as_pg "$PGBIN/pg_isready" -q -h "$PGHOST" -p "$PGPORT" -d "$PGDATABASE" -U "$PGUSER"; do
-		[ "$(date +%s)" -lt "$pg_deadline" ] ||
+		in_time ||
 			die "the server does not accept connections after ${PG_TIMEOUT}s (log: $PG_LOGFILE)"
-		sleep 0.2
+		sleep 0.05
 	done
 }
 
-# Start the server (systemd unit PG_SERVICE, else pg_ctl) and wait until it accepts connections.
+# Start the server (systemd unit PG_SERVICE, else pg_ctl under the start lock:
+# start_locked) and wait until it accepts connections.
 start_server() {
 	if [ -n "$PG_SERVICE" ]; then
 		systemctl start "$PG_SERVICE" || die "systemctl start $PG_SERVICE failed"
 	else
-		pgctl start -D "$PG_CONFDIR" -l "$PG_LOGFILE" -w -t "$PG_TIMEOUT" ||
-			die "pg_ctl start failed (log: $PG_LOGFILE)"
+		start_locked || die "pg_ctl start failed (log: $PG_LOGFILE)"
 	fi
 	wait_ready
+}
+
+# Holding the lock PG_STARTLOCK (flock on this shell's descriptor 8), start the
+# server with pg_ctl start -w unless it runs already: two hooks, or a hook and
+# the start a demote left running in the background, never start two
+# postmasters. Nothing started here inherits the descriptor (a postmaster
+# holding it would hold the lock for as long as it runs).
+start_locked() {
+	[ -e "$PG_STARTLOCK" ] || : >>"$PG_STARTLOCK" || die "cannot create $PG_STARTLOCK"
+	[ -r "$PG_STARTLOCK" ] || die "cannot read $PG_STARTLOCK"
+	exec 8<"$PG_STARTLOCK"
+	if ! flock -w "$PG_TIMEOUT" 8; then
+		exec 8<&-
+		die "another start of the server has held $PG_STARTLOCK for ${PG_TIMEOUT}s"
+	fi
+	pg_rc=0
+	if server_running; then
+		log "the server was started meanwhile (by another start, such as a demote's in the background): not starting another"
+	else
+		pgctl start -D "$PG_CONFDIR" -l "$PG_LOGFILE" -w -t "$PG_TIMEOUT" 8<&- || pg_rc=$?
+	fi
+	exec 8<&-
+	return "$pg_rc"
+}
+
+# Start the server in the background, for the demote of a planned handover (a
+# successor's promote waits until the hook ends): with PG_SERVICE, systemctl
+# start --no-block (a systemctl start run next joins that job); else
+# start_locked in a background subshell, its output discarded, so that the
+# hook can end at once. A hook run next that needs the server waits for that
+# start (the lock); the follow hook starts it itself, and says why, if it did
+# not come up.
+start_server_background() {
+	if [ -n "$PG_SERVICE" ]; then
+		systemctl start --no-block "$PG_SERVICE" || die "systemctl start --no-block $PG_SERVICE failed"
+	else
+		(start_locked) </dev/null >/dev/null 2>&1 &
+	fi
+}
+
+# stop_wait MODE: send the postmaster the signal of shutdown mode MODE (smart:
+# TERM, fast: INT, immediate: QUIT, the signals PostgreSQL documents and pg_ctl
+# stop sends), then wait up to PG_TIMEOUT seconds until it is gone, looking at
+# postmaster.pid every 20 ms (pg_ctl stop -w looks every 100 ms, and costs a
+# runuser); false if it still runs. A single-user server (negative PID) is
+# left to pg_ctl, which refuses to stop it and says so.
+stop_wait() {
+	server_running || return 0
+	case $pg_pid in -*) pgctl stop -D "$PGDATA" -m "$1" -w -t "$PG_TIMEOUT"; return ;; esac
+	case $1 in smart) pg_sig=TERM ;; fast) pg_sig=INT ;; *) pg_sig=QUIT ;; esac
+	kill -s "$pg_sig" "$pg_pid" 2>/dev/null || ! server_running || return 1
+	deadline "$PG_TIMEOUT"
+	while server_running; do
+		in_time || return 1
+		sleep 0.02
+	done
 }
 
 # Stop the server (PG_STOP_MODE, then immediate); fail only if it still runs.
@@ -172,17 +294,22 @@ stop_server() {
 	if [ -n "$PG_SERVICE" ]; then
 		systemctl stop "$PG_SERVICE" || warn "systemctl stop $PG_SERVICE failed"
 	else
-		pgctl stop -D "$PGDATA" -m "$PG_STOP_MODE" -w -t "$PG_TIMEOUT" || warn "pg_ctl stop -m $PG_STOP_MODE failed"
+		stop_wait "$PG_STOP_MODE" || warn "stop -m $PG_STOP_MODE did not end within ${PG_TIMEOUT}s"
 	fi
 	server_running || return 0
 	warn "the server still runs: stopping it with -m immediate"
-	pgctl stop -D "$PGDATA" -m immediate -w -t "$PG_TIMEOUT" || true
+	stop_wait immediate || true
 	! server_running || die "cannot stop the server on $PGDATA"
 }
 
-# Stop a server that is not a standby for sure.
+# Stop a server that is not a standby for sure. standby.signal goes in first,
+# while the server still runs (PostgreSQL reads it only when it starts, and the
+# clients can still write meanwhile): whatever starts it next starts a standby.
+# A failure to create it is only a warning here: the stop comes first.
 fence_server() {
 	log "stopping the server: it is not a standby (a demoted node must never stay writable)"
+	[ -e "$PGDATA/standby.signal" ] || as_pg touch "$PGDATA/standby.signal" ||
+		warn "cannot create $PGDATA/standby.signal: stopping the server anyway"
 	stop_server
 }
 
@@ -197,13 +324,19 @@ refuse_half_rewound() {
 		"It stays STOPPED; the next follow runs pg_rewind again, or re-clone it with pg_basebackup and remove the file"
 }
 
+# Put standby.signal in PGDATA (the server is stopped), or fail.
+signal_standby() {
+	[ -e "$PGDATA/standby.signal" ] || as_pg touch "$PGDATA/standby.signal" ||
+		die "cannot create $PGDATA/standby.signal: the server stays stopped"
+}
+
 # Make sure the server runs as a standby: a running one was found to be one by
 # the caller (is_standby); a stopped one gets standby.signal and is started. If
 # it is still not in recovery after that, stop it hard and fail.
 ensure_standby() {
 	server_running && return 0
 	refuse_half_rewound
-	[ -e "$PGDATA/standby.signal" ] || as_pg touch "$PGDATA/standby.signal"
+	signal_standby
 	log "starting the server as a standby"
 	start_server
 	pg_r=$(in_recovery) || pg_r="unknown"
@@ -252,9 +385,9 @@ identify() {
 # Wait up to PG_TIMEOUT seconds until the server at conninfo CI (the leader) is
 # out of recovery, i.e. its promotion has ended: its fork point is only known then.
 leader_wait_primary() {
-	pg_deadline=$(($(date +%s) + PG_TIMEOUT))
+	deadline "$PG_TIMEOUT"
 	until pg_hs=$(repl "$1" 'SHOW in_hot_standby' 2>&1) && [ "$pg_hs" = off ]; do
-		[ "$(date +%s)" -lt "$pg_deadline" ] ||
+		in_time ||
 			die "the leader $2 is still not a primary after ${PG_TIMEOUT}s (SHOW in_hot_standby: $pg_hs): not following it yet"
 		sleep 0.2
 	done
@@ -347,10 +480,10 @@ rewind() {
 # Wait up to PG_TIMEOUT seconds until the local standby streams the leader's
 # timeline TLI (pg_stat_wal_receiver), printing nothing; fail with what it does.
 wait_streaming() {
-	pg_deadline=$(($(date +%s) + PG_TIMEOUT))
+	deadline "$PG_TIMEOUT"
 	until pg_st=$(sql -c "SELECT coalesce(status, '') || ' ' || coalesce(received_tli::text, '') FROM pg_stat_wal_receiver" 2>&1) &&
 		[ "$pg_st" = "streaming $1" ]; do
-		[ "$(date +%s)" -lt "$pg_deadline" ] ||
+		in_time ||
 			die "NOT STREAMING from the leader $2 on timeline $1 after ${PG_TIMEOUT}s" \
 				"(wal receiver: '${pg_st:-none}'; see $PG_LOGFILE): the server runs as a read-only standby"
 		sleep 0.1
@@ -378,9 +511,9 @@ set_conninfo() {
 	fi
 	printf '%s\n' "ALTER SYSTEM SET primary_conninfo = :'ci';" "SELECT pg_reload_conf();" |
 		sql -v ci="$1" >/dev/null || die "ALTER SYSTEM SET primary_conninfo failed"
-	pg_deadline=$(($(date +%s) + 10))
+	deadline 10
 	until [ "$(sql -c 'SHOW primary_conninfo')" = "$1" ]; do
-		[ "$(date +%s)" -lt "$pg_deadline" ] || die "primary_conninfo not in force 10s after reload"
+		in_time || die "primary_conninfo not in force 10s after reload"
 		sleep 0.1
 	done
 	log "primary_conninfo set to: $1"
@@ -393,10 +526,13 @@ epoch_valid() {
 	esac
 }
 
-# True when epoch A is lower than epoch B (any length: compare length, then digits).
+# True when epoch A is lower than epoch B (any length: compare length, then
+# digits; the shell's arithmetic when both fit in it).
 epoch_older() {
 	if [ "${#1}" -ne "${#2}" ]; then
 		[ "${#1}" -lt "${#2}" ]
+	elif [ "${#1}" -le 18 ]; then
+		[ "$1" -lt "$2" ]
 	else
 		[ "$1" != "$2" ] && [ "$(printf '%s\n%s\n' "$1" "$2" | LC_ALL=C sort | head -n 1)" = "$1" ]
 	fi
@@ -405,18 +541,29 @@ epoch_older() {
 # Check EPOCH against the highest one seen (ZKELECT_PG_EPOCH_FILE): fail (1) when
 # it is older, with a message; else record it (atomically) and succeed.
 epoch_check() {
+	epoch_stale "$1" && return 1
+	epoch_record "$1"
+}
+
+# True (with the REFUSED message) when EPOCH is older than the highest one seen
+# (ZKELECT_PG_EPOCH_FILE); sets pg_seen to that one (empty: none yet).
+epoch_stale() {
 	epoch_valid "$1" || die "ZKELECT_EPOCH '$1' is not a decimal number (without leading zeros)"
-	pg_seen=""
-	if [ -e "$ZKELECT_PG_EPOCH_FILE" ]; then
-		pg_seen=$(cat "$ZKELECT_PG_EPOCH_FILE") || die "cannot read $ZKELECT_PG_EPOCH_FILE"
-		epoch_valid "$pg_seen" || die "$ZKELECT_PG_EPOCH_FILE holds '$pg_seen', not an epoch: fix or remove it"
-		if epoch_older "$1" "$pg_seen"; then
-			warn "REFUSED: epoch $1 is older than epoch $pg_seen already seen ($ZKELECT_PG_EPOCH_FILE):" \
-				"a newer leader exists, this $HOOK is stale"
-			return 1
-		fi
-		[ "$1" != "$pg_seen" ] || return 0
-	fi
+	pg_seen="" pg_more=""
+	[ -e "$ZKELECT_PG_EPOCH_FILE" ] || return 1
+	{ IFS= read -r pg_seen || true; IFS= read -r pg_more || true; } 2>/dev/null <"$ZKELECT_PG_EPOCH_FILE" ||
+		die "cannot read $ZKELECT_PG_EPOCH_FILE"
+	{ epoch_valid "$pg_seen" && [ -z "$pg_more" ]; } ||
+		die "$ZKELECT_PG_EPOCH_FILE holds '$pg_seen${pg_more:+...}', not an epoch: fix or remove it"
+	epoch_older "$1" "$pg_seen" || return 1
+	warn "REFUSED: epoch $1 is older than epoch $pg_seen already seen ($ZKELECT_PG_EPOCH_FILE):" \
+		"a newer leader exists, this $HOOK is stale"
+}
+
+# Record EPOCH (epoch_stale said it is not stale; it set pg_seen) as the highest
+# one seen: a temporary file in the same directory, fsync, rename.
+epoch_record() {
+	[ "$1" != "$pg_seen" ] || return 0
 	pg_tmp=$ZKELECT_PG_EPOCH_FILE.tmp.$$
 	if ! { printf '%s\n' "$1" >"$pg_tmp" && sync "$pg_tmp" && mv -f "$pg_tmp" "$ZKELECT_PG_EPOCH_FILE"; }; then
 		rm -f "$pg_tmp"
