@@ -34,8 +34,9 @@
 #   ROUNDS=5 ZKELECTD=build/zkelectd ZKELECTCTL=build/zkelectctl bash test/pg_client.sh
 #
 # Run as root (the servers run as postgres) or as the owner of the clusters.
-# Before each host crash the primary takes a CHECKPOINT, as one promoted minutes
-# (not seconds) ago would have; CLIENT_CHECKPOINT=0 leaves it out (see round()).
+# CLIENT_CHECKPOINT=1 runs a CHECKPOINT on the primary before each host crash, as
+# one promoted minutes (not seconds) ago would have had (see round()); the default,
+# 0, leaves it out: the promote hook checkpoints right after each promotion.
 # KEEP=1 keeps the directory; ONLY="host-crash" runs only the named scenarios;
 # CLIENT_SAMPLES=DIR also appends each downtime (ns) to
 # DIR/pg_client_SCENARIO_downtime, each count of lost rows to
@@ -234,9 +235,9 @@ round() {
 	# file's latest checkpoint. A primary promoted seconds ago has not finished its
 	# first checkpoint (it is spread over minutes): if it crashes with WAL the
 	# standby never received, pg_rewind looks on an old timeline and fails ("could
-	# not find previous WAL record"), and the node cannot rejoin. In production that
-	# checkpoint is long done; here the rounds come seconds apart.
-	if [ "$s" = host-crash ] && [ "${CLIENT_CHECKPOINT:-1}" = 1 ]; then
+	# not find previous WAL record"), and the node cannot rejoin. The promote hook
+	# runs a CHECKPOINT right after promoting; CLIENT_CHECKPOINT=1 adds one here.
+	if [ "$s" = host-crash ] && [ "${CLIENT_CHECKPOINT:-0}" = 1 ]; then
 		psql_on "$old" CHECKPOINT >/dev/null || fail "CHECKPOINT on $old failed ($what)"
 	fi
 	t_ready=$(now_ns)
