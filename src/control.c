@@ -41,6 +41,13 @@ struct control {
 	int64_t exit_mtime;
 	int history_keep;
 	struct exit_note pending_exit;	/* the exit note being written */
+	/* an amendment of the history under way (control_history_amend) */
+	uint64_t amend_tag;
+	char amend_id[ZNODE_ID_MAX + 1];
+	int64_t amend_epoch;
+	char amend_cause[32];
+	int amend_pending;
+	bool amend_found;
 	/* the line with priorities being read: a listing, then each contender's data */
 	bool line_watch;
 	uint64_t line_reads;
@@ -77,6 +84,12 @@ static void ignore_done(void *arg, const struct zk_result *r);
 static void prio_listed(void *arg, const struct zk_result *r);
 static void prio_read(void *arg, const struct zk_result *r);
 static void line_read_free(struct line_read *lr);
+static void amend_listed(void *arg, const struct zk_result *r);
+static void amend_read(void *arg, const struct zk_result *r);
+static void amend_done(struct control *c);
+
+/* How many of the newest history records an amendment looks at. */
+#define AMEND_NEWEST 10
 
 /* A history record on its way: created (with its parent if need be), then the trim. */
 struct history_write {
@@ -647,4 +660,82 @@ line_read_free(struct line_read *lr)
 	free(lr->names);
 	free(lr->entries);
 	free(lr);
+}
+
+/* --- amending a history record --- */
+
+void
+control_history_amend(struct control *c, const char *id, int64_t epoch, const char *cause)
+{
+	if (c->quiet)
+		return;
+	snprintf(c->amend_id, sizeof(c->amend_id), "%s", id);
+	snprintf(c->amend_cause, sizeof(c->amend_cause), "%s", cause);
+	c->amend_epoch = epoch;
+	c->amend_found = false;
+	zk_children(c->zk, c->history_path, false, amend_listed, c, ++c->amend_tag);
+}
+
+/* The history listed: read its newest records. */
+static void
+amend_listed(void *arg, const struct zk_result *r)
+{
+	struct control *c = arg;
+	char **names;
+	char *p;
+	int n, from;
+
+	if (r->tag != c->amend_tag)
+		return;
+	if (r->rc != ZOK || r->nchildren == 0) {
+		c->cb.amended(c->arg, false);
+		return;
+	}
+	n = r->nchildren;
+	names = xcalloc((size_t)n, sizeof(*names));
+	for (int i = 0; i < n; i++)
+		names[i] = r->children[i];
+	qsort(names, (size_t)n, sizeof(*names), by_name);
+	from = n > AMEND_NEWEST ? n - AMEND_NEWEST : 0;
+	c->amend_pending = n - from;
+	for (int i = from; i < n; i++) {
+		p = znode_child_path(c->history_path, names[i]);
+		zk_get(c->zk, p, false, amend_read, c, c->amend_tag);
+		free(p);
+	}
+	free(names);
+}
+
+/* One record read: amend it if it is the one. */
+static void
+amend_read(void *arg, const struct zk_result *r)
+{
+	struct control *c = arg;
+	struct history_record h;
+	size_t len;
+	char *buf;
+
+	if (r->tag != c->amend_tag)
+		return;
+	if (r->rc == ZOK && history_decode(r->value, (size_t)r->value_len, &h) &&
+	    strcmp(h.previous, c->amend_id) == 0 && h.previous_epoch == c->amend_epoch &&
+	    strcmp(h.cause, "session expired") == 0) {
+		snprintf(h.cause, sizeof(h.cause), "%s", c->amend_cause);
+		buf = history_encode(&h, &len);
+		zk_set(c->zk, r->path, buf, len, r->stat->version, ignore_done, c, 0);
+		free(buf);
+		c->amend_found = true;
+	} else if (r->rc == ZOK && history_decode(r->value, (size_t)r->value_len, &h) &&
+	    strcmp(h.previous, c->amend_id) == 0 && h.previous_epoch == c->amend_epoch) {
+		c->amend_found = true;	/* amended already, or its cause is known */
+	}
+	if (--c->amend_pending == 0)
+		amend_done(c);
+}
+
+/* Every record looked at: report. */
+static void
+amend_done(struct control *c)
+{
+	c->cb.amended(c->arg, c->amend_found);
 }

@@ -53,6 +53,8 @@ struct control_callbacks {
 	void (*exit_read)(void *arg);
 	/* The line with each contender's priority, in election order (control_read_line). */
 	void (*line)(void *arg, const struct line_entry *line, size_t n);
+	/* control_history_amend looked through the newest records: FOUND the one, or not. */
+	void (*amended)(void *arg, bool found);
 };
 
 struct control *control_new(struct zk *zk, const char *path,
@@ -102,6 +104,12 @@ void control_exit_write(struct control *c, const struct exit_note *x);
 /* Make sure PATH/exit exists, so that a later write is one request (a leader, early). */
 void control_exit_prepare(struct control *c);
 void control_history_add(struct control *c, const struct history_record *h, int keep);
+/*
+ * Among the newest records, the one whose previous leader is ID at EPOCH and
+ * whose cause is "session expired" gets CAUSE instead (compare-and-set).
+ */
+void control_history_amend(struct control *c, const char *id, int64_t epoch,
+    const char *cause);
 
 /*
  * Read the line with the priorities (each contender's data); with WATCH, read

@@ -48,7 +48,7 @@ static const struct election_callbacks election_cb = {
 };
 static const struct control_callbacks control_cb = {
 	role_on_switchover, role_on_switchover_written, role_on_pause, role_on_primary,
-	role_on_primary_written, role_on_exit_read, role_on_line,
+	role_on_primary_written, role_on_exit_read, role_on_line, role_on_amended,
 };
 
 /* Create the role machine; it owns CFG. */
@@ -74,6 +74,7 @@ role_new(struct event_base *base, struct config *cfg, void (*stopped)(void *arg,
 	r->switch_epoch = -1;
 	r->led_epoch = -1;
 	r->prev_epoch = -1;
+	r->amend_epoch = -1;
 	r->since = time(NULL);
 	r->image_started = clock_ms(CLOCK_REALTIME);
 	r->want_in = true;
@@ -87,6 +88,7 @@ role_new(struct event_base *base, struct config *cfg, void (*stopped)(void *arg,
 	r->ev_switch = evtimer_new(base, role_on_switchover_deadline, r);
 	r->ev_pause = evtimer_new(base, role_on_pause_expiry, r);
 	r->ev_failback = evtimer_new(base, role_on_failback, r);
+	r->ev_amend = evtimer_new(base, role_on_amend_retry, r);
 	return r;
 }
 
@@ -109,6 +111,7 @@ role_free(struct role *r)
 	event_free(r->ev_switch);
 	event_free(r->ev_pause);
 	event_free(r->ev_failback);
+	event_free(r->ev_amend);
 	role_watchdog_release(r);
 	if (r->resume != NULL)
 		session_clear(r->resume);
@@ -567,6 +570,8 @@ ev_session(void *arg, enum zk_event ev)
 	if (ev == ZK_EV_CONNECTED)
 		role_session_save(r);	/* a new session (or the resumed one) begins */
 	control_session(r->ctl, ev);
+	if (ev == ZK_EV_CONNECTED || ev == ZK_EV_RECONNECTED)
+		role_history_reconnected(r);
 	role_write_state(r);
 	role_reconcile(r);
 }

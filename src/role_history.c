@@ -17,6 +17,7 @@
 #include "log.h"
 #include "role_int.h"
 #include "switchover.h"
+#include "timer.h"
 #include "xmalloc.h"
 
 static void add_record(struct role *r);
@@ -115,8 +116,15 @@ role_history_demoting(struct role *r, enum reason why)
 {
 	struct exit_note x;
 
-	if (r->ctl == NULL || r->led_epoch < 0 || why == RS_CONNECTION_LOST ||
-	    why == RS_SESSION_EXPIRED || why == RS_STARTUP || why == RS_DELETED)
+	if (r->ctl != NULL && r->led_epoch >= 0 &&
+	    (why == RS_CONNECTION_LOST || why == RS_SESSION_EXPIRED)) {
+		/* nobody to tell now: once back, say it in the next leader's record */
+		r->amend_epoch = r->led_epoch;
+		r->amend_tries = 0;
+		r->led_epoch = -1;
+		return;
+	}
+	if (r->ctl == NULL || r->led_epoch < 0 || why == RS_STARTUP || why == RS_DELETED)
 		return;
 	memset(&x, 0, sizeof(x));
 	snprintf(x.id, sizeof(x.id), "%s", r->cfg->id);
@@ -125,4 +133,43 @@ role_history_demoting(struct role *r, enum reason why)
 	x.demote_ms = 0;	/* the gap from the note's mtime covers the demote */
 	control_exit_write(r->ctl, &x);
 	r->led_epoch = -1;
+}
+
+/*
+ * Back in touch after we demoted for a lost connection: the record of the
+ * leader after us says "session expired" (it could not know better); tell it
+ * it was a lost connection. A crashed daemon never does, so "session expired"
+ * that stays means a crash. The record may not be written yet: try again.
+ */
+void
+role_history_reconnected(struct role *r)
+{
+	if (r->amend_epoch < 0 || r->ctl == NULL || r->stopping)
+		return;
+	control_history_amend(r->ctl, r->cfg->id, r->amend_epoch, "connection lost");
+}
+
+/* The amendment looked through the newest records: FOUND, or try again later. */
+void
+role_on_amended(void *arg, bool found)
+{
+	struct role *r = arg;
+
+	if (found) {
+		log_info("history: the change after our epoch %lld was a lost connection",
+		    (long long)r->amend_epoch);
+		r->amend_epoch = -1;
+	} else if (++r->amend_tries < HISTORY_AMEND_TRIES)
+		timer_after(r->ev_amend, r->cfg->session_timeout_ms);
+	else
+		r->amend_epoch = -1;	/* no record names us: nobody led after us */
+}
+
+/* Try the amendment again. */
+void
+role_on_amend_retry(evutil_socket_t fd, short what, void *arg)
+{
+	(void)fd;
+	(void)what;
+	role_history_reconnected(arg);
 }

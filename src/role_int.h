@@ -100,6 +100,9 @@ struct role {
 	bool history_due;	/* our record waits for the exit note */
 	bool history_ok;	/* and says the promote succeeded */
 	enum reason demote_why;	/* the reason of the demote running or last run */
+	int64_t amend_epoch;	/* we demoted for a lost connection at this epoch (-1: no) */
+	int amend_tries;
+	struct event *ev_amend;
 	/* priorities and failback (role_priority.c) */
 	bool prio_pending;	/* elected: the line's priorities decide before the promote */
 	bool prio_alone_said;	/* priority 0, alone in line: said once */
@@ -215,6 +218,11 @@ void role_history_promoting(struct role *r, enum reason why);
 void role_history_promoted(struct role *r, bool ok);
 void role_history_demoting(struct role *r, enum reason why);
 void role_on_exit_read(void *arg);
+void role_history_reconnected(struct role *r);
+void role_on_amended(void *arg, bool found);
+void role_on_amend_retry(evutil_socket_t fd, short what, void *arg);
+/* how often a lost connection's amendment is tried, a session timeout apart */
+#define HISTORY_AMEND_TRIES 10
 
 /* role_priority.c: priorities and failback */
 void role_priority_elected(struct role *r);

@@ -221,6 +221,15 @@ control_exit_prepare(struct control *c)
 }
 
 void
+control_history_amend(struct control *c, const char *id, int64_t epoch, const char *cause)
+{
+	(void)c;
+	(void)id;
+	(void)epoch;
+	(void)cause;
+}
+
+void
 control_history_add(struct control *c, const struct history_record *h, int keep)
 {
 	(void)c;
