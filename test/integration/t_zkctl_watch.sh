@@ -75,7 +75,7 @@ for n, line in enumerate(open(sys.argv[1], encoding="utf-8"), 1):
     if not re.fullmatch(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z", o["time"]):
         sys.exit("line %d: time %r is not ISO 8601 UTC with ms" % (n, o["time"]))
     causes = {"elected", "graceful handover", "resign", "health", "promote failed",
-              "switchover", "forced", "pause-ended", "session expired"}
+              "switchover", "forced", "pause-ended", "session expired", "connection lost"}
     if o["cause"] is not None and (o["leader"] is None or o["cause"] not in causes):
         sys.exit("line %d: cause %r" % (n, o["cause"]))
     if o["leader"] is None:
