@@ -6,7 +6,8 @@
 #   2. each integration test test/integration/t_*.sh twice: with the build/
 #      binaries and with the build/asan/ ones (ASan + UBSan; a sanitizer report
 #      in a daemon log fails the test: see test/lib.sh; a test with the line
-#      "# run.sh: plain build only" runs only with build/), PARALLEL at a time
+#      "# run.sh: plain build only" runs only with build/, one with "# run.sh:
+#      sanitizer build only" only with build/asan/ when it exists), PARALLEL at a time
 #      (default 2), each within TEST_TIMEOUT seconds (default 180).
 #
 # PATTERN (a shell glob fragment) keeps only the tests whose name contains it.
@@ -129,6 +130,9 @@ run_integration() {
 			selected "$(basename "$file" .sh)" || continue
 			# timing-bound tests (the chaos run) say so; ASan slows everything down
 			[ "$build" = build/asan ] && grep -q '^# run.sh: plain build only' "$file" && continue
+			# hostile-input tests whose worth is the sanitizers' run, when there is one
+			[ "$build" = build ] && [ "${#builds[@]}" -gt 1 ] &&
+				grep -q '^# run.sh: sanitizer build only' "$file" && continue
 			while [ "$RUNNING" -ge "$PARALLEL" ]; do
 				collect_job
 			done

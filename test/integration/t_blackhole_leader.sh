@@ -1,5 +1,6 @@
 #!/bin/bash
 # shellcheck disable=SC2317 # functions called through wait_for
+# run.sh: plain build only (make check's 8 minutes: what it drives runs under ASan in other tests)
 # Rule 6: the leader's link to ZooKeeper goes silent (a blackhole: sockets stay
 # open, nothing passes, so only silence tells). It demotes on its own clock,
 # and its demote hook, taking a quarter of the session timeout, ends before

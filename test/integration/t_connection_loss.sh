@@ -1,5 +1,6 @@
 #!/bin/bash
 # shellcheck disable=SC2317 # functions called through wait_for
+# run.sh: plain build only (make check's 8 minutes: what it drives runs under ASan in other tests)
 # The leader loses ZooKeeper (the server stops): it demotes (reason
 # connection-lost) on its own clock, at its deadline (2/3 of the session after
 # the last answer), and the demote ends before the session timeout has passed

@@ -1,5 +1,6 @@
 #!/bin/bash
 # shellcheck disable=SC2317 # functions called through wait_for
+# run.sh: plain build only (make check's 8 minutes: what it drives runs under ASan in other tests)
 # SIGKILL of the leader: once ZooKeeper expires its session, exactly one
 # survivor promotes, with a greater epoch; the other follows it.
 # shellcheck source=test/lib.sh

@@ -1,5 +1,6 @@
 #!/bin/bash
 # shellcheck disable=SC2317 # functions called through wait_for
+# run.sh: plain build only (make check's 8 minutes: what it drives runs under ASan in other tests)
 # zkelectctl resign: the leader demotes (reason resigned) before the next node
 # promotes, and queues again at the back; a follower resigning moves to the
 # back and leaves the leader alone; resign without a daemon exits 1.

@@ -1,5 +1,6 @@
 #!/bin/bash
 # shellcheck disable=SC2317 # functions called through wait_for
+# run.sh: plain build only (make check's 8 minutes: what it drives runs under ASan in other tests)
 # A follow hook still running when its node is elected is killed at once (the
 # kill is logged) and promote starts as soon as it is reaped: b's follow sleeps
 # 30 s; the leader a stops (SIGTERM) meanwhile; b's promote starts well before

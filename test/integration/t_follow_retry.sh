@@ -1,5 +1,6 @@
 #!/bin/bash
 # shellcheck disable=SC2317 # functions called through wait_for
+# run.sh: plain build only (make check's 8 minutes: what it drives runs under ASan in other tests)
 # A failed follow runs again, with a doubling back-off, while the same leader
 # leads: b's follow exits 1 twice (its service left half-way, say), then
 # succeeds; b ran it three times for a's epoch and no more. When the leader

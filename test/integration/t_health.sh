@@ -1,5 +1,6 @@
 #!/bin/bash
 # shellcheck disable=SC2317 # functions called through wait_for
+# run.sh: plain build only (make check's 8 minutes: what it drives runs under ASan in other tests)
 # [health] (rule 15): an unhealthy follower leaves the election (its znode is
 # deleted, so it is skipped when the leader goes); an unhealthy leader demotes
 # (reason health-failed, role withdrawn) and leaves, and the next healthy node

@@ -1,5 +1,6 @@
 #!/bin/bash
 # shellcheck disable=SC2317 # functions called through wait_for
+# run.sh: plain build only (make check's 8 minutes: what it drives runs under ASan in other tests)
 # Rule 20: on a handover only the successor lists the children; every other
 # follower learns the new leader from its announcement (one notification, one
 # small read) and runs follow with it.

@@ -1,5 +1,6 @@
 #!/bin/bash
 # shellcheck disable=SC2317 # functions called through wait_for
+# run.sh: plain build only (make check's 8 minutes: what it drives runs under ASan in other tests)
 # promote_timeout = 2s and a promote hook on a that starts a grandchild and then
 # never ends: after the timeout the hook and its grandchild are gone, the run is
 # logged as timed out, a demote follows (reason promote-failed, role withdrawn)

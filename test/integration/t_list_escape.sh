@@ -1,5 +1,6 @@
 #!/bin/bash
 # shellcheck disable=SC2317 # functions called through wait_for
+# run.sh: sanitizer build only (hostile input: the ASan+UBSan run is the one that matters)
 # Terminal control sequences and bytes outside UTF-8 in contenders' data never
 # reach the operator's terminal raw: `zkelectctl list` (a foreign contender
 # made with zkput, data: ESC [ 31m, BEL, CR, 0xff, the C1 CSI, \, tab, newline)

@@ -1,5 +1,6 @@
 #!/bin/bash
 # shellcheck disable=SC2317 # functions called through wait_for
+# run.sh: sanitizer build only (hostile input: the ASan+UBSan run is the one that matters)
 # Election data full of shell syntax (quotes, $(...), backticks, backslashes,
 # '\'', $, %, a tab, a glob) reaches every consumer byte for byte and is never run:
 # the follower's state file sourced by sh, the hooks' ZKELECT_LEADER_DATA, the

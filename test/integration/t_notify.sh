@@ -1,5 +1,6 @@
 #!/bin/bash
 # shellcheck disable=SC2317 # functions called through wait_for
+# run.sh: plain build only (make check's 8 minutes: what it drives runs under ASan in other tests)
 # systemd's notification protocol, spoken without libsystemd. A receiver stands
 # in for systemd on NOTIFY_SOCKET, once a filesystem path and once an abstract
 # @name; with WATCHDOG_USEC=400000 the daemon sends READY=1 once it is in the

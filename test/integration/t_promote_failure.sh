@@ -1,5 +1,6 @@
 #!/bin/bash
 # shellcheck disable=SC2317 # functions called through wait_for
+# run.sh: plain build only (make check's 8 minutes: what it drives runs under ASan in other tests)
 # on_promote_failure = resign: a's promote exits 1; a demotes (reason
 # promote-failed, role withdrawn), b leads, and a joins again after its back-off
 # (follower). on_promote_failure = stay on a single node c: c's promote exits 1

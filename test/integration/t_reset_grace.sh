@@ -1,5 +1,6 @@
 #!/bin/bash
 # shellcheck disable=SC2317 # functions called through wait_for
+# run.sh: plain build only (make check's 8 minutes: what it drives runs under ASan in other tests)
 # A lost connection alone does not end leadership (rule 6): the leader's
 # connection is reset and comes back at once: the session survives and the
 # leader keeps its role with no demote at all. A loss that lasts past the

@@ -1,5 +1,6 @@
 #!/bin/bash
 # shellcheck disable=SC2317 # functions called through wait_for
+# run.sh: plain build only (make check's 8 minutes: what it drives runs under ASan in other tests)
 # A leader frozen (SIGSTOP) for longer than the session timeout: the server
 # expires its session and the follower leads. When the old leader wakes
 # (SIGCONT) the first thing it does is demote (rule 16); it never promotes

@@ -1,5 +1,6 @@
 #!/bin/bash
 # shellcheck disable=SC2317 # functions called through wait_for
+# run.sh: plain build only (make check's 8 minutes: what it drives runs under ASan in other tests)
 # Start-up (rule 17). demote_on_start = yes: the first hook run of a fresh
 # daemon is a demote (reason startup, role follower), run before ZooKeeper is
 # contacted (state starting, no znode); with demote_on_start = no there is none.

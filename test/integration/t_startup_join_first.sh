@@ -1,5 +1,6 @@
 #!/bin/bash
 # shellcheck disable=SC2317 # functions called through wait_for
+# run.sh: plain build only (make check's 8 minutes: what it drives runs under ASan in other tests)
 # demote_on_start = unless-leader (the default; docs/startup.md). A node alone
 # in the election leads at once and runs no start-up demote: its first hook run
 # is the promote, so a primary it starts beside is never restarted. A node that

@@ -1,5 +1,6 @@
 #!/bin/bash
 # shellcheck disable=SC2317 # functions called through wait_for
+# run.sh: plain build only (make check's 8 minutes: what it drives runs under ASan in other tests)
 # ZooKeeper unreachable at start is not fatal: the daemon keeps running in role
 # starting with ZK_STATE=connecting, and once the server is up on that port it
 # joins and leads.

@@ -1,5 +1,6 @@
 #!/bin/bash
 # shellcheck disable=SC2317 # functions called through wait_for
+# run.sh: plain build only (make check's 8 minutes: what it drives runs under ASan in other tests)
 # zkelectctl against three running daemons: `list` shows them in election order
 # with the leader first, `leader` names it, `is-leader` answers 0 only on the
 # leader (and not while it is stopped), `status` says 3 once a daemon stopped
