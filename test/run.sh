@@ -7,7 +7,8 @@
 #      binaries and with the build/asan/ ones (ASan + UBSan; a sanitizer report
 #      in a daemon log fails the test: see test/lib.sh; a test with the line
 #      "# run.sh: plain build only" runs only with build/, one with "# run.sh:
-#      sanitizer build only" only with build/asan/ when it exists), PARALLEL at a time
+#      sanitizer build only" only with build/asan/ when it exists; the ones with
+#      "# run.sh: long" first), PARALLEL at a time
 #      (default 2), each within TEST_TIMEOUT seconds (default 180).
 #
 # PATTERN (a shell glob fragment) keeps only the tests whose name contains it.
@@ -117,26 +118,35 @@ collect_job() {
 
 # Run every selected integration test with each available build, PARALLEL at a time.
 run_integration() {
-	local file build
+	local file build pass
 	local -a builds=(build)
 	if [ -x "$ROOT/build/asan/zkelectd" ] && [ -x "$ROOT/build/asan/zkelectctl" ]; then
 		builds+=(build/asan)
 	else
 		echo "NOTE: no build/asan binaries ('make check' builds them): sanitizer runs skipped"
 	fi
-	for build in "${builds[@]}"; do
-		for file in "$ROOT"/test/integration/t_*.sh; do
-			[ -e "$file" ] || continue
-			selected "$(basename "$file" .sh)" || continue
-			# timing-bound tests (the chaos run) say so; ASan slows everything down
-			[ "$build" = build/asan ] && grep -q '^# run.sh: plain build only' "$file" && continue
-			# hostile-input tests whose worth is the sanitizers' run, when there is one
-			[ "$build" = build ] && [ "${#builds[@]}" -gt 1 ] &&
-				grep -q '^# run.sh: sanitizer build only' "$file" && continue
-			while [ "$RUNNING" -ge "$PARALLEL" ]; do
-				collect_job
+	# the long ones first (marked "# run.sh: long"), so that no slot idles at the end
+	for pass in long short; do
+		for build in "${builds[@]}"; do
+			for file in "$ROOT"/test/integration/t_*.sh; do
+				[ -e "$file" ] || continue
+				selected "$(basename "$file" .sh)" || continue
+				if grep -q '^# run.sh: long' "$file"; then
+					[ "$pass" = long ] || continue
+				else
+					[ "$pass" = short ] || continue
+				fi
+				# timing-bound tests (the chaos run) say so; ASan slows everything down
+				[ "$build" = build/asan ] && grep -q '^# run.sh: plain build only' "$file" &&
+					continue
+				# hostile-input tests whose worth is the sanitizers' run, when there is one
+				[ "$build" = build ] && [ "${#builds[@]}" -gt 1 ] &&
+					grep -q '^# run.sh: sanitizer build only' "$file" && continue
+				while [ "$RUNNING" -ge "$PARALLEL" ]; do
+					collect_job
+				done
+				start_job "${file#"$ROOT"/}" "$build"
 			done
-			start_job "${file#"$ROOT"/}" "$build"
 		done
 	done
 	while [ "$RUNNING" -gt 0 ]; do

@@ -1,5 +1,6 @@
 #!/bin/bash
 # run.sh: plain build only
+# run.sh: long
 # The static analysers find nothing: cppcheck (warning, performance,
 # portability) and clang-tidy with the checked-in .clang-tidy, over src/*.c
 # (test/analyze.sh; JOBS=1 here, since run.sh already runs tests side by side).

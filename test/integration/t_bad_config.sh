@@ -1,6 +1,7 @@
 #!/bin/bash
 # shellcheck disable=SC2317 # functions called through poll
 # run.sh: plain build only
+# run.sh: long
 # (its 145 rows start the daemon 290 times, a minute under ASan; the parser it
 # exercises runs under ASan+UBSan in test_config and under libFuzzer in t_fuzz)
 # The bad-input catalogue, test/bad_inputs.tsv: its conf, file and start rows.

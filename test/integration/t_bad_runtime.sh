@@ -1,6 +1,7 @@
 #!/bin/bash
 # shellcheck disable=SC2317 # functions called through poll and by name
 # run.sh: sanitizer build only (hostile input: the ASan+UBSan run is the one that matters)
+# run.sh: long
 # The bad-input catalogue, test/bad_inputs.tsv: its runtime rows (t_bad_hooks.sh
 # runs the hook rows with this same runner). Each row is a function case_ID below:
 # it starts daemons ID-a, ID-b against a private ZooKeeper (each row its own

@@ -1,5 +1,6 @@
 #!/bin/bash
 # run.sh: plain build only
+# run.sh: long
 # (no daemon runs here: the sanitizer build has nothing to add)
 # test/check_invariants.py, the fault suite's invariant checker, on synthetic
 # event logs (no ZooKeeper, no daemon): clean runs (a graceful handover, a

@@ -1,6 +1,7 @@
 #!/bin/bash
 # shellcheck disable=SC2317 # functions called through wait_for
 # run.sh: plain build only (make check's 8 minutes: the code it drives runs under ASan in other tests)
+# run.sh: long
 # The whole 3-server ensemble goes down for twice the session timeout, then
 # comes back: the leader demotes (connection-lost) while it is down; after the
 # ensemble is back there is one leader again within session timeout + 5 s, and

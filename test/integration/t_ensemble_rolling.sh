@@ -1,6 +1,7 @@
 #!/bin/bash
 # shellcheck disable=SC2317 # functions called through wait_for
 # run.sh: plain build only (make check's 8 minutes: the code it drives runs under ASan in other tests)
+# run.sh: long
 # Each member of the 3-server ensemble is restarted in turn (a rolling
 # restart): the quorum holds throughout and no session expires, so nobody but
 # a ever promotes. (When the ensemble's own leader restarts, every client is

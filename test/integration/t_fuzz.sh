@@ -1,5 +1,6 @@
 #!/bin/bash
 # run.sh: plain build only
+# run.sh: long
 # The libFuzzer harnesses (test/fuzz/run.sh) for the configuration parser and
 # for znode names, the leader announcement and the records beside the election
 # (switchover, pause, breadcrumb, exit note, history), 4 seconds each: no crash, leak,

@@ -1,6 +1,7 @@
 #!/bin/bash
 # shellcheck disable=SC2317 # functions called through wait_for and the trap
 # run.sh: plain build only
+# run.sh: long
 # (the daemon's part runs under ASan+UBSan in every other test; this one spends
 # its half minute in PostgreSQL and the hooks, which a sanitizer build does not
 # check)

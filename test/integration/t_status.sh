@@ -1,6 +1,7 @@
 #!/bin/bash
 # shellcheck disable=SC2317 # functions called through wait_for
 # run.sh: sanitizer build only (hostile input: the ASan+UBSan run is the one that matters)
+# run.sh: long
 # [status] listen: the read-only HTTP endpoint. /leader, /follower and /health
 # answer 200 or 503 for HAProxy-style checks; /status is the state as JSON
 # (it parses, whatever the leader data holds; what is not known is null);
