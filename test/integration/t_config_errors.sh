@@ -1,4 +1,5 @@
 #!/bin/bash
+# run.sh: plain build only (make check's 8 minutes: what it drives runs under ASan in other tests)
 # zkelectd -t: a good file says "configuration OK" and exits 0; a file with many
 # problems reports each one as FILE:LINE: with the right line and exits 78; a
 # missing file, a directory, a missing required key (line 0) and a hook that is

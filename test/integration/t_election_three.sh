@@ -1,5 +1,6 @@
 #!/bin/bash
 # shellcheck disable=SC2317 # functions called through wait_for
+# run.sh: plain build only (make check's 8 minutes: what it drives runs under ASan in other tests)
 # The happy path: three candidates elect exactly one leader; the two others
 # become followers and run their follow hook naming that leader and its epoch;
 # zkelectctl list shows all three in election order, the leader first.

@@ -1,5 +1,6 @@
 #!/bin/bash
 # shellcheck disable=SC2317 # functions called through wait_for
+# run.sh: plain build only (make check's 8 minutes: what it drives runs under ASan in other tests)
 # SIGTERM of the leader: it runs its demote hook (reason shutdown) to the end,
 # then deletes its znode, then closes its session; the successor's promote
 # starts only after that demote ended (rule 11). The old leader exits 0,

@@ -1,5 +1,6 @@
 #!/bin/bash
 # shellcheck disable=SC2317 # mandoc_lint is called through lint_quiet
+# run.sh: plain build only (make check's 8 minutes: what it drives runs under ASan in other tests)
 # The man pages and make install. The three pages lint clean with groff -ww (and
 # mandoc -T lint when installed) and name every option, command, configuration
 # key and hook variable the code has. make install DESTDIR=$T/root PREFIX=/usr

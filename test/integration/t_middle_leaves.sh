@@ -1,5 +1,6 @@
 #!/bin/bash
 # shellcheck disable=SC2317 # functions called through wait_for
+# run.sh: plain build only (make check's 8 minutes: what it drives runs under ASan in other tests)
 # Rule 4: a predecessor's deletion is not leadership. With a leading, b second
 # and c third, b leaves: c's predecessor is gone, but c lists again, finds a
 # still lowest, watches a, and does not promote. When a leaves, c leads.

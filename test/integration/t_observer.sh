@@ -1,5 +1,6 @@
 #!/bin/bash
 # shellcheck disable=SC2317 # functions called through wait_for
+# run.sh: plain build only (make check's 8 minutes: what it drives runs under ASan in other tests)
 # mode = observer: o never promotes, its state says observer, its start-up demote
 # moves to observer, it runs follow naming the leader, `zkelectctl list` does not
 # show it; when the leader stops, o runs follow again with the new leader and a

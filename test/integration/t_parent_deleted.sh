@@ -1,5 +1,6 @@
 #!/bin/bash
 # shellcheck disable=SC2317 # functions called through wait_for
+# run.sh: plain build only (make check's 8 minutes: what it drives runs under ASan in other tests)
 # An operator deletes the whole election path (rule 13): the leader demotes
 # (reason deleted); the path is created again (persistent); the nodes queue
 # again and one of them leads.

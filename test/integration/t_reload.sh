@@ -1,5 +1,6 @@
 #!/bin/bash
 # shellcheck disable=SC2317 # functions called through wait_for
+# run.sh: plain build only (make check's 8 minutes: what it drives runs under ASan in other tests)
 # SIGHUP: a valid change of [hooks] applies without a role change (the next
 # promote, after a resign, runs the new hook); an invalid file is reported as
 # FILE:LINE: and changes nothing (still leader, old settings in force); a change of

@@ -1,5 +1,6 @@
 #!/bin/bash
 # shellcheck disable=SC2317 # functions called through wait_for
+# run.sh: plain build only (make check's 8 minutes: what it drives runs under ASan in other tests)
 # zkelectctl resign (SIGUSR1): the leader demotes (reason resigned) to the end,
 # then deletes its znode; another node promotes after that; the old leader
 # joins again at the back of the queue with a new znode. A follower that

@@ -1,5 +1,6 @@
 #!/bin/bash
 # shellcheck disable=SC2317 # functions called through wait_for
+# run.sh: plain build only (make check's 8 minutes: what it drives runs under ASan in other tests)
 # A second zkelectd on the same configuration (same PID file) exits 1 naming the
 # first one's PID, runs no hook and leaves the state file and the session file
 # alone (it never reads the session: only the PID lock's holder may resume

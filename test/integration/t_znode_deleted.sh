@@ -1,5 +1,6 @@
 #!/bin/bash
 # shellcheck disable=SC2317 # functions called through wait_for
+# run.sh: plain build only (make check's 8 minutes: what it drives runs under ASan in other tests)
 # An operator deletes the leader's znode by hand: the old leader demotes
 # (reason deleted) as soon as it learns of it and joins again at the back; the
 # next node leads. A follower whose znode is deleted re-queues by itself.
