@@ -9,7 +9,7 @@
 #      "# run.sh: plain build only" runs only with build/, one with "# run.sh:
 #      sanitizer build only" only with build/asan/ when it exists; the ones with
 #      "# run.sh: long" first), PARALLEL at a time
-#      (default 3: the tests wait more than they compute), each within TEST_TIMEOUT seconds (default 180).
+#      (default 2), each within TEST_TIMEOUT seconds (default 180).
 #
 # PATTERN (a shell glob fragment) keeps only the tests whose name contains it.
 # Ends with one line "N passed, N failed"; exits 1 when anything failed.
@@ -17,7 +17,7 @@ set -u
 
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 PATTERN=${1:-}
-PARALLEL=${PARALLEL:-3}
+PARALLEL=${PARALLEL:-2}
 TEST_TIMEOUT=${TEST_TIMEOUT:-180}
 ASAN_ENV=(ASAN_OPTIONS=detect_leaks=1:abort_on_error=1
 	UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1)
