@@ -847,17 +847,7 @@ op_failed(struct zk *zk, struct zk_op *op, int rc)
 static const struct ACL_vector *
 create_acl(const struct zk *zk)
 {
-	static struct Id world = { "world", "anyone" }, creator = { "auth", "" };
-	static struct ACL acl[2];
-	static struct ACL_vector vec = { 2, acl };
-
-	if (zk->auth_scheme == NULL)
-		return &ZOO_OPEN_ACL_UNSAFE;
-	acl[0].perms = ZOO_PERM_ALL;
-	acl[0].id = creator;
-	acl[1].perms = ZOO_PERM_READ;
-	acl[1].id = world;
-	return &vec;
+	return zk_create_acl(zk->auth_scheme != NULL);
 }
 
 /* Hand OP to the library (RC is what the call returned); a refusal is reported later. */

@@ -1079,19 +1079,9 @@ zkquery_who(char *buf, size_t len)
 	snprintf(buf, len, "%s@%.*s%s", user, room > 0 ? room : 0, host, pid);
 }
 
-/* The ACL of a znode zkelectctl creates: as src/zk.c's create_acl. */
+/* The ACL of a znode zkelectctl creates (zk_create_acl, as the daemon's). */
 const struct ACL_vector *
 zkquery_acl(const struct config *cfg)
 {
-	static struct Id world = { "world", "anyone" }, creator = { "auth", "" };
-	static struct ACL acl[2];
-	static struct ACL_vector vec = { 2, acl };
-
-	if (cfg->auth_scheme == NULL)
-		return &ZOO_OPEN_ACL_UNSAFE;
-	acl[0].perms = ZOO_PERM_ALL;
-	acl[0].id = creator;
-	acl[1].perms = ZOO_PERM_READ;
-	acl[1].id = world;
-	return &vec;
+	return zk_create_acl(cfg->auth_scheme != NULL);
 }

@@ -15,4 +15,10 @@
  */
 bool zk_rc_is_transient(int rc);
 
+/*
+ * The ACL of a znode zkelectd or zkelectctl creates: creator-all and
+ * world-read when the session is AUTHENTICATED, else open.
+ */
+const struct ACL_vector *zk_create_acl(bool authenticated);
+
 #endif
