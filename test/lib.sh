@@ -69,11 +69,23 @@ LAST_EXIT=""
 LIB_PID=$$
 LIB_PASSED=0
 declare -A DAEMON_PIDS=() PROXY_PIDS=() PROXY_PORT=() WD_PIDS=()
+CLEANUP_HOOKS=()
 
 # Print "FAIL: MSG" on stderr and exit 1 (the trap cleans up).
 fail() {
 	echo "FAIL: $TEST_NAME: $*" >&2
 	exit 1
+}
+
+# Run CMD (one word: a function) at cleanup, after the daemons and ZooKeeper stopped.
+at_cleanup() {
+	CLEANUP_HOOKS+=("$1")
+}
+
+# Exit 77 (run.sh counts it as skipped): this machine cannot run the test; WHY says so.
+skip() {
+	echo "SKIP: $TEST_NAME: $*" >&2
+	exit 77
 }
 
 # Exit 0; the trap prints PASS once the daemon logs proved clean.
@@ -395,6 +407,9 @@ cleanup() {
 		reap "${WD_PIDS[$name]}" 5
 	done
 	zk_stop >/dev/null 2>&1 || true
+	for name in "${CLEANUP_HOOKS[@]}"; do
+		$name || true	# after the daemons and ZooKeeper: what they ran in goes last
+	done
 	if bad=$(sanitizer_reports); then
 		echo "FAIL: $TEST_NAME: sanitizer report in: $bad" >&2
 		for name in $bad; do
@@ -403,7 +418,9 @@ cleanup() {
 		done
 		rc=1
 	fi
-	if [ "$rc" -ne 0 ]; then
+	if [ "$rc" -eq 77 ]; then
+		:	# skipped: nothing ran
+	elif [ "$rc" -ne 0 ]; then
 		show_logs
 	elif [ "$LIB_PASSED" = 1 ]; then
 		echo "PASS: $TEST_NAME"

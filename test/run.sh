@@ -12,7 +12,9 @@
 #      (default 2), each within TEST_TIMEOUT seconds (default 180).
 #
 # PATTERN (a shell glob fragment) keeps only the tests whose name contains it.
-# Ends with one line "N passed, N failed"; exits 1 when anything failed.
+# A test that exits 77 could not run on this machine (it says why on stderr):
+# counted as skipped. Ends with one line "N passed, N failed" (", N skipped"
+# when any was); exits 1 when anything failed.
 set -u
 
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
@@ -24,6 +26,7 @@ ASAN_ENV=(ASAN_OPTIONS=detect_leaks=1:abort_on_error=1
 OUT=$(mktemp -d "${TMPDIR:-/tmp}/zkelectd-run.XXXXXX")
 PASSED=0
 FAILED=0
+SKIPPED=0
 RUNNING=0
 declare -A JOB_NAME=() JOB_OUT=() JOB_START=()
 
@@ -107,6 +110,9 @@ collect_job() {
 	if [ "$rc" -eq 0 ]; then
 		PASSED=$((PASSED + 1))
 		echo "PASS ${JOB_NAME[$pid]} (${secs}s)"
+	elif [ "$rc" -eq 77 ]; then
+		SKIPPED=$((SKIPPED + 1))
+		echo "SKIP ${JOB_NAME[$pid]} ($(grep -m1 '^SKIP: ' "${JOB_OUT[$pid]}" | sed 's/^SKIP: [^:]*: //'))"
 	else
 		FAILED=$((FAILED + 1))
 		[ "$rc" -eq 124 ] && echo "    (timed out after ${TEST_TIMEOUT}s)" >>"${JOB_OUT[$pid]}"
@@ -171,5 +177,9 @@ trap interrupted INT TERM
 run_units
 run_integration
 rm -rf "$OUT"
-echo "$PASSED passed, $FAILED failed"
+if [ "$SKIPPED" -gt 0 ]; then
+	echo "$PASSED passed, $FAILED failed, $SKIPPED skipped"
+else
+	echo "$PASSED passed, $FAILED failed"
+fi
 [ "$FAILED" -eq 0 ]
