@@ -30,11 +30,11 @@ CPPFLAGS += $(shell pkg-config --cflags $(PKGS) 2>/dev/null) -DTHREADED
 LDLIBS  += $(shell pkg-config --libs $(PKGS) 2>/dev/null) -lzookeeper_mt -lpthread
 
 # The modules, in the order data flows through them (see README "Inside").
-COMMON  = log xmalloc clock config znode state escape hook_command record switchover pause \
-          history
+COMMON  = log xmalloc clock config znode state escape hook_command record switchover breadcrumb \
+          pause history
 DAEMON  = $(COMMON) timer zkrc zk election session role role_hook role_report role_reload \
-          role_resume role_watchdog role_switchover role_pause role_history role_priority \
-          control names hook health status notify watchdog
+          role_resume role_watchdog role_switchover role_pause role_fence role_history \
+          role_priority control names hook health status notify watchdog
 CTL     = $(COMMON) zkrc zkhistory zkquery zkswitch zkpause
 
 DAEMON_OBJ = $(DAEMON:%=$(BUILD)/%.o) $(BUILD)/zkelectd.o
@@ -74,8 +74,8 @@ $(BUILD)/test_watchdog: $(BUILD)/test_watchdog.o $(BUILD)/watchdog.o $(COMMON:%=
 
 # The role module on test/unit/fake_election.c and fake_hook.c (no ZooKeeper, no children).
 ROLE_UNIT = role role_hook role_report role_reload role_resume role_watchdog role_switchover \
-            role_pause role_history role_priority watchdog session names health status \
-            notify timer $(COMMON)
+            role_pause role_fence role_history role_priority watchdog session names health \
+            status notify timer $(COMMON)
 $(BUILD)/test_role: $(BUILD)/test_role.o $(BUILD)/fake_election.o $(BUILD)/fake_hook.o \
     $(BUILD)/fake_control.o $(ROLE_UNIT:%=$(BUILD)/%.o)
 	$(CC) $(XCFLAGS) $(LDFLAGS) -o $@ $^ $(LDLIBS) -lcmocka

@@ -51,6 +51,7 @@ enum key_id {
 	KEY_FAILBACK_DELAY,
 	KEY_PROMOTE, KEY_DEMOTE, KEY_FOLLOW, KEY_TIMEOUT, KEY_PROMOTE_TIMEOUT,
 	KEY_DEMOTE_TIMEOUT, KEY_FOLLOW_TIMEOUT, KEY_ON_PROMOTE_FAILURE, KEY_PROMOTE_BACKOFF,
+	KEY_FENCE, KEY_FENCE_TIMEOUT, KEY_ON_FENCE_FAILURE,
 	KEY_USER, KEY_GROUP,
 	KEY_HEALTH_COMMAND, KEY_HEALTH_INTERVAL, KEY_HEALTH_TIMEOUT, KEY_HEALTH_FALL,
 	KEY_HEALTH_RISE,
@@ -134,6 +135,7 @@ static bool set_data(struct parse *, const struct key *, const char *);
 static bool set_mode(struct parse *, const struct key *, const char *);
 static bool set_demote_on_start(struct parse *, const struct key *, const char *);
 static bool set_on_promote_failure(struct parse *, const struct key *, const char *);
+static bool set_on_fence_failure(struct parse *, const struct key *, const char *);
 static bool set_log_level(struct parse *, const struct key *, const char *);
 static bool set_listen(struct parse *, const struct key *, const char *);
 static bool set_user(struct parse *, const struct key *, const char *);
@@ -198,6 +200,9 @@ static const struct key keys[KEY_COUNT] = {
 	[KEY_FOLLOW_TIMEOUT] = DUR(S_HOOKS, "follow_timeout", follow_timeout_ms, 1, 24 * MS_HOUR),
 	[KEY_ON_PROMOTE_FAILURE] = FUN(S_HOOKS, "on_promote_failure", set_on_promote_failure),
 	[KEY_PROMOTE_BACKOFF] = DUR(S_HOOKS, "promote_backoff", promote_backoff_ms, 0, MS_HOUR),
+	[KEY_FENCE] = FLD(S_HOOKS, "fence", set_command, fence),
+	[KEY_FENCE_TIMEOUT] = DUR(S_HOOKS, "fence_timeout", fence_timeout_ms, 1, 24 * MS_HOUR),
+	[KEY_ON_FENCE_FAILURE] = FUN(S_HOOKS, "on_fence_failure", set_on_fence_failure),
 	[KEY_USER] = FUN(S_HOOKS, "user", set_user),
 	[KEY_GROUP] = FUN(S_HOOKS, "group", set_group),
 	[KEY_HEALTH_COMMAND] = FLD(S_HEALTH, "command", set_command, health),
@@ -836,6 +841,21 @@ set_on_promote_failure(struct parse *p, const struct key *k, const char *v)
 	return true;
 }
 
+/* [hooks] on_fence_failure: resign | promote. */
+static bool
+set_on_fence_failure(struct parse *p, const struct key *k, const char *v)
+{
+	if (strcmp(v, "resign") == 0)
+		p->cfg->on_fence_failure = FENCE_FAILURE_RESIGN;
+	else if (strcmp(v, "promote") == 0)
+		p->cfg->on_fence_failure = FENCE_FAILURE_PROMOTE;
+	else {
+		problem(p, p->line, "%s: \"%s\" is not resign or promote", k->name, v);
+		return false;
+	}
+	return true;
+}
+
 /* [daemon] log_level. */
 static bool
 set_log_level(struct parse *p, const struct key *k, const char *v)
@@ -948,6 +968,11 @@ finish(struct parse *p, int flags)
 		cfg->demote_timeout_ms = p->hook_timeout_ms;
 	if (!p->seen[KEY_FOLLOW_TIMEOUT])
 		cfg->follow_timeout_ms = p->hook_timeout_ms;
+	if (!p->seen[KEY_FENCE_TIMEOUT])
+		cfg->fence_timeout_ms = p->hook_timeout_ms;
+	if (cfg->fence.argv != NULL && cfg->mode == MODE_OBSERVER)
+		problem(p, p->seen[KEY_FENCE], "fence: an observer never leads, so it never "
+		    "fences: remove it or set mode = candidate");
 	finish_grace(p);
 	if (cfg->pause_default_ms > cfg->pause_max_ms && !p->bad[KEY_PAUSE_DEFAULT] &&
 	    !p->bad[KEY_PAUSE_MAX])
@@ -1107,6 +1132,7 @@ check_commands(struct parse *p)
 	check_command(p, "promote", &cfg->promote);
 	check_command(p, "demote", &cfg->demote);
 	check_command(p, "follow", &cfg->follow);
+	check_command(p, "fence", &cfg->fence);
 	check_command(p, "command", &cfg->health);
 }
 
@@ -1196,6 +1222,7 @@ config_free(struct config *cfg)
 	command_free(&cfg->promote);
 	command_free(&cfg->demote);
 	command_free(&cfg->follow);
+	command_free(&cfg->fence);
 	command_free(&cfg->health);
 	free(cfg->hook_user);
 	free(cfg->hook_home);

@@ -14,6 +14,7 @@
 
 enum election_mode { MODE_CANDIDATE, MODE_OBSERVER };
 enum promote_failure { PROMOTE_FAILURE_RESIGN, PROMOTE_FAILURE_STAY };
+enum fence_failure { FENCE_FAILURE_RESIGN, FENCE_FAILURE_PROMOTE };
 /* demote_on_start: no; yes (before ZooKeeper is contacted); unless-leader (docs/startup.md) */
 enum startup_demote { STARTUP_DEMOTE_NO, STARTUP_DEMOTE_YES, STARTUP_DEMOTE_UNLESS_LEADER };
 /* [watchdog] mode (docs/watchdog.md) */
@@ -47,6 +48,9 @@ struct config {
 	int64_t promote_timeout_ms, demote_timeout_ms, follow_timeout_ms; /* default: timeout, 60 s */
 	enum promote_failure on_promote_failure;	/* default resign */
 	int64_t promote_backoff_ms;	/* default 5 s */
+	struct command fence;		/* optional: fence a last leader that left unclean */
+	int64_t fence_timeout_ms;	/* default: timeout, 60 s */
+	enum fence_failure on_fence_failure;	/* default resign */
 	char *hook_user;		/* [hooks] user: hooks and the health check run as */
 	char *hook_home;		/* that user's home (HOME for the hooks) */
 	struct run_as *run_as;		/* NULL: as the daemon itself */

@@ -209,6 +209,8 @@ control_on_watch(void *arg, int type, const char *path)
 	(void)type;
 	for (int i = 0; i < N_COUNT; i++) {
 		if (strcmp(path, c->node[i].path) == 0) {
+			if (i == N_PRIMARY)	/* it changed: nobody acts on the old one (a fence) */
+				c->node[i].known = false;
 			read_node(&c->node[i]);	/* created, changed or deleted: the watch is spent */
 			return;
 		}

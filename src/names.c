@@ -12,7 +12,7 @@ static const char *const reasons[RS_NONE + 1] = {
 };
 
 static const char *const hooks[HK_COUNT + 1] = {
-	"promote", "demote", "follow", "health", "none",
+	"promote", "demote", "follow", "health", "fence", "none",
 };
 
 const char *

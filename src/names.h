@@ -14,8 +14,10 @@ enum reason {
 	RS_SWITCHOVER, RS_PAUSE_ENDED, RS_FORCED, RS_NONE,
 };
 
-/* The hooks, and the health check that runs through the same runner. */
-enum hook_kind { HK_PROMOTE, HK_DEMOTE, HK_FOLLOW, HK_HEALTH, HK_COUNT, HK_NONE = HK_COUNT };
+/* The hooks, the health check and the fence, all run by the same runner. */
+enum hook_kind {
+	HK_PROMOTE, HK_DEMOTE, HK_FOLLOW, HK_HEALTH, HK_FENCE, HK_COUNT, HK_NONE = HK_COUNT
+};
 
 const char *name_of_role(enum role_name r);
 const char *name_of_reason(enum reason why);	/* "" for RS_NONE */

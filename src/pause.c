@@ -11,12 +11,10 @@
 #include "xmalloc.h"
 
 #define PAUSE_MAGIC "zkelectd-pause 1\n"
-#define PRIMARY_MAGIC "zkelectd-primary 1\n"
 #define PAUSE_FILE_MAGIC "zkelectd-pause-view 1\n"
 #define BOOT_ID_FILE "/proc/sys/kernel/random/boot_id"
 
 static bool pause_field(void *out, const struct record_kv *kv);
-static bool primary_field(void *out, const struct record_kv *kv);
 static bool view_field(void *out, const struct record_kv *kv);
 static void boot_id(char *buf, size_t len);
 static void clean_texts(const struct pause_record *p, char *by, char *reason);
@@ -39,23 +37,6 @@ pause_decode(const char *buf, size_t len, struct pause_record *p)
 	memset(p, 0, sizeof(*p));
 	p->for_ms = -1;
 	return record_parse(buf, len, PAUSE_MAGIC, pause_field, p) && p->for_ms > 0;
-}
-
-char *
-primary_encode(const struct primary_record *p, size_t *len)
-{
-	char *buf = xasprintf(PRIMARY_MAGIC "id=%s\nepoch=%" PRId64 "\npaused=%d\n", p->id,
-	    p->epoch, p->paused ? 1 : 0);
-
-	*len = strlen(buf);
-	return buf;
-}
-
-bool
-primary_decode(const char *buf, size_t len, struct primary_record *p)
-{
-	memset(p, 0, sizeof(*p));
-	return record_parse(buf, len, PRIMARY_MAGIC, primary_field, p) && p->id[0] != '\0';
 }
 
 bool
@@ -149,26 +130,6 @@ pause_field(void *out, const struct record_kv *kv)
 		record_text(p->by, sizeof(p->by), kv);
 	else if (strcmp(kv->key, "reason") == 0)
 		record_text(p->reason, sizeof(p->reason), kv);
-	return true;
-}
-
-static bool
-primary_field(void *out, const struct record_kv *kv)
-{
-	struct primary_record *p = out;
-	int64_t n;
-
-	if (strcmp(kv->key, "id") == 0) {
-		if (kv->vlen >= sizeof(p->id))
-			return false;	/* cut, it could name another node */
-		record_text(p->id, sizeof(p->id), kv);
-	} else if (strcmp(kv->key, "epoch") == 0)
-		return record_number(kv, &p->epoch);
-	else if (strcmp(kv->key, "paused") == 0) {
-		if (!record_number(kv, &n) || n > 1)
-			return false;
-		p->paused = n == 1;
-	}
 	return true;
 }
 

@@ -1,6 +1,5 @@
 /*
- * pause: the cluster-wide maintenance pause and the primary's breadcrumb, as
- * they are stored in ZooKeeper, and this node's own view of the pause (pure
+ * pause: the cluster-wide maintenance pause as it is stored in ZooKeeper, and this node's own view of the pause (pure
  * functions and the pause file; no ZooKeeper calls). docs/operations.md
  * tells the story and the safety argument (rule 24).
  *
@@ -9,10 +8,9 @@
  *                 (shown, never acted on). Each node times a pause itself, on
  *                 its own boot-time clock, from when it first read that version
  *                 (mzxid); a shorter version never shortens what it has seen.
- *   PATH/primary  the breadcrumb: which node last ran promote (id, epoch) and
- *                 whether it relies on the pause to keep its service through a
- *                 lost connection (paused). Cleared by that node once its
- *                 demote has ended.
+ *   PATH/primary  the breadcrumb (breadcrumb.h): among what it says, whether
+ *                 its node relies on the pause to keep its service through a
+ *                 lost connection (paused).
  */
 #ifndef ZKELECT_PAUSE_H
 #define ZKELECT_PAUSE_H
@@ -21,10 +19,10 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "breadcrumb.h"
 #include "znode.h"
 
 #define PAUSE_ZNODE "pause"
-#define PRIMARY_ZNODE "primary"
 #define PAUSE_TEXT_MAX 256
 
 /* What PATH/pause says. */
@@ -33,13 +31,6 @@ struct pause_record {
 	int64_t since_ms;		/* the asker's wall clock: shown only */
 	char by[PAUSE_TEXT_MAX];
 	char reason[PAUSE_TEXT_MAX];
-};
-
-/* What PATH/primary says. */
-struct primary_record {
-	char id[ZNODE_ID_MAX + 1];
-	int64_t epoch;
-	bool paused;	/* it keeps its service through a lost connection: wait for it */
 };
 
 /* This node's view of the pause. */
@@ -52,8 +43,6 @@ struct pause_view {
 
 char *pause_encode(const struct pause_record *p, size_t *len);
 bool pause_decode(const char *buf, size_t len, struct pause_record *p);
-char *primary_encode(const struct primary_record *p, size_t *len);
-bool primary_decode(const char *buf, size_t len, struct primary_record *p);
 
 /*
  * Version MZXID of the pause, REC, read at NOW (boot-time ms): a version not

@@ -23,7 +23,6 @@
 
 static void join_first(struct role *r);
 static bool hold_startup_demote(struct role *r);
-static enum reason promote_reason(const struct role *r);
 static bool promote_due(struct role *r);
 static bool start_promote(struct role *r);
 static void startup_decided(struct role *r, bool leader, const char *why);
@@ -332,6 +331,11 @@ check_running(struct role *r)
 	} else if (r->running_kind == HK_FOLLOW && r->stopping) {
 		r->running_ended = true;
 		hook_stop(r->running);
+	} else if (r->running_kind == HK_FENCE && (!r->elected || r->stopping)) {
+		log_warnx("role: %s while the fence hook runs: stopping it",
+		    r->stopping ? "stopping" : "leadership lost");
+		r->running_ended = true;
+		hook_stop(r->running);
 	}
 }
 
@@ -383,7 +387,7 @@ promote_due(struct role *r)
 {
 	return r->elected && (!r->promoted || r->repromote) && !r->stopping &&
 	    !role_priority_blocked(r) && !role_pause_holds(r, HK_PROMOTE) &&
-	    !role_promote_blocked(r);
+	    !role_promote_blocked(r) && !role_fence_blocks(r);
 }
 
 /* Arm the watchdog, say who is primary, promote; true when no hook was started. */
@@ -400,13 +404,14 @@ start_promote(struct role *r)
 	if (r->repromote)	/* the same leader again, after a pause */
 		role_history_same_leader(r);
 	r->repromote = false;
+	r->fence_text[0] = '\0';
 	role_breadcrumb_promote(r);
-	return !role_run_hook(r, HK_PROMOTE, promote_reason(r), R_LEADER);
+	return !role_run_hook(r, HK_PROMOTE, role_promote_reason(r), R_LEADER);
 }
 
 /* The reason a promote due now carries. */
-static enum reason
-promote_reason(const struct role *r)
+enum reason
+role_promote_reason(const struct role *r)
 {
 	if (r->resumed)
 		return RS_RESUMED;
@@ -427,6 +432,17 @@ cannot_lead(struct role *r)
 {
 	log_errorx("role: not leading: %s (watchdog mode = required); queueing again%s",
 	    r->wd_problem, r->wd_failures > 1 ? " after promote_backoff" : "");
+	role_give_up(r, THEN_REJOIN);
+}
+
+/*
+ * Elected, but this node must not lead now: leave and queue again (THEN).
+ * With no demote since start (resumed, or elected at once), its service may
+ * be primary: the start-up demote runs first.
+ */
+void
+role_give_up(struct role *r, enum then then)
+{
 	r->elected = false;
 	r->resumed = false;
 	if (!r->demoted_once) {
@@ -434,7 +450,7 @@ cannot_lead(struct role *r)
 		r->promoted = true;
 		r->lost = RS_STARTUP;
 	}
-	role_leave_then(r, THEN_REJOIN);
+	role_leave_then(r, then);
 	role_write_state(r);
 }
 

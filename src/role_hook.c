@@ -22,7 +22,7 @@ static void follow_done(struct role *r, const struct hook_result *res, bool ende
 static const struct command *configured_command(const struct role *r, enum hook_kind kind);
 static int64_t timeout_of(const struct role *r, enum hook_kind kind);
 static char **environment_of(struct role *r, enum hook_kind kind, enum reason why,
-    enum role_name prev, enum role_name to);
+    enum role_name prev, enum role_name to, char *const *extra);
 
 /* Run hook KIND for WHY, moving to role TO; false when there is none to run. */
 bool
@@ -57,17 +57,39 @@ role_run_hook(struct role *r, enum hook_kind kind, enum reason why, enum role_na
 	log_notice("role: running %s (reason %s, role %s)", name_of_hook(kind), name_of_reason(why),
 	    name_of_role(to));
 	argv = command_argv(cmd, name_of_hook(kind));
-	envp = environment_of(r, kind, why, prev, to);
+	envp = environment_of(r, kind, why, prev, to, NULL);
+	role_hook_start(r, kind, argv, envp, timeout_of(r, kind), run_ended);
+	strv_free(argv);
+	strv_free(envp);
+	return true;
+}
+
+/* Start KIND's run of ARGV with ENVP within TIMEOUT_MS; DONE(r, result) when it ends. */
+void
+role_hook_start(struct role *r, enum hook_kind kind, char *const *argv, char *const *envp,
+    int64_t timeout_ms, hook_done_fn *done)
+{
 	r->running_kind = kind;
 	r->running_ended = false;
 	snprintf(r->last_hook, sizeof(r->last_hook), "%s", name_of_hook(kind));
 	snprintf(r->last_hook_status, sizeof(r->last_hook_status), "running");
-	r->running = hook_run(name_of_hook(kind), argv, envp, timeout_of(r, kind), r->cfg->run_as,
-	    run_ended, r);
-	strv_free(argv);
-	strv_free(envp);
+	r->running = hook_run(name_of_hook(kind), argv, envp, timeout_ms, r->cfg->run_as, done,
+	    r);
 	role_write_state(r);
-	return true;
+}
+
+/* The run started by role_hook_start ended with RES: nothing runs now; count it. */
+enum hook_kind
+role_hook_ended(struct role *r, const struct hook_result *res)
+{
+	enum hook_kind kind = r->running_kind;
+
+	r->running = NULL;
+	r->running_kind = HK_NONE;
+	snprintf(r->last_hook_status, sizeof(r->last_hook_status), "%s", res->status);
+	r->m.hook_runs[kind][res->ok ? 0 : 1]++;
+	r->m.hook_seconds[kind] += (double)res->duration_ms / 1000;
+	return kind;
 }
 
 /* A hook run is finished. */
@@ -75,14 +97,9 @@ static void
 run_ended(void *arg, const struct hook_result *res)
 {
 	struct role *r = arg;
-	enum hook_kind kind = r->running_kind;
 	bool ended = r->running_ended;
+	enum hook_kind kind = role_hook_ended(r, res);
 
-	r->running = NULL;
-	r->running_kind = HK_NONE;
-	snprintf(r->last_hook_status, sizeof(r->last_hook_status), "%s", res->status);
-	r->m.hook_runs[kind][res->ok ? 0 : 1]++;
-	r->m.hook_seconds[kind] += (double)res->duration_ms / 1000;
 	if (kind == HK_PROMOTE)
 		promote_done(r, res);
 	else if (kind == HK_FOLLOW)
@@ -92,6 +109,7 @@ run_ended(void *arg, const struct hook_result *res)
 		    "primary; check it by hand", res->status);
 	if (kind == HK_DEMOTE) {
 		r->demoted_once = true;
+		r->demote_ok = res->ok;
 		role_breadcrumb_demoted(r, res->ok);
 		role_watchdog_disarm(r);	/* only once the demote has ended (rule 23) */
 	}
@@ -206,17 +224,22 @@ timeout_of(const struct role *r, enum hook_kind kind)
 	}
 }
 
-/* The hook's whole environment: a clean base and the ZKELECT_ variables. */
+/* The hook's whole environment: a clean base, the ZKELECT_ variables, then EXTRA's. */
 static char **
 environment_of(struct role *r, enum hook_kind kind, enum reason why, enum role_name prev,
-    enum role_name to)
+    enum role_name to, char *const *extra)
 {
 	static const char *const keep[] = { "PATH", "HOME", "LANG" };
-	char **env = xcalloc(32, sizeof(char *));
+	size_t nextra = 0;
+	char **env;
 	char sid[32], epoch[32];
 	const char *v;
-	int n = 0;
+	size_t n = 0;
 	bool known = r->leader_epoch >= 0 && why != RS_STARTUP;
+
+	while (extra != NULL && extra[nextra] != NULL)
+		nextra++;
+	env = xcalloc(32 + nextra, sizeof(char *));
 
 	for (size_t i = 0; i < sizeof(keep) / sizeof(keep[0]); i++)
 		if ((v = getenv(keep[i])) != NULL &&
@@ -241,7 +264,17 @@ environment_of(struct role *r, enum hook_kind kind, enum reason why, enum role_n
 	env[n++] = xasprintf("ZKELECT_SESSION_ID=%s",
 	    r->el && election_session_id(r->el) ?
 	    state_format_session(election_session_id(r->el), sid, sizeof(sid)) : "");
+	for (char *const *x = extra; x != NULL && *x != NULL; x++)
+		env[n++] = xstrdup(*x);
 	return env;
+}
+
+/* The environment of hook KIND, as role_run_hook gives it, with EXTRA's variables too. */
+char **
+role_hook_env(struct role *r, enum hook_kind kind, enum reason why, enum role_name to,
+    char *const *extra)
+{
+	return environment_of(r, kind, why, r->role, to, extra);
 }
 
 /* The health check's environment: the hooks' one, with ZKELECT_EVENT=health. */
@@ -250,6 +283,6 @@ role_health_env(void *arg)
 {
 	struct role *r = arg;
 
-	return environment_of(r, HK_HEALTH, RS_NONE, r->role, r->role);
+	return environment_of(r, HK_HEALTH, RS_NONE, r->role, r->role, NULL);
 }
 

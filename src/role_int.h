@@ -61,6 +61,7 @@ struct role {
 	bool joining_first;	/* unless-leader: in the election, the start-up demote undecided */
 	bool startup_demote_due;	/* decided: the start-up demote is the next hook to run */
 	bool demoted_once;	/* a demote ran since start: the service is no primary of ours */
+	bool demote_ok;		/* and the last one succeeded */
 	/* resuming a saved session (role_resume.c, rule 22) */
 	struct saved_session *resume;	/* the session file read at start; NULL: none */
 	bool resuming;		/* waiting for ZooKeeper to answer for it */
@@ -92,6 +93,14 @@ struct role {
 	bool pause_ending;	/* the pause ended: the next hooks carry reason pause-ended */
 	bool repromote;		/* the leader runs promote again when the pause ends */
 	bool hold_ok;		/* our breadcrumb, as last read, says we keep our service */
+	/* fencing the last leader before a promote (role_fence.c, rule 26) */
+	char fence_text[ZNODE_ID_MAX + 160];	/* what the state file says ("": nothing) */
+	struct primary_record fence_target;	/* the breadcrumb being fenced */
+	char fenced_id[ZNODE_ID_MAX + 1];	/* fenced (or given up on) in this election: */
+	int64_t fenced_epoch;			/* the node, its epoch and our own epoch then */
+	int64_t fenced_for;
+	bool claim_sent;	/* our breadcrumb is written after a fence; no read since */
+	bool unfenced_said;	/* no fence configured for an unclean breadcrumb: said once */
 	/* the leader history (role_history.c) */
 	char prev_leader[ZNODE_ID_MAX + 1];	/* who led when we were elected ("": nobody) */
 	int64_t prev_epoch;
@@ -158,9 +167,16 @@ void role_finish_stop(struct role *r);
 void role_start_health(struct role *r);
 void role_on_health(void *arg, bool healthy);
 enum role_name role_resting(const struct role *r);
+void role_give_up(struct role *r, enum then then);
+enum reason role_promote_reason(const struct role *r);
 
 /* role_hook.c: running the hooks */
 bool role_run_hook(struct role *r, enum hook_kind kind, enum reason why, enum role_name to);
+void role_hook_start(struct role *r, enum hook_kind kind, char *const *argv, char *const *envp,
+    int64_t timeout_ms, void (*done)(void *arg, const struct hook_result *res));
+enum hook_kind role_hook_ended(struct role *r, const struct hook_result *res);
+char **role_hook_env(struct role *r, enum hook_kind kind, enum reason why, enum role_name to,
+    char *const *extra);
 void role_follow_retry_cancel(struct role *r);
 void role_on_follow_retry(evutil_socket_t fd, short what, void *arg);
 char **role_health_env(void *arg);
@@ -207,9 +223,14 @@ bool role_paused(const struct role *r);
 bool role_pause_holds(struct role *r, enum hook_kind kind);
 bool role_promote_blocked(struct role *r);
 void role_breadcrumb_promote(struct role *r);
+void role_breadcrumb_own(struct role *r, bool paused, struct primary_record *rec);
 void role_breadcrumb_demoted(struct role *r, bool ok);
 void role_on_primary(void *arg);
 void role_on_primary_written(void *arg, bool ok);
+
+/* role_fence.c: fencing the last leader */
+bool role_fence_blocks(struct role *r);
+void role_fence_read(struct role *r);
 
 /* role_history.c: the leader history */
 void role_history_elected(struct role *r);

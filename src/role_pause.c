@@ -35,6 +35,7 @@
 #include "log.h"
 #include "pause.h"
 #include "role_int.h"
+#include "state.h"
 #include "timer.h"
 
 static void pause_began(struct role *r);
@@ -263,11 +264,37 @@ role_promote_blocked(struct role *r)
 	}
 }
 
-/* A promote starts: the breadcrumb names us (paused: we keep the service through a pause). */
+/*
+ * A promote starts: the breadcrumb names us (paused: we keep the service
+ * through a pause), unless it does already (a fence's claim wrote it).
+ */
 void
 role_breadcrumb_promote(struct role *r)
 {
-	mark_breadcrumb(r, r->pause.paused);
+	struct primary_record rec, cur;
+
+	if (r->ctl == NULL)
+		return;
+	role_breadcrumb_own(r, r->pause.paused, &rec);
+	if (control_primary(r->ctl, &cur) == CONTROL_SOME && strcmp(cur.id, rec.id) == 0 &&
+	    cur.epoch == rec.epoch && cur.paused == rec.paused && !cur.demote_failed)
+		return;
+	control_primary_write(r->ctl, &rec);
+}
+
+/* Our breadcrumb as a promote writes it: this node, its epoch, data, session, PAUSED. */
+void
+role_breadcrumb_own(struct role *r, bool paused, struct primary_record *rec)
+{
+	int64_t sid = r->el != NULL ? election_session_id(r->el) : 0;
+
+	memset(rec, 0, sizeof(*rec));
+	snprintf(rec->id, sizeof(rec->id), "%s", r->cfg->id);
+	snprintf(rec->data, sizeof(rec->data), "%s", r->cfg->data != NULL ? r->cfg->data : "");
+	if (sid != 0)
+		state_format_session(sid, rec->session, sizeof(rec->session));
+	rec->epoch = r->leader_epoch;
+	rec->paused = paused;
 }
 
 /* Write the breadcrumb: this node, its epoch, PAUSED. */
@@ -278,22 +305,28 @@ mark_breadcrumb(struct role *r, bool paused)
 
 	if (r->ctl == NULL)
 		return;	/* before ZooKeeper is contacted: the pause's breadcrumb comes later */
-	memset(&rec, 0, sizeof(rec));
-	snprintf(rec.id, sizeof(rec.id), "%s", r->cfg->id);
-	rec.epoch = r->leader_epoch;
-	rec.paused = paused;
+	role_breadcrumb_own(r, paused, &rec);
 	control_primary_write(r->ctl, &rec);
 }
 
-/* A demote ended (OK: it succeeded): a breadcrumb naming us goes. */
+/*
+ * A demote ended. It succeeded: a breadcrumb naming us goes (the clean mark,
+ * before our znode goes). It failed: the breadcrumb says so, for the fence.
+ */
 void
 role_breadcrumb_demoted(struct role *r, bool ok)
 {
 	struct primary_record rec;
 
-	if (ok && r->ctl != NULL && control_primary(r->ctl, &rec) == CONTROL_SOME &&
-	    strcmp(rec.id, r->cfg->id) == 0)
+	if (r->ctl == NULL || control_primary(r->ctl, &rec) != CONTROL_SOME ||
+	    strcmp(rec.id, r->cfg->id) != 0)
+		return;
+	if (ok) {
 		control_primary_write(r->ctl, NULL);
+	} else if (!rec.demote_failed) {
+		rec.demote_failed = true;
+		control_primary_write(r->ctl, &rec);
+	}
 }
 
 /*
@@ -308,11 +341,13 @@ role_on_primary(void *arg)
 	struct role *r = arg;
 	struct primary_record rec;
 
+	role_fence_read(r);
 	if (control_primary(r->ctl, &rec) == CONTROL_SOME && strcmp(rec.id, r->cfg->id) == 0 &&
 	    !r->elected && !r->promoted && r->started && !r->joining_first && !r->resuming &&
 	    r->running == NULL && !r->stopping) {
 		if (r->demoted_once) {
-			control_primary_write(r->ctl, NULL);
+			if (r->demote_ok)	/* a failed one is said in it, for the fence */
+				control_primary_write(r->ctl, NULL);
 		} else {
 			log_notice("role: the breadcrumb names this node: its service may be primary");
 			r->promoted = true;

@@ -70,6 +70,7 @@ fill_state(struct role *r, struct state *st)
 	st->pause_ends_ms = clock_ms(CLOCK_REALTIME) + r->pause.until_ms - clock_ms(CLOCK_BOOTTIME);
 	st->pause_held = r->pause_would;
 	st->switchover = r->switch_text;
+	st->fence = r->fence_text;
 }
 
 /* The switchover request as last read, in one line for the state file ("": none). */

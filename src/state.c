@@ -330,6 +330,7 @@ state_text(const struct state *st, size_t *len)
 	state_put(f, "PAUSE_ENDS_MS", ends);
 	state_put(f, "PAUSE_HELD", st->paused ? st->pause_held : "");
 	state_put(f, "SWITCHOVER", st->switchover);
+	state_put(f, "FENCE", st->fence != NULL ? st->fence : "");
 	if (fclose(f) != 0) {
 		free(text);
 		return NULL;

@@ -69,6 +69,7 @@ struct state {
 	int64_t pause_ends_ms;	/* when it ends here without a resume, ms since the epoch */
 	const char *pause_held;	/* what this node would do now ("": nothing held) */
 	const char *switchover;	/* the switchover request as last read ("": none) */
+	const char *fence;	/* "fencing NODE (attempt N)", or how the last fence ended ("") */
 };
 
 /* Replace PATH atomically (temporary file in the same directory, then rename). -1 with errno. */

@@ -24,7 +24,7 @@ struct snapshot {
 	char *role, *id, *leader_id, *leader_data, *znode, *zk_state, *health;
 	char *last_hook, *last_hook_status;
 	char *watchdog, *upgrade;	/* WATCHDOG's text (state_format_watchdog), UPGRADE */
-	char *pause_reason, *pause_by, *pause_held, *switchover;
+	char *pause_reason, *pause_by, *pause_held, *switchover, *fence;
 	bool paused;
 	int64_t pause_ends_ms;
 	enum state_watchdog wd_state;
@@ -130,6 +130,7 @@ snapshot_free(struct snapshot *sn)
 	free(sn->pause_by);
 	free(sn->pause_held);
 	free(sn->switchover);
+	free(sn->fence);
 }
 
 /* Replace the snapshot. */
@@ -157,6 +158,7 @@ status_update(struct status *s, const struct state *st, const struct status_metr
 	sn->pause_held = dup_or_empty(st->pause_held);
 	sn->pause_ends_ms = st->pause_ends_ms;
 	sn->switchover = dup_or_empty(st->switchover);
+	sn->fence = dup_or_empty(st->fence);
 	sn->wd_state = st->watchdog;
 	sn->wd_timeout_ms = st->watchdog != STATE_WD_OFF ? st->watchdog_timeout_ms : 0;
 	sn->wd_last_kick_ms = st->watchdog_last_kick_ms;
@@ -303,6 +305,7 @@ json_status(struct evbuffer *b, const struct snapshot *sn)
 	json_number(b, "pause_ends_ms", sn->pause_ends_ms, sn->paused, &first);
 	json_field(b, "pause_held", sn->paused ? sn->pause_held : "", &first);
 	json_field(b, "switchover", sn->switchover, &first);
+	json_field(b, "fence", sn->fence, &first);
 	evbuffer_add_printf(b, "}\n");
 }
 

@@ -312,6 +312,11 @@ print_state(const struct state_kv *kv)
 		print_escaped(stdout, v, strlen(v));
 		putchar('\n');
 	}
+	if ((v = state_get(kv, "FENCE")) != NULL && *v != '\0') {
+		fputs("  fence:        ", stdout);
+		print_escaped(stdout, v, strlen(v));
+		putchar('\n');
+	}
 }
 
 /*

@@ -27,7 +27,7 @@ HARNESSES=(fuzz_config fuzz_znode fuzz_record)
 declare -A SRCS=(
 	[fuzz_config]="config hook_command znode log xmalloc"
 	[fuzz_znode]="znode log xmalloc"
-	[fuzz_record]="record switchover pause history znode state log xmalloc"
+	[fuzz_record]="record switchover breadcrumb pause history znode state log xmalloc"
 )
 # The longest input each harness gets: config lines matter up to a few hundred
 # bytes; a few dozen child names are plenty to sort.

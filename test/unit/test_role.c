@@ -687,7 +687,7 @@ static void
 test_breadcrumb_blocks_promote(void **state)
 {
 	struct t *t = start("");
-	struct primary_record other = { "x", 4, true };
+	struct primary_record other = { .id = "x", .epoch = 4, .paused = true };
 
 	*state = t;
 	fc_primary(&other);
@@ -722,7 +722,7 @@ test_pause_hold_confirmed(void **state)
 {
 	struct t *t = start("");
 	struct pause_record p = { 600000, 0, "test", "upgrade" };
-	struct primary_record mine = { "me", 5, true };
+	struct primary_record mine = { .id = "me", .epoch = 5, .paused = true };
 
 	*state = t;
 	lead();
@@ -763,6 +763,148 @@ test_pause_file_holds_startup(void **state)
 	assert_string_equal(fh_story(), "demote(pause-ended) follow(pause-ended) ");
 }
 
+/* --- fencing (role_fence.c, rule 26) --- */
+
+static const char *const fence_conf = "[hooks]\nfence = /bin/true\nfence_timeout = 2s\n";
+
+/* A breadcrumb of node x at epoch 4 that never said its demote ended well. */
+static struct primary_record
+unclean(int64_t failures)
+{
+	struct primary_record rec = { .id = "x", .epoch = 4, .fence_failures = failures,
+	    .data = "10.0.0.9", .session = "0x1234" };
+
+	return rec;
+}
+
+/* Crashed leader: the fence runs first, with its environment, then the claim, then promote. */
+static void
+test_fence_before_promote(void **state)
+{
+	struct t *t = start(fence_conf);
+	struct primary_record old = unclean(0);
+	struct hook *h;
+
+	*state = t;
+	fc_primary(&old);
+	fe_joined();
+	fe_elected(5);
+	assert_string_equal(fh_story(), "fence(elected) ");
+	h = running("fence");
+	assert_string_equal(fh_env(h, "ZKELECT_FENCE_ID"), "x");
+	assert_string_equal(fh_env(h, "ZKELECT_FENCE_DATA"), "10.0.0.9");
+	assert_string_equal(fh_env(h, "ZKELECT_FENCE_EPOCH"), "4");
+	assert_string_equal(fh_env(h, "ZKELECT_FENCE_SESSION"), "0x1234");
+	assert_string_equal(fh_env(h, "ZKELECT_FENCE_HOW"), "no-demote");
+	assert_string_equal(fh_env(h, "ZKELECT_FENCE_ATTEMPT"), "1");
+	assert_string_equal(fh_env(h, "ZKELECT_ID"), "me");
+	assert_string_equal(fh_env(h, "ZKELECT_EPOCH"), "5");
+	state_says(t, "FENCE", "fencing x (attempt 1)");
+	fh_end(h, 0);
+	assert_int_equal(fc.primary_writes, 1);	/* the claim, compare-and-set */
+	assert_string_equal(fc.primary.id, "me");
+	assert_int_equal(fc.primary.epoch, 5);
+	assert_string_equal(fh_story(), "fence(elected) ");	/* no promote before the read-back */
+	fc_primary(&fc.primary);	/* the read shows our claim won */
+	assert_string_equal(fh_story(), "fence(elected) promote(elected) ");
+	assert_int_equal(fc.primary_writes, 1);	/* the promote does not write it again */
+}
+
+/* The last leader left clean (no breadcrumb): no fence. */
+static void
+test_fence_not_after_clean_exit(void **state)
+{
+	struct t *t = start(fence_conf);
+
+	*state = t;
+	fc_primary(NULL);
+	lead();
+	assert_string_equal(fh_story(), "promote(elected) ");
+	assert_int_equal(fh_count("fence"), 0);
+}
+
+/* A failed fence, on_fence_failure = resign: counted in the breadcrumb, then queue again. */
+static void
+test_fence_failure_resigns(void **state)
+{
+	struct t *t = start(fence_conf);
+	struct primary_record old = unclean(2);
+
+	*state = t;
+	fc_primary(&old);
+	fe_joined();
+	fe_elected(5);
+	assert_string_equal(fh_env(running("fence"), "ZKELECT_FENCE_ATTEMPT"), "3");
+	end("fence", 1);
+	assert_int_equal(fc.primary_writes, 1);
+	assert_string_equal(fc.primary.id, "x");	/* still x's, with one failure more */
+	assert_int_equal(fc.primary.fence_failures, 3);
+	/* elected at once, no demote since start: its service may be primary */
+	assert_string_equal(fh_story(), "fence(elected) demote(startup) ");
+	end("demote", 0);
+	assert_int_equal(fe.leaves, 1);
+	state_says(t, "FENCE", "fencing x (attempt 3) failed: exit 1; queueing again");
+}
+
+/* A failed fence, on_fence_failure = promote: claim and promote anyway. */
+static void
+test_fence_failure_promotes(void **state)
+{
+	struct t *t = start("[hooks]\nfence = /bin/true\non_fence_failure = promote\n");
+	struct primary_record old = unclean(0);
+
+	*state = t;
+	fc_primary(&old);
+	fe_joined();
+	fe_elected(5);
+	end("fence", 1);
+	assert_string_equal(fc.primary.id, "me");
+	fc_primary(&fc.primary);
+	assert_string_equal(fh_story(), "fence(elected) promote(elected) ");
+	assert_int_equal(fe.leaves, 0);
+}
+
+/* Leadership lost while fencing: the fence is stopped, nothing else runs. */
+static void
+test_fence_stopped_when_unelected(void **state)
+{
+	struct t *t = start(fence_conf);
+	struct primary_record old = unclean(0);
+	struct hook *h;
+
+	*state = t;
+	fc_primary(&old);
+	fe_joined();
+	fe_elected(5);
+	h = running("fence");
+	fe_unelected(LOSS_DELETED);
+	assert_true(h->stopped);
+	fh_end(h, 0);
+	assert_int_equal(fh_count("promote"), 0);
+	assert_int_equal(fc.primary_writes, 0);	/* no claim */
+}
+
+/* Two successors fenced x; the other's claim won (a newer epoch): do not promote. */
+static void
+test_fence_claim_lost(void **state)
+{
+	struct t *t = start(fence_conf);
+	struct primary_record old = unclean(0), winner = { .id = "y", .epoch = 6 };
+
+	*state = t;
+	fc_primary(&old);
+	fe_joined();
+	fe_elected(5);
+	end("fence", 0);
+	assert_int_equal(fc.primary_writes, 1);
+	fc_primary(&winner);	/* y, elected after us, claimed it */
+	assert_int_equal(fh_count("promote"), 0);
+	assert_int_equal(fh_count("fence"), 1);	/* y is not fenced: it is newer than us */
+	assert_string_equal(fh_story(), "fence(elected) demote(startup) ");
+	end("demote", 0);
+	assert_int_equal(fe.leaves, 1);
+}
+
 int
 main(void)
 {
@@ -793,6 +935,12 @@ main(void)
 		cmocka_unit_test_teardown(test_pause_hold_needs_breadcrumb, teardown),
 		cmocka_unit_test_teardown(test_pause_hold_confirmed, teardown),
 		cmocka_unit_test_teardown(test_pause_file_holds_startup, teardown),
+		cmocka_unit_test_teardown(test_fence_before_promote, teardown),
+		cmocka_unit_test_teardown(test_fence_not_after_clean_exit, teardown),
+		cmocka_unit_test_teardown(test_fence_failure_resigns, teardown),
+		cmocka_unit_test_teardown(test_fence_failure_promotes, teardown),
+		cmocka_unit_test_teardown(test_fence_stopped_when_unelected, teardown),
+		cmocka_unit_test_teardown(test_fence_claim_lost, teardown),
 	};
 
 	log_init("test_role", LOG_ERR);

@@ -159,7 +159,8 @@ test_write_format(void **state)
 	    "PAUSE_BY=''\n"
 	    "PAUSE_ENDS_MS=''\n"
 	    "PAUSE_HELD=''\n"
-	    "SWITCHOVER=''\n");
+	    "SWITCHOVER=''\n"
+	    "FENCE=''\n");
 	free(text);
 	free(path);
 }
