@@ -148,6 +148,8 @@ test_primary(void **state)
 		PRIMARY_MAGIC "epoch=5\n",
 		PRIMARY_MAGIC "id=a\npaused=2\n",
 		PRIMARY_MAGIC "id=a\nepoch=x\n",
+		PRIMARY_MAGIC "id=a\ndemote_failed=2\n",
+		PRIMARY_MAGIC "id=a\nfence_failures=-1\n",
 		MAGIC "id=a\n",
 	};
 	struct primary_record p, out;
@@ -171,6 +173,20 @@ test_primary(void **state)
 	assert_true(primary_decode(buf, len, &out));
 	free(buf);
 	assert_false(out.paused);
+	/* what a fence needs, both ways; a newline in the data cannot add a key */
+	p.demote_failed = true;
+	p.fence_failures = 3;
+	snprintf(p.session, sizeof(p.session), "0x10001ece0b20001");
+	snprintf(p.data, sizeof(p.data), "10.0.0.5:5432\nid=evil");
+	buf = primary_encode(&p, &len);
+	assert_true(primary_decode(buf, len, &out));
+	free(buf);
+	assert_string_equal(out.id, "db1");
+	assert_true(out.demote_failed);
+	assert_int_equal(out.fence_failures, 3);
+	assert_string_equal(out.session, "0x10001ece0b20001");
+	assert_string_equal(out.data, "10.0.0.5:5432 id=evil");
+	assert_string_equal(primary_how(&out), "demote-failed");
 	for (size_t i = 0; i < sizeof(junk) / sizeof(junk[0]); i++) {
 		if (primary_decode(junk[i], strlen(junk[i]), &out))
 			fail_msg("decoded: %s", junk[i]);
