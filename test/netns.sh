@@ -1,4 +1,5 @@
-# shellcheck shell=bash
+# shellcheck shell=bash disable=SC2034
+# (NETNS_PID and the tables are for the tests that source this file)
 # test/netns.sh: a private network of "hosts" for integration tests and chaos,
 # sourced after test/lib.sh. Each host is a network namespace whose eth0 is one
 # end of a veth pair; the other end is a port of bridge br0, which lives in a
@@ -42,7 +43,10 @@
 #                           IP4 (with its prefix, 10.77.0.11/24) and IP6 (fd77::11/64,
 #                           added nodad: usable at once)
 #   netns_ns NAME           print host NAME's namespace (for ip -n / ip netns exec)
-#   netns_run NAME CMD...   run CMD in host NAME's namespace (exec: same PID)
+#   netns_run NAME CMD...   run CMD in host NAME's namespace, in the foreground
+#   netns_spawn NAME CMD... start CMD in host NAME's namespace in the background;
+#                           NETNS_PID is CMD's own PID (for kill and wait; a function
+#                           run with & would leave $! on a subshell, not on CMD)
 #   netns_mac NAME          print the MAC address of host NAME's eth0
 #   netns_ip NAME           print host NAME's IPv4 address without its prefix
 #   netns_ip6 NAME          print host NAME's IPv6 address without its prefix (or "")
@@ -58,6 +62,7 @@
 
 NETNS_PREFIX=${NETNS_PREFIX:-zke$$r$RANDOM}
 NETNS_SW=""                     # the switch namespace, once created
+NETNS_PID=""                    # the PID of the last netns_spawn
 NETNS_ORDER=()                  # host names in creation order
 NETNS_CREATED=()                # every namespace this run created
 declare -A NETNS_PORT=() NETNS_IP4=() NETNS_IP6=()
@@ -161,13 +166,22 @@ netns_ns() {
 	printf '%s\n' "${NETNS_PREFIX}-$1"
 }
 
-# Run CMD in host NAME's namespace (ip netns exec execs it: $! is CMD's PID
-# when the caller runs netns_run in the background).
+# Run CMD in host NAME's namespace, in the foreground.
 netns_run() {
 	local ns
 	ns=$(netns_ns "$1") || exit 1
 	shift
 	ip netns exec "$ns" "$@"
+}
+
+# Start CMD in host NAME's namespace in the background; NETNS_PID is its PID
+# (ip netns exec enters the namespace and execs CMD in the same process).
+netns_spawn() {
+	local ns
+	ns=$(netns_ns "$1") || exit 1
+	shift
+	ip netns exec "$ns" "$@" &
+	NETNS_PID=$!
 }
 
 # Print the MAC address of host NAME's eth0.
