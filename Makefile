@@ -9,10 +9,15 @@
 #   make pgdrill    the PostgreSQL failover drill: handover, resign, crash ROUNDS times each
 #   make pgclient   what a PostgreSQL client sees: switchover, zkelectd kill, host crash (ROUNDS, default 5)
 #   make install    PREFIX=/usr/local DESTDIR= (binaries, units, hooks, man pages, config)
+#   make deb        the Debian package: build/deb/zkelectd_VERSION-REV_ARCH.deb and its -dbgsym
 
 PREFIX  ?= /usr/local
 DESTDIR ?=
 SYSCONFDIR ?= /etc
+SBINDIR ?= $(PREFIX)/sbin
+BINDIR  ?= $(PREFIX)/bin
+MANDIR  ?= $(PREFIX)/share/man
+HOOKDIR ?= $(PREFIX)/share/zkelectd/hooks
 UNITDIR ?= $(PREFIX)/lib/systemd/system
 BUILD   ?= build
 VERSION ?= 0.1.0
@@ -119,6 +124,10 @@ TSAN_CFLAGS = -O1 -g -fno-omit-frame-pointer -fsanitize=thread
 tsan:
 	$(MAKE) WERROR=1 BUILD=build/tsan CFLAGS="$(TSAN_CFLAGS)" build/tsan/zkelectd
 
+# The unit tests alone, built and run: what the package build tests (no ZooKeeper, no root).
+unit-test: $(UNIT_BIN)
+	@set -e; for t in $(UNIT_BIN); do ./$$t; done
+
 # The static analysers: cppcheck and clang-tidy (.clang-tidy).
 analyze:
 	./test/analyze.sh
@@ -149,34 +158,62 @@ pgclient: deps all unit
 demo: deps all
 	./scripts/demo.sh
 
+# The floating-IP hooks, installed once they are in the tree.
+VIP_HOOK = $(wildcard scripts/hooks/vip/vip)
+VIP_DOCS = $(wildcard scripts/hooks/vip/README.md scripts/hooks/vip/vip.env.example)
+
 install: all
-	install -d $(DESTDIR)$(PREFIX)/sbin $(DESTDIR)$(PREFIX)/bin
-	install -m 755 $(BUILD)/zkelectd $(DESTDIR)$(PREFIX)/sbin/zkelectd
-	install -m 755 $(BUILD)/zkelectctl $(DESTDIR)$(PREFIX)/bin/zkelectctl
+	install -d $(DESTDIR)$(SBINDIR) $(DESTDIR)$(BINDIR)
+	install -m 755 $(BUILD)/zkelectd $(DESTDIR)$(SBINDIR)/zkelectd
+	install -m 755 $(BUILD)/zkelectctl $(DESTDIR)$(BINDIR)/zkelectctl
 	install -d $(DESTDIR)$(UNITDIR)
-	sed 's|@SBINDIR@|$(PREFIX)/sbin|g' systemd/zkelectd.service > $(DESTDIR)$(UNITDIR)/zkelectd.service
-	sed 's|@SBINDIR@|$(PREFIX)/sbin|g' systemd/zkelectd@.service > $(DESTDIR)$(UNITDIR)/zkelectd@.service
+	sed 's|@SBINDIR@|$(SBINDIR)|g' systemd/zkelectd.service > $(DESTDIR)$(UNITDIR)/zkelectd.service
+	sed 's|@SBINDIR@|$(SBINDIR)|g' systemd/zkelectd@.service > $(DESTDIR)$(UNITDIR)/zkelectd@.service
 	chmod 644 $(DESTDIR)$(UNITDIR)/zkelectd.service $(DESTDIR)$(UNITDIR)/zkelectd@.service
-	install -d $(DESTDIR)$(PREFIX)/share/zkelectd/hooks
-	install -d $(DESTDIR)$(PREFIX)/share/zkelectd/hooks/postgresql
-	install -m 755 scripts/hooks/example-hook $(DESTDIR)$(PREFIX)/share/zkelectd/hooks/
+	install -d $(DESTDIR)$(HOOKDIR)/postgresql
+	install -m 755 scripts/hooks/example-hook $(DESTDIR)$(HOOKDIR)/
 	install -m 644 systemd/hardening-strict.conf $(DESTDIR)$(PREFIX)/share/zkelectd/
 	install -m 755 scripts/hooks/postgresql/promote scripts/hooks/postgresql/demote \
 	    scripts/hooks/postgresql/follow scripts/hooks/postgresql/health \
-	    $(DESTDIR)$(PREFIX)/share/zkelectd/hooks/postgresql/
+	    $(DESTDIR)$(HOOKDIR)/postgresql/
 	install -m 644 scripts/hooks/postgresql/common.sh scripts/hooks/postgresql/README.md \
-	    $(DESTDIR)$(PREFIX)/share/zkelectd/hooks/postgresql/
-	install -d $(DESTDIR)$(PREFIX)/share/man/man1 $(DESTDIR)$(PREFIX)/share/man/man5 $(DESTDIR)$(PREFIX)/share/man/man8
-	install -m 644 man/zkelectctl.1 $(DESTDIR)$(PREFIX)/share/man/man1/
-	install -m 644 man/zkelectd.conf.5 $(DESTDIR)$(PREFIX)/share/man/man5/
-	install -m 644 man/zkelectd.8 $(DESTDIR)$(PREFIX)/share/man/man8/
+	    $(DESTDIR)$(HOOKDIR)/postgresql/
+ifneq ($(VIP_HOOK),)
+	install -d $(DESTDIR)$(HOOKDIR)/vip
+	install -m 755 $(VIP_HOOK) $(DESTDIR)$(HOOKDIR)/vip/
+	install -m 644 $(VIP_DOCS) $(DESTDIR)$(HOOKDIR)/vip/
+endif
+	install -d $(DESTDIR)$(MANDIR)/man1 $(DESTDIR)$(MANDIR)/man5 $(DESTDIR)$(MANDIR)/man8
+	install -m 644 man/zkelectctl.1 $(DESTDIR)$(MANDIR)/man1/
+	install -m 644 man/zkelectd.conf.5 $(DESTDIR)$(MANDIR)/man5/
+	install -m 644 man/zkelectd.8 $(DESTDIR)$(MANDIR)/man8/
 	install -d $(DESTDIR)$(SYSCONFDIR)/zkelectd/hooks
 	[ -e $(DESTDIR)$(SYSCONFDIR)/zkelectd/zkelectd.conf ] || \
 	    install -m 640 conf/zkelectd.conf $(DESTDIR)$(SYSCONFDIR)/zkelectd/zkelectd.conf
 
+# The Debian package (debian/): dpkg-buildpackage -b in a clean copy of the tree
+# (what is listed in DEB_SRC, nothing built), so the results land in DEB_DIR:
+# zkelectd_VERSION-REV_ARCH.deb, zkelectd-dbgsym_..., .buildinfo, .changes.
+# DEB_BUILD_OPTIONS=nocheck skips the unit tests the package build runs. The
+# build dependencies (debian/control) are among what "make deps" installs;
+# dpkg-buildpackage names any that are missing.
+DEB_DIR ?= build/deb
+DEB_SRC  = Makefile README.md BENCHMARKS.md conf debian docs man scripts src systemd test/unit
+DEB_BUILD_OPTIONS ?= parallel=$(shell nproc)
+deb:
+	@v=$$(dpkg-parsechangelog -l debian/changelog -S Version); [ "$${v%-*}" = "$(VERSION)" ] || \
+	    { echo "debian/changelog is at $$v, the Makefile's VERSION is $(VERSION): add an entry" >&2; exit 1; }
+	rm -rf $(DEB_DIR)
+	mkdir -p $(DEB_DIR)/zkelectd-$(VERSION)
+	tar -cf - --exclude=__pycache__ $(DEB_SRC) | tar -xf - -C $(DEB_DIR)/zkelectd-$(VERSION)
+	cd $(DEB_DIR)/zkelectd-$(VERSION) && \
+	    DEB_BUILD_OPTIONS="$(DEB_BUILD_OPTIONS)" dpkg-buildpackage -b -us -uc
+	rm -rf $(DEB_DIR)/zkelectd-$(VERSION)
+	@ls $(DEB_DIR)/*.deb
+
 clean:
 	rm -rf build
 
-.PHONY: all unit deps check chaos tsan analyze fuzz bench pgdrill pgclient demo install clean
+.PHONY: all unit unit-test deps check chaos tsan analyze fuzz bench pgdrill pgclient demo install deb clean
 
 -include $(wildcard $(BUILD)/*.d)
