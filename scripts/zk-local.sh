@@ -14,6 +14,9 @@
 #
 # Files in DIR: zkK.cfg, zkK.pid, zkK.log, dataK/ for each member K, connect.
 # Environment: ZK_START_TIMEOUT (seconds, default 20), JAVA (default java).
+# ZK_NETNS="NS1 NS2 ..." and ZK_ADDRS="ADDR1 ADDR2 ..." (start only; kept in
+# DIR/netns for the other commands): member K runs in network namespace NSK and
+# listens on ADDRK instead of 127.0.0.1 (test/netns.sh makes such "hosts").
 # Several instances may run at once, each with its own DIR.
 set -eu
 
@@ -78,6 +81,46 @@ members() {
 	echo "$n"
 }
 
+# Member K's network namespace in DIR ("" for the root's).
+member_ns() {
+	[ -e "$1/netns" ] || return 0
+	awk -v k="$2" '$1 == k { print $2 }' "$1/netns"
+}
+
+# Member K's address in DIR (127.0.0.1 unless started with ZK_ADDRS).
+member_addr() {
+	local a=""
+	[ ! -e "$1/netns" ] || a=$(awk -v k="$2" '$1 == k { print $3 }' "$1/netns")
+	printf '%s\n' "${a:-127.0.0.1}"
+}
+
+# Run CMD in member K's network namespace (as is when it has none).
+in_member() {
+	local ns
+	ns=$(member_ns "$1" "$2")
+	shift 2
+	if [ -n "$ns" ]; then
+		ip netns exec "$ns" "$@"
+	else
+		"$@"
+	fi
+}
+
+# Write DIR/netns from ZK_NETNS and ZK_ADDRS for N members (nothing without them).
+write_netns() {
+	local dir=$1 n=$2 k
+	local -a nss addrs
+	[ -n "${ZK_NETNS:-}" ] || return 0
+	read -r -a nss <<<"$ZK_NETNS"
+	read -r -a addrs <<<"${ZK_ADDRS:-}"
+	if [ "${#nss[@]}" -ne "$n" ] || [ "${#addrs[@]}" -ne "$n" ]; then
+		die "ZK_NETNS and ZK_ADDRS must name $n namespaces and addresses"
+	fi
+	for ((k = 1; k <= n; k++)); do
+		echo "$k ${nss[k - 1]} ${addrs[k - 1]}"
+	done >"$dir/netns"
+}
+
 # The value of KEY in member K's config file in DIR.
 cfg_get() {
 	sed -n "s/^$3=//p" "$1/zk$2.cfg"
@@ -97,12 +140,12 @@ write_cfg() {
 		echo "maxSessionTimeout=60000"
 		echo "dataDir=$dir/data$k"
 		echo "clientPort=${ports[(k - 1) * 3]}"
-		echo "clientPortAddress=127.0.0.1"
+		echo "clientPortAddress=$(member_addr "$dir" "$k")"
 		echo "admin.enableServer=false"
 		echo "4lw.commands.whitelist=*"
 		if [ "$n" -gt 1 ]; then
 			for ((i = 1; i <= n; i++)); do
-				echo "server.$i=127.0.0.1:${ports[(i - 1) * 3 + 1]}:${ports[(i - 1) * 3 + 2]}"
+				echo "server.$i=$(member_addr "$dir" "$i"):${ports[(i - 1) * 3 + 1]}:${ports[(i - 1) * 3 + 2]}"
 			done
 		fi
 	} >"$dir/zk$k.cfg"
@@ -113,12 +156,16 @@ write_cfg() {
 
 # Start member K of DIR in the background (java directly, a child of this shell).
 launch() {
-	local dir=$1 k=$2 main=org.apache.zookeeper.server.ZooKeeperServerMain cp
+	local dir=$1 k=$2 main=org.apache.zookeeper.server.ZooKeeperServerMain cp ns
+	local -a pre=()
 	cp=$(classpath) || exit 1
+	ns=$(member_ns "$dir" "$k")
+	# ip netns exec execs java: $! stays the member's own PID
+	[ -z "$ns" ] || pre=(ip netns exec "$ns")
 	if [ "$(members "$dir")" -gt 1 ]; then
 		main=org.apache.zookeeper.server.quorum.QuorumPeerMain
 	fi
-	"$JAVA" -Xmx128m -XX:+UseSerialGC -Xshare:auto -XX:TieredStopAtLevel=1 \
+	"${pre[@]}" "$JAVA" -Xmx128m -XX:+UseSerialGC -Xshare:auto -XX:TieredStopAtLevel=1 \
 		-XX:-UsePerfData -Djava.net.preferIPv4Stack=true \
 		-Dzookeeper.admin.enableServer=false \
 		-Dorg.slf4j.simpleLogger.showDateTime=true \
@@ -144,18 +191,18 @@ member_pid() {
 	echo "$pid"
 }
 
-# Send the four-letter word CMD to 127.0.0.1:PORT and print the answer.
+# Send the four-letter word CMD to member K of DIR and print the answer.
 fourlw() {
 	# shellcheck disable=SC2016 # expanded by the inner bash
-	timeout 2 bash -c '
-		exec 3<>"/dev/tcp/127.0.0.1/$1" || exit 1
-		printf "%s" "$2" >&3
-		cat <&3' fourlw "$1" "$2" 2>/dev/null
+	in_member "$1" "$2" timeout 2 bash -c '
+		exec 3<>"/dev/tcp/$1/$2" || exit 1
+		printf "%s" "$3" >&3
+		cat <&3' fourlw "$(member_addr "$1" "$2")" "$(cfg_get "$1" "$2" clientPort)" "$3" 2>/dev/null
 }
 
 # True when member K of DIR serves requests (srvr shows a Mode).
 serving() {
-	fourlw "$(cfg_get "$1" "$2" clientPort)" srvr | grep -q '^Mode:'
+	fourlw "$1" "$2" srvr | grep -q '^Mode:'
 }
 
 # True when member K's log shows it could not bind a port.
@@ -215,7 +262,7 @@ stop_member() {
 connect_string() {
 	local dir=$1 k s=""
 	for ((k = 1; k <= $(members "$dir"); k++)); do
-		s="${s:+$s,}127.0.0.1:$(cfg_get "$dir" "$k" clientPort)"
+		s="${s:+$s,}$(member_addr "$dir" "$k"):$(cfg_get "$dir" "$k" clientPort)"
 	done
 	printf '%s\n' "$s"
 }
@@ -227,6 +274,7 @@ cmd_start() {
 	mkdir -p "$dir"
 	dir=$(cd "$dir" && pwd)
 	[ "$(members "$dir")" -eq 0 ] || die "$dir already holds a ZooKeeper (stop it, or use start-member)"
+	write_netns "$dir" "$n"
 	for attempt in 1 2 3; do
 		ports=$(free_ports $((3 * n)))
 		for ((k = 1; k <= n; k++)); do
@@ -286,11 +334,11 @@ cmd_start_member() {
 cmd_cli() {
 	local dir=$1 cmd=$2 k out
 	if [ $# -ge 3 ]; then
-		fourlw "$(cfg_get "$dir" "$3" clientPort)" "$cmd" || die "member $3 does not answer"
+		fourlw "$dir" "$3" "$cmd" || die "member $3 does not answer"
 		return 0
 	fi
 	for ((k = 1; k <= $(members "$dir"); k++)); do
-		if out=$(fourlw "$(cfg_get "$dir" "$k" clientPort)" "$cmd") && [ -n "$out" ]; then
+		if out=$(fourlw "$dir" "$k" "$cmd") && [ -n "$out" ]; then
 			printf '%s\n' "$out"
 			return 0
 		fi

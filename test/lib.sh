@@ -13,6 +13,8 @@
 #   ZK_DIR ZK_HOSTS the private ZooKeeper's directory and connect string (zk_start)
 #   ELECTION_PATH   the election path every config of this test uses
 #   LAST_EXIT       the daemon's exit status after daemon_stop NAME TERM|INT|KILL
+#   DAEMON_NETNS[NAME]  a network namespace NAME's daemon and zkctl NAME run in
+#                   (test/netns.sh's hosts; unset: the root namespace)
 #
 # Functions
 #   zk_start [N]            start a private ZooKeeper of N members (default 1)
@@ -68,7 +70,7 @@ ELECTION_PATH=/zkelectd/test-$RANDOM$RANDOM
 LAST_EXIT=""
 LIB_PID=$$
 LIB_PASSED=0
-declare -A DAEMON_PIDS=() PROXY_PIDS=() PROXY_PORT=() WD_PIDS=()
+declare -A DAEMON_PIDS=() PROXY_PIDS=() PROXY_PORT=() WD_PIDS=() DAEMON_NETNS=()
 CLEANUP_HOOKS=()
 
 # Print "FAIL: MSG" on stderr and exit 1 (the trap cleans up).
@@ -217,15 +219,22 @@ write_conf() {
 	} >"$T/$name.conf"
 }
 
+# ip netns exec NS when NAME has a namespace (DAEMON_NETNS), for "${NETNS_PRE[@]}" CMD.
+daemon_netns_pre() {
+	NETNS_PRE=()
+	[ -z "${DAEMON_NETNS[$1]:-}" ] || NETNS_PRE=(ip netns exec "${DAEMON_NETNS[$1]}")
+}
+
 # Start zkelectd for NAME in the background; its output goes to $T/NAME.log.
 daemon_start() {
-	local name=$1
+	local name=$1 NETNS_PRE
 	[ -e "$T/$name.conf" ] || fail "daemon_start $name: no $T/$name.conf"
 	if [ -n "${DAEMON_PIDS[$name]:-}" ] && daemon_running "$name"; then
 		fail "daemon_start $name: already running"
 	fi
 	echo "--- $(date '+%T.%N') daemon_start" >>"$T/$name.log"
-	"$ZKELECTD" -c "$T/$name.conf" </dev/null >>"$T/$name.log" 2>&1 &
+	daemon_netns_pre "$name"	# ip netns exec execs: $! stays the daemon's PID
+	"${NETNS_PRE[@]}" "$ZKELECTD" -c "$T/$name.conf" </dev/null >>"$T/$name.log" 2>&1 &
 	DAEMON_PIDS[$name]=$!
 }
 
@@ -274,9 +283,10 @@ reap() {
 
 # Run zkelectctl with NAME's config; its stderr is shown and kept for the sanitizer check.
 zkctl() {
-	local name=$1 rc=0
+	local name=$1 rc=0 NETNS_PRE
 	shift
-	"$ZKELECTCTL" -c "$T/$name.conf" "$@" 2>"$T/.zkctl.err" || rc=$?
+	daemon_netns_pre "$name"
+	"${NETNS_PRE[@]}" "$ZKELECTCTL" -c "$T/$name.conf" "$@" 2>"$T/.zkctl.err" || rc=$?
 	cat "$T/.zkctl.err" >&2
 	cat "$T/.zkctl.err" >>"$T/zkelectctl.log"
 	return "$rc"

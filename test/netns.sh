@@ -59,12 +59,28 @@
 #   netns_cuts              print the cuts in force, one "full|oneway FROM TO" a line
 #   netns_cleanup           delete every namespace this run created (at_cleanup
 #                           calls it; it kills nothing)
+#
+# ZooKeeper and daemons on hosts (only networking is namespaced: files stay in $T)
+#   netns_zk_start N        hosts zk1..zkN (10.77.0.K/24) each running member K of
+#                           lib.sh's private ZooKeeper (zk_start through scripts/
+#                           zk-local.sh with ZK_NETNS and ZK_ADDRS); ZK_HOSTS then
+#                           names 10.77.0.K:PORT, and zk_stop / zk_start_member work
+#   netns_zk_host K         print the host name of member K (zkK)
+#   netns_daemon NAME IP4 [IP6]  host NAME for the daemon NAME: lib.sh's daemon_start
+#                           and zkctl NAME then run in it (DAEMON_NETNS)
+#   netns_zk_peer NAME      print the host name of the ZooKeeper member that host
+#                           NAME has an established connection with (status 1: none)
+#   netns_reset NAME HOST...  in host NAME, reset every TCP connection to the HOSTs
+#                           (ss -K) and refuse new ones with a TCP reset, as the fault
+#                           proxy's reset mode does; netns_heal lifts it
 
 NETNS_PREFIX=${NETNS_PREFIX:-zke$$r$RANDOM}
 NETNS_SW=""                     # the switch namespace, once created
 NETNS_PID=""                    # the PID of the last netns_spawn
 NETNS_ORDER=()                  # host names in creation order
 NETNS_CREATED=()                # every namespace this run created
+NETNS_RESETS=()                 # hosts holding a netns_reset table
+NETNS_ZK_N=0                    # members started by netns_zk_start
 declare -A NETNS_PORT=() NETNS_IP4=() NETNS_IP6=()
 declare -A NETNS_HOSTNAME=()    # switch port -> host name (for netns_cuts)
 
@@ -249,8 +265,14 @@ netns_split() {
 	[ -z "$rules" ] || printf '%s' "$rules" | netns_nft
 }
 
-# Remove every cut (the neighbour-discovery exceptions of "oneway" stay).
+# Remove every cut (the neighbour-discovery exceptions of "oneway" stay) and
+# every netns_reset.
 netns_heal() {
+	local h
+	for h in "${NETNS_RESETS[@]}"; do
+		ip netns exec "$(netns_ns "$h")" nft delete table inet netns_reset 2>/dev/null || true
+	done
+	NETNS_RESETS=()
 	netns_nft <<-'EOF'
 		flush chain bridge netns full
 		flush chain bridge netns oneway
@@ -285,4 +307,67 @@ netns_cleanup() {
 		ip netns del "$ns" 2>/dev/null || true
 	done
 	NETNS_CREATED=()
+}
+
+# Start lib.sh's ZooKeeper with N members, member K alone on host zkK (10.77.0.K).
+netns_zk_start() {
+	local n=$1 k nss="" addrs=""
+	for ((k = 1; k <= n; k++)); do
+		netns_host "zk$k" "10.77.0.$k/24"
+		nss+="${nss:+ }$(netns_ns "zk$k")"
+		addrs+="${addrs:+ }10.77.0.$k"
+	done
+	NETNS_ZK_N=$n
+	ZK_NETNS=$nss ZK_ADDRS=$addrs zk_start "$n"
+}
+
+# The host name of ZooKeeper member K.
+netns_zk_host() {
+	printf 'zk%s\n' "$1"
+}
+
+# Create host NAME for the daemon of the same name (daemon_start and zkctl run in it).
+netns_daemon() {
+	netns_host "$@"
+	DAEMON_NETNS[$1]=$(netns_ns "$1")
+}
+
+# The host name of the ZooKeeper member host NAME holds an established TCP
+# connection with (the first one found); status 1 when there is none.
+netns_zk_peer() {
+	local peer k
+	for peer in $(ip netns exec "$(netns_ns "$1")" ss -Htn state established |
+		awk '{ sub(/:[0-9]+$/, "", $4); print $4 }'); do
+		for ((k = 1; k <= NETNS_ZK_N; k++)); do
+			if [ "$peer" = "10.77.0.$k" ]; then
+				netns_zk_host "$k"
+				return 0
+			fi
+		done
+	done
+	return 1
+}
+
+# In host NAME, reset the TCP connections to each HOST and refuse new ones
+# (a TCP reset for every packet NAME sends them), until netns_heal.
+netns_reset() {
+	local name=$1 ns h addrs=""
+	ns=$(netns_ns "$name") || exit 1
+	shift
+	for h in "$@"; do
+		addrs+="${addrs:+, }$(netns_ip "$h")"
+	done
+	[ -n "$addrs" ] || return 0
+	ip netns exec "$ns" nft -f - <<-EOF || fail "netns: cannot load the reset table in $name"
+		table inet netns_reset {
+			chain out {
+				type filter hook output priority 0; policy accept;
+				ip daddr { $addrs } meta l4proto tcp reject with tcp reset
+			}
+		}
+	EOF
+	NETNS_RESETS+=("$name")
+	for h in "$@"; do
+		ip netns exec "$ns" ss -Ktn dst "$(netns_ip "$h")" >/dev/null 2>&1 || true
+	done
 }
