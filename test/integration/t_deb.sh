@@ -16,8 +16,8 @@
 #
 # It changes the machine (the dpkg database, /usr, /etc, /run/zkelectd, the
 # units' enable state) and undoes all of it, also on failure; only dpkg's own
-# log keeps a trace. It is skipped where a zkelectd package, /usr/sbin/zkelectd,
-# /etc/zkelectd or /run/zkelectd is already present, or dpkg is locked.
+# log keeps a trace. It is skipped where a zkelectd package or any file named
+# zkelectd is already in /etc, /run, /usr or systemd's state, or dpkg is locked.
 # shellcheck source=test/lib.sh
 . "$(dirname "$0")/../lib.sh"
 
@@ -35,9 +35,14 @@ DSH_STATE=/var/lib/systemd/deb-systemd-helper-enabled/zkelectd.service.dsh-also
 WATCHED=(/etc /run /usr/sbin /usr/bin /usr/lib/systemd /usr/share/doc /usr/share/man
 	/usr/share/zkelectd /var/lib/systemd /var/lib/dpkg/info)
 
-# Every path named like zkelectd where the package or its scripts write, and dpkg's view.
-machine_state() {
+# Every path named like zkelectd where the package or its scripts write.
+zkelectd_paths() {
 	find "${WATCHED[@]}" -xdev -name '*zkelectd*' 2>/dev/null | sort
+}
+
+# What the test must leave as it found: those paths, the package in dpkg, pending triggers.
+machine_state() {
+	zkelectd_paths
 	dpkg-query -W -f='${db:Status-Abbrev}\n' zkelectd 2>/dev/null || true
 	echo "triggers pending: $(triggers_pending | tr '\n' ' ')"
 }
@@ -66,10 +71,9 @@ preconditions() {
 	done
 	[ -z "$(pkg_status)" ] || [ "$(pkg_status)" = un ] ||
 		skip "a zkelectd package is on this machine ($(pkg_status)): not touching it"
-	local p
-	for p in /usr/sbin/zkelectd /usr/bin/zkelectctl /etc/zkelectd /run/zkelectd; do
-		[ ! -e "$p" ] || skip "$p exists: the package would take it over"
-	done
+	local found
+	found=$(zkelectd_paths | head -n 3 | tr '\n' ' ')
+	[ -z "$found" ] || skip "zkelectd is already here ($found): the package would take it over"
 	dpkg_unlocked || skip "dpkg's database is locked (apt or dpkg at work)"
 	[ -x "$(dirname "$ZKELECTD")/hookrec" ] || fail "no $(dirname "$ZKELECTD")/hookrec (make unit)"
 }
@@ -93,8 +97,10 @@ settle_triggers() {
 
 # At cleanup (daemons and ZooKeeper already stopped): purge what the test installed.
 undo_install() {
+	# (--force-remove-reinstreq: a dpkg run interrupted half-way leaves it half-installed)
 	if [ "$INSTALLED" = 1 ] && [ -n "$(pkg_status)" ] && [ "$(pkg_status)" != un ]; then
 		dpkg --no-triggers --purge zkelectd >>"$T/cleanup.log" 2>&1 ||
+			dpkg --no-triggers --force-remove-reinstreq --purge zkelectd >>"$T/cleanup.log" 2>&1 ||
 			echo "t_deb: dpkg --purge zkelectd failed at cleanup: $(tail -n 3 "$T/cleanup.log")" >&2
 	fi
 	[ "$INSTALLED" = 1 ] && settle_triggers
@@ -308,15 +314,20 @@ run_dpkg purge.log --purge zkelectd
 [ ! -e /run/zkelectd ] || fail "purge left /run/zkelectd"
 
 # A first install over a file configuration management put there, which -t
-# accepts: the unit is enabled (not started: no systemd here); purge forgets it.
-mkdir -m 0755 /etc/zkelectd
-cp "$T/filled.conf" "$CONF"
-run_dpkg preseeded.log --force-confold -i "$DEB"
-enabled || fail "a first install with a good configuration did not enable the unit"
-grep -q 'neither enabled' "$T/preseeded.log" && fail "postinst refused the filled-in file"
-run_dpkg purge2.log --purge zkelectd
-enabled && fail "purge left the unit enabled"
-[ ! -e /etc/zkelectd ] || fail "purge left /etc/zkelectd"
+# accepts: the unit is enabled (not started: no systemd here); purge forgets
+# it. Not where systemd runs: the postinst would start the real service.
+if [ -d /run/systemd/system ]; then
+	echo "NOTE: systemd runs here: the first install over a good file is not tested"
+else
+	mkdir -m 0755 /etc/zkelectd
+	cp "$T/filled.conf" "$CONF"
+	run_dpkg preseeded.log --force-confold -i "$DEB"
+	enabled || fail "a first install with a good configuration did not enable the unit"
+	grep -q 'neither enabled' "$T/preseeded.log" && fail "postinst refused the filled-in file"
+	run_dpkg purge2.log --purge zkelectd
+	enabled && fail "purge left the unit enabled"
+	[ ! -e /etc/zkelectd ] || fail "purge left /etc/zkelectd"
+fi
 
 settle_triggers
 after=$(machine_state)
