@@ -9,7 +9,7 @@
 #   make pgdrill    the PostgreSQL failover drill: handover, resign, crash ROUNDS times each
 #   make pgclient   what a PostgreSQL client sees: switchover, zkelectd kill, host crash (ROUNDS, default 5)
 #   make install    PREFIX=/usr/local DESTDIR= (binaries, units, hooks, man pages, config)
-#   make deb        the Debian package: build/deb/zkelectd_VERSION-REV_ARCH.deb and its -dbgsym
+#   make deb        the Debian package: build/deb/zkelectd_VERSION_ARCH.deb and its -dbgsym
 
 PREFIX  ?= /usr/local
 DESTDIR ?=
@@ -193,7 +193,7 @@ endif
 
 # The Debian package (debian/): dpkg-buildpackage -b in a clean copy of the tree
 # (what is listed in DEB_SRC, nothing built), so the results land in DEB_DIR:
-# zkelectd_VERSION-REV_ARCH.deb, zkelectd-dbgsym_..., .buildinfo, .changes.
+# zkelectd_VERSION_ARCH.deb, zkelectd-dbgsym_..., .buildinfo, .changes.
 # DEB_BUILD_OPTIONS=nocheck skips the unit tests the package build runs. The
 # build dependencies (debian/control) are among what "make deps" installs;
 # dpkg-buildpackage names any that are missing.
