@@ -29,6 +29,11 @@ violation:
                           still run on: it ends at its RESUME, see (f))
   <ns> - CONFIG session_timeout_ms=<n>   once at the top (default 2000)
   <ns> - END              the run ended here
+  <ns> <id> VIP from|until   the floating address was seen on <id>'s host
+                          (test/chaos.sh NETNS=1's poller): "from" at the end
+                          of the first read that saw it, "until" at the start
+                          of the last one, so the host surely held it in
+                          between, see (g)
 
 <ns> is nanoseconds since the Unix epoch. Lines after the first END are not
 checked (a warning says how many; the watchdog log's are dropped silently).
@@ -215,6 +220,17 @@ during which it leads.
     may be before the RESUME line: the harness resumes at the heal); such a
     promote is not a violation in itself ((a) judges any overlap).
 
+(g) The floating address is never on two hosts at once. Each "VIP from" to
+    the next "VIP until" of the same host is a stretch in which that host
+    surely held the address (a stretch whose until is not after its from,
+    one sighting, proves no interval and is only counted; a from left open
+    runs to END, with a warning). Stretches of two different hosts must not
+    overlap (touching is not overlapping). No exception, frozen or other: the
+    address moves only by a promote, which first probes for another holder
+    and refuses while one answers (scripts/hooks/vip/vip), and the harness's
+    fence takes it off a killed or frozen old leader's host. Reported: the
+    stretches and hosts, the single sightings.
+
 Output: a summary on stdout, one "VIOLATION (x): ..." line per violation, one
 "warning: ..." line per malformed or odd line, and last "verdict: OK" or
 "verdict: N violations". With --json FILE the same figures go to FILE as JSON.
@@ -341,6 +357,10 @@ class Checker:
         self.held_demotes = 0
         self.paused_hooks = {}
         self.paused_gap = 0
+        # (g): the floating address
+        self.vip_open = {}
+        self.vip_spans = []
+        self.vip_sightings = 0
 
     def find_pauses(self):
         """The pause windows (f): FAULT pause to the next RESUME, or END."""
@@ -462,8 +482,13 @@ class Checker:
                     "%s: reset at %s and never taken down (no KILL line): "
                     "its lines after the reset were not checked"
                     % (name, self.ts(n.down_since)))
+        for name in sorted(self.vip_open):
+            self.warnings.append("%s: VIP from at %s never closed: held to END"
+                                 % (name, self.ts(self.vip_open[name])))
+            self.vip_span(name, self.vip_open[name], self.end_ns)
         self.check_overlaps()
         self.check_liveness()
+        self.check_vip()
         if self.watchdog:
             self.check_watchdog()
         self.violations.sort(key=lambda v: (v["ns"], v["rule"]))
@@ -685,6 +710,47 @@ class Checker:
 
     def on_resume(self, ev):
         """A pause ended: its window is known already (find_pauses)."""
+
+    def on_vip(self, ev):
+        """(g): a host first / last seen holding the floating address."""
+        if ev.phase == "from":
+            if ev.node in self.vip_open:
+                self.warnings.append("line %d: VIP from while %s's stretch "
+                                     "from %s is open: ignored"
+                                     % (ev.lineno, ev.node,
+                                        self.ts(self.vip_open[ev.node])))
+                return
+            self.vip_open[ev.node] = ev.ns
+            return
+        start = self.vip_open.pop(ev.node, None)
+        if start is None:
+            self.warnings.append("line %d: VIP until with no VIP from of %s"
+                                 % (ev.lineno, ev.node))
+            return
+        self.vip_span(ev.node, start, ev.ns)
+
+    def vip_span(self, name, start, end):
+        """(g): keep NAME's stretch [START, END], or count a single sighting."""
+        if end > start:
+            self.vip_spans.append((start, end, name))
+        else:
+            self.vip_sightings += 1
+
+    def check_vip(self):
+        """(g): no two hosts' stretches overlap."""
+        active = []
+        for s in sorted(self.vip_spans):
+            active = [a for a in active if a[1] > s[0]]
+            for a in active:
+                if a[2] != s[2]:
+                    self.violate("g", s[0], "the floating address was on %s "
+                                 "and %s at once for %.1f ms: %s held it from "
+                                 "%s to %s, %s from %s to %s" % (
+                                     a[2], s[2],
+                                     (min(a[1], s[1]) - s[0]) / MS,
+                                     a[2], self.ts(a[0]), self.ts(a[1]),
+                                     s[2], self.ts(s[0]), self.ts(s[1])))
+            active.append(s)
 
     def on_wd(self, ev):
         """A watchdog stand-in's line (with --watchdog): rule (e)."""
@@ -979,6 +1045,14 @@ def parse_line(words, idx, lineno, warnings, config):
         ev.reason = None if words[5] == "-" else words[5]
         ev.role = None if words[6] == "-" else words[6]
         return ev
+    if kind == "VIP":
+        if len(words) != 4 or node == "-" or words[3] not in ("from", "until"):
+            warnings.append("line %d: malformed VIP line: %s"
+                            % (lineno, printable(words)))
+            return None
+        ev = Event(ns, idx, lineno, node, kind)
+        ev.phase = words[3]
+        return ev
     if kind == "TRY":
         if len(words) != 4 or node == "-" or words[3] != "promote":
             warnings.append("line %d: malformed TRY line: %s"
@@ -1196,6 +1270,12 @@ def report(ck, timeout_ms, out):
                 else " the pause's end at %s" % ck.ts(r["pause_end_ns"])),
             "not judged": "not judged (%s)" % r.get("note"),
             "violation": "no leader in time"}[r["status"]]))
+    if ck.vip_spans or ck.vip_sightings:
+        fig["vip"] = {"stretches": len(ck.vip_spans),
+                      "hosts": len({sp[2] for sp in ck.vip_spans}),
+                      "single_sightings": ck.vip_sightings}
+        p("floating address: %d stretches on %d hosts, %d single sightings"
+          % (len(ck.vip_spans), fig["vip"]["hosts"], ck.vip_sightings))
     for w in ck.warnings:
         p("warning: %s" % w)
     for v in ck.violations:

@@ -27,7 +27,9 @@
 # no leader within session timeout + 5 s of the pause's end is (d), two
 # leaders at once while paused is (a), a forced promote's too, and a
 # pause-ended promote after a promote, or demote after a demote, with no
-# pause between is (b). Usage errors exit 2.
+# pause between is (b). The floating address (VIP from/until lines, test/chaos.sh
+# NETNS=1): handed from host to host, a single sighting, fine; on two hosts at
+# once is (g), however short. Usage errors exit 2.
 # shellcheck source=test/lib.sh
 . "$(dirname "$0")/../lib.sh"
 
@@ -61,7 +63,7 @@ expect() {
 	[ -e "$T/$name.wd" ] && wd=(--watchdog "$T/$name.wd")
 	"$CHECKER" "$T/$name.ev" "${wd[@]}" --json "$T/$name.json" >"$T/$name.out" 2>&1 || got=$?
 	[ "$got" -eq "$rc" ] || fail "$name: exit $got, expected $rc: $(cat "$T/$name.out")"
-	seen=$(sed -n 's/^VIOLATION (\([a-e]\)): .*/\1/p' "$T/$name.out" | sort -u | tr -d '\n')
+	seen=$(sed -n 's/^VIOLATION (\([a-g]\)): .*/\1/p' "$T/$name.out" | sort -u | tr -d '\n')
 	[ "$seen" = "$letters" ] ||
 		fail "$name: violations '$seen', expected '$letters': $(cat "$T/$name.out")"
 	verdict=$(tail -n 1 "$T/$name.out")
@@ -662,6 +664,43 @@ mklog repromote <<'EOF'
 EOF
 expect repromote 1 b
 says repromote '^warning: the pause opened at .* never ended'
+
+# --- (g) the floating address ---
+
+# Handed over: a's stretch ends before b's begins (touching is fine); a single
+# sighting proves no stretch; a stretch left open runs to END (a warning).
+mklog vipok <<'EOF'
+0 a promote start 10 elected leader
+0 a promote end 10 elected leader
+100 a VIP from
+1000 a VIP until
+1000 a demote start 10 resigned follower
+1010 a demote end 10 resigned follower
+1100 b promote start 11 elected leader
+1100 b promote end 11 elected leader
+1200 b VIP from
+1300 c VIP from
+1300 c VIP until
+1400 b VIP until
+1500 b VIP from
+2000 - END
+EOF
+expect vipok 0 ""
+says vipok '^floating address: 3 stretches on 2 hosts, 1 single sightings$'
+says vipok '^warning: b: VIP from at .* never closed: held to END$'
+
+# On two hosts at once, if only for 10 ms: (g).
+mklog viptwo <<'EOF'
+0 a promote start 10 elected leader
+0 a promote end 10 elected leader
+100 a VIP from
+1010 a VIP until
+1000 b VIP from
+1500 b VIP until
+2000 - END
+EOF
+expect viptwo 1 g
+says viptwo '^VIOLATION \(g\): the floating address was on a and b at once for 10\.0 ms'
 
 # --- usage ---
 
