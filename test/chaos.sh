@@ -79,6 +79,40 @@
 # log (--watchdog): a reset ends that node's lead, and the frozen-leader
 # exception is off.
 #
+# NETNS=1: real hosts and a real network instead of the fault proxies
+# (test/netns.sh; skipped, exit 77, where namespaces cannot be used). Each
+# ZooKeeper member (zk1..zk3, 10.77.0.1-3) and each daemon (nI, 10.77.0.(10+I))
+# runs on a host of its own, a network namespace on a private bridge; the
+# harness's own ZooKeeper tools (zkelectctl, zkput, zktool) run on host ctl
+# (10.77.0.250). The daemons talk to the members directly, so blackhole and
+# reset become network faults: blackhole cuts the node's host from every member
+# (both ways, silently, connections stay open), reset makes its host answer
+# every packet to a member with a TCP reset (existing connections killed with
+# ss -K, new ones refused). Every other fault works as without NETNS. The
+# partitions added:
+#   isolate     a daemon's host cut from every other host (FAULT isolate nI)
+#   isolate-zk  a ZooKeeper member's host cut from every other host
+#               (FAULT isolate-zk zkK; cluster-wide: only as a round's first)
+#   cut         one link cut in one direction, IP only (FAULT cut A->B): half
+#               the time between node N and a member (its own in one case of
+#               two), either way, else between two members
+#   split       the ensemble split 2/1 with the leader's daemon attached to
+#               the minority member M (the one it has a connection with): M
+#               and the leader's host cut from the other members and the
+#               other daemons (FAULT split zkM+nI; only as a round's first)
+# A floating IP, when scripts/hooks/vip/vip is there (VIP=0 turns it off):
+# each node's hooks are $T/viphook.sh, which runs the recorder and the vip hook
+# (promote: recorder, then the address; demote and follow: the address, then
+# the recorder, so the hook records' lead windows cover every moment the node
+# may hold it) with $T/vip.env (VIP_ADDRESS=10.77.0.100/24 on eth0, one 1 s
+# duplicate probe), and a fence hook ($T/fence.sh) that removes the address
+# from the old leader's host (the test's stand-in for a real fence: a killed
+# or frozen leader keeps its address, and the successor's duplicate probe
+# would refuse for as long). A poller reads each daemon host's eth0 every
+# 75 ms and writes "VIP from" / "VIP until" lines to the event log (the first
+# and last reads that saw the address); the checker's rule (g) requires that
+# no two hosts held it at once.
+#
 # Prints the rounds, the upgrades seen done (IMAGE_STARTED_MS changed), the
 # switchovers by outcome, the pauses by end, the priorities, the
 # watchdog resets the harness acted on, then the checker's summary: faults by
@@ -97,6 +131,24 @@ WATCHDOG=${WATCHDOG:-0}
 WD_MS=${WD_MS:-400}
 SEED=${SEED:-$$}
 RANDOM=$SEED
+NETNS=${NETNS:-0}
+VIP_ON=0
+# In front of every ZooKeeper tool the harness runs: nothing, or ip netns exec
+# the ctl host (NETNS=1: the members are reachable from the hosts only).
+CTL=()
+# NETNS=1: the network faults of this round by node; the member isolated, if any.
+declare -A NETFAULT=()
+ZK_ISOLATED=""
+VIP_ADDR=10.77.0.100/24
+VIP_POLL_PID=""
+if [ "$NETNS" = 1 ]; then
+	# shellcheck source=test/netns.sh
+	. "$ROOT/test/netns.sh"
+	netns_check
+	if [ "${VIP:-1}" = 1 ] && [ -x "$ROOT/scripts/hooks/vip/vip" ]; then
+		VIP_ON=1
+	fi
+fi
 LOG=$T/hooks.log
 WD_LOG=$T/watchdog.log
 # Faults of this round by node; RESTART_AT: a daemon down until then (us).
@@ -139,7 +191,7 @@ target() {
 
 # True when a fault of this round touches node N, or its daemon is down.
 busy() {
-	[ -n "${BLACKHOLED[$1]:-}${RESET[$1]:-}${STOPPED[$1]:-}${DOWN[$1]:-}${UPGRADED[$1]:-}${RESTART_AT[$1]:-}${REPRIORITIZED[$1]:-}" ]
+	[ -n "${BLACKHOLED[$1]:-}${RESET[$1]:-}${STOPPED[$1]:-}${DOWN[$1]:-}${UPGRADED[$1]:-}${RESTART_AT[$1]:-}${REPRIORITIZED[$1]:-}${NETFAULT[$1]:-}" ]
 }
 
 # A random node that no fault of this round touches yet.
@@ -219,9 +271,17 @@ node_conf() {
 	if [ "$WATCHDOG" = 1 ]; then
 		wd=("watchdog.mode=required" "watchdog.device=$T/$n/wd" "watchdog.timeout=${WD_MS}ms")
 	fi
-	write_conf "$n" "zookeeper.hosts=127.0.0.1:${PROXY_PORT[$n]}" \
-		"zookeeper.session_timeout=${SESSION_MS}ms" "hooks.promote_timeout=1s" \
-		"hooks.follow=" "daemon.log_level=debug" "${wd[@]}" \
+	local hosts=127.0.0.1:${PROXY_PORT[$n]:-} -a hooks=("hooks.promote_timeout=1s" "hooks.follow=")
+	[ "$NETNS" != 1 ] || hosts=$ZK_HOSTS
+	if [ "$VIP_ON" = 1 ]; then
+		# the vip promote probes for 1 s first; follow removes the address too
+		hooks=("hooks.promote=$T/viphook.sh" "hooks.demote=$T/viphook.sh"
+			"hooks.follow=$T/viphook.sh" "hooks.promote_timeout=3s"
+			"hooks.fence=$T/fence.sh" "hooks.fence_timeout=2s")
+	fi
+	write_conf "$n" "zookeeper.hosts=$hosts" \
+		"zookeeper.session_timeout=${SESSION_MS}ms" "${hooks[@]}" \
+		"daemon.log_level=debug" "${wd[@]}" \
 		"election.priority=${PRIO[$n]:-}" "election.failback=${FAILBACK[$n]:-}" \
 		"election.failback_delay=${FB_DELAY[$n]:+${FB_DELAY[$n]}ms}"
 }
@@ -282,7 +342,7 @@ switchover_start() {
 	SW_KIND=switchover${force:+-force}
 	w=$(($(rnd 2 4) * SESSION_MS))
 	note "$SW_KIND to $SW_TO (leader ${leader:-none known}), --wait ${w}ms"
-	"$ZKELECTCTL" -c "$T/ctl.conf" switchover --to "$SW_TO" "${force[@]}" --wait "${w}ms" \
+	"${CTL[@]}" "$ZKELECTCTL" -c "$T/ctl.conf" switchover --to "$SW_TO" "${force[@]}" --wait "${w}ms" \
 		>"$SW_OUT" 2>&1 </dev/null &
 	SW_PID=$!
 	SW_DEADLINE=$(($(now_us) + (w + 2 * SESSION_MS + 5000) * 1000))
@@ -333,15 +393,15 @@ pause_start() {
 	PAUSE_AT_US=$(now_us)
 	PAUSE_ON=1
 	if [ "$PAUSE_CTL" = 1 ]; then
-		"$ZKELECTCTL" -c "$T/ctl.conf" pause --reason chaos --for "${PAUSE_FOR_MS}ms" \
+		"${CTL[@]}" "$ZKELECTCTL" -c "$T/ctl.conf" pause --reason chaos --for "${PAUSE_FOR_MS}ms" \
 			>>"$CHAOS_LOG" 2>&1 </dev/null && ok=1
 		# a lost answer may leave it written: then it is a pause all the same
 		[ "$ok" = 1 ] || [ "$(state_of "${NAMES[0]}" PAUSED 2>/dev/null)" != yes ] || ok=1
 	else
 		data=$(pause_text "$PAUSE_FOR_MS"; echo .)
 		data=${data%.}
-		{ "$T/bin/zkput" "$ZK_HOSTS" create "$ELECTION_PATH/pause" "$data" ||
-			"$T/bin/zkput" "$ZK_HOSTS" set "$ELECTION_PATH/pause" "$data"; } \
+		{ "${CTL[@]}" "$T/bin/zkput" "$ZK_HOSTS" create "$ELECTION_PATH/pause" "$data" ||
+			"${CTL[@]}" "$T/bin/zkput" "$ZK_HOSTS" set "$ELECTION_PATH/pause" "$data"; } \
 			>/dev/null 2>>"$CHAOS_LOG" && ok=1
 	fi
 	note "pause for ${PAUSE_FOR_MS}ms, to be $PAUSE_HOW: $([ "$ok" = 1 ] && echo written || echo "NOT written")"
@@ -356,11 +416,11 @@ pause_start() {
 pause_delete() {
 	local out rc=0
 	if [ "$PAUSE_CTL" = 1 ]; then
-		out=$("$ZKELECTCTL" -c "$T/ctl.conf" resume 2>&1 </dev/null) || rc=$?
+		out=$("${CTL[@]}" "$ZKELECTCTL" -c "$T/ctl.conf" resume 2>&1 </dev/null) || rc=$?
 		note "zkelectctl resume: exit $rc: $out"
 		[ "$rc" = 0 ] && [[ $out != *"not paused"* ]]
 	else
-		"$T/bin/zktool" "$ZK_HOSTS" delete "$ELECTION_PATH/pause" 2>>"$CHAOS_LOG"
+		"${CTL[@]}" "$T/bin/zktool" "$ZK_HOSTS" delete "$ELECTION_PATH/pause" 2>>"$CHAOS_LOG"
 	fi
 }
 
@@ -415,12 +475,154 @@ pause_end() {
 	PAUSE_ON=0
 }
 
+# The ZooKeeper members' host names (NETNS=1).
+zk_hosts() {
+	echo zk1 zk2 zk3
+}
+
+# The cut fault (NETNS=1): one link cut one way, FAULT_TARGET "FROM->TO". Half
+# the time between node N and a member (the one N is connected to in one case
+# of two), in either direction; else between two members.
+cut_link() {
+	local n=$1 a b k
+	if [ $((RANDOM % 2)) -eq 0 ]; then
+		if [ $((RANDOM % 2)) -ne 0 ] || ! k=$(netns_zk_peer "$n"); then
+			k=zk$(rnd 1 3)
+		fi
+		if [ $((RANDOM % 2)) -eq 0 ]; then a=$n b=$k; else a=$k b=$n; fi
+		NETFAULT[$n]="cut"
+	else
+		k=$(rnd 1 3)
+		a=zk$k
+		b=zk$(((k + $(rnd 1 2) - 1) % 3 + 1))
+	fi
+	netns_cut "$a" "$b"
+	FAULT_TARGET="$a->$b"
+}
+
+# The split fault (NETNS=1): the ensemble split 2/1 with L's daemon (the
+# leader's, as target() picked it) on the minority side, with the member M it
+# is connected to (a random one when it has no connection): M and L cut from
+# the other members and every other daemon. FAULT_TARGET "zkM+L".
+split_leader() {
+	local l=$1 m n others
+	m=$(netns_zk_peer "$l") || m=zk$(rnd 1 3)
+	others=$(zk_hosts | tr ' ' '\n' | grep -vx "$m" | tr '\n' ' ')
+	for n in "${NAMES[@]}"; do
+		[ "$n" = "$l" ] || others+=" $n"
+	done
+	netns_split "$m $l" "$others"
+	NETFAULT[$l]="split"
+	note "split: $m $l | $others"
+	FAULT_TARGET="$m+$l"
+}
+
+# NETNS=1 with the vip hook: $T/vip.env, the wrapper hook $T/viphook.sh (the
+# recorder and the vip hook) and the fence hook $T/fence.sh.
+vip_setup() {
+	local vip=$ROOT/scripts/hooks/vip/vip
+	write_hook
+	cat >"$T/vip.env" <<-EOF
+		VIP_ADDRESS=$VIP_ADDR
+		VIP_INTERFACE=eth0
+		VIP_DAD_COUNT=1
+		VIP_DAD_TIMEOUT=1
+		VIP_BURST_COUNT=2
+		VIP_BURST_INTERVAL=0.1
+		VIP_SECOND_BURST_DELAY=1
+		VIP_RUNDIR=$T/\$ZKELECT_ID/vip
+	EOF
+	chmod 644 "$T/vip.env"
+	cat >"$T/viphook.sh" <<-EOF
+		#!/bin/sh
+		# chaos: the recorder and the floating-IP hook. promote: record, then
+		# the address; demote and follow: the address, then record; so the
+		# recorded lead covers every moment this host may hold the address.
+		for ev; do :; done
+		case \$ev in
+		promote)
+			"$T/hook.sh" "\$@" || exit
+			exec "$vip" "$T/vip.env" "\$ev" ;;
+		*)
+			"$vip" "$T/vip.env" "\$ev"
+			rc=\$?
+			"$T/hook.sh" "\$@" || exit
+			exit \$rc ;;
+		esac
+	EOF
+	cat >"$T/fence.sh" <<-EOF
+		#!/bin/sh
+		# chaos: the test's fence, out of band like a power switch: the floating
+		# address removed from the old leader's host, whatever its network.
+		ns=$NETNS_PREFIX-\$ZKELECT_FENCE_ID
+		ip -n "\$ns" addr del "$VIP_ADDR" dev eth0 2>/dev/null
+		echo "\$(date +%s%N) \$ZKELECT_ID fenced \$ZKELECT_FENCE_ID (\$ZKELECT_FENCE_HOW)" >>"$T/fence.log"
+		! ip -n "\$ns" -br -4 addr show dev eth0 | grep -q " ${VIP_ADDR%/*}/"
+	EOF
+	chmod 755 "$T/viphook.sh" "$T/fence.sh"
+	: >"$T/fence.log"
+}
+
+# The floating-address poller (NETNS=1, background): reads every daemon host's
+# eth0 every 75 ms; for each stretch a host was seen holding the address it
+# writes "NS ID VIP from" (the end of the first read that saw it) and "NS ID
+# VIP until" (the start of the last one), so the host surely held it from one
+# to the other. Stops when $T/vip.stop exists, closing every open stretch.
+vip_poll() {
+	local i n tb ta out
+	local -a nss=()
+	local -A on=() last=()
+	for n in "${NAMES[@]}"; do
+		nss+=("$(netns_ns "$n")")
+	done
+	while [ ! -e "$T/vip.stop" ]; do
+		for i in "${!NAMES[@]}"; do
+			n=${NAMES[i]}
+			tb=$(now_us)
+			out=$(ip -n "${nss[i]}" -br -4 addr show dev eth0 2>/dev/null)
+			ta=$(now_us)
+			if [[ " $out " == *" $VIP_ADDR "* ]]; then
+				[ -n "${on[$n]:-}" ] || echo "$((ta * 1000)) $n VIP from"
+				on[$n]=1
+				last[$n]=$tb
+			elif [ -n "${on[$n]:-}" ]; then
+				echo "$((last[$n] * 1000)) $n VIP until"
+				unset "on[$n]"
+			fi
+		done
+		sleep 0.075
+	done
+	for n in "${!on[@]}"; do
+		echo "$((last[$n] * 1000)) $n VIP until"
+	done
+}
+
+# Stop the poller (at the end, and at cleanup should the run fail before).
+vip_poll_stop() {
+	[ -n "$VIP_POLL_PID" ] || return 0
+	touch "$T/vip.stop"
+	reap "$VIP_POLL_PID" 5
+	VIP_POLL_PID=""
+}
+
 # Inject fault KIND on node N (zk faults ignore N).
 inject() {
 	local kind=$1 n=$2 k
 	case $kind in
-	blackhole) proxy_mode "$n" blackhole; BLACKHOLED[$n]=1 ;;
-	reset) proxy_mode "$n" reset; RESET[$n]=1 ;;
+	blackhole)
+		if [ "$NETNS" = 1 ]; then netns_split "$n" "$(zk_hosts)"; else proxy_mode "$n" blackhole; fi
+		BLACKHOLED[$n]=1 ;;
+	reset)
+		# shellcheck disable=SC2046 # one word per member host
+		if [ "$NETNS" = 1 ]; then netns_reset "$n" $(zk_hosts); else proxy_mode "$n" reset; fi
+		RESET[$n]=1 ;;
+	isolate) netns_isolate "$n"; NETFAULT[$n]=isolate ;;
+	isolate-zk)
+		ZK_ISOLATED=zk$(rnd 1 3)
+		netns_isolate "$ZK_ISOLATED"
+		n=$ZK_ISOLATED ;;
+	cut) cut_link "$n"; n=$FAULT_TARGET ;;
+	split) split_leader "$n"; n=$FAULT_TARGET ;;
 	stop) daemon_stop "$n" STOP; event_mark "$n" STOP; STOPPED[$n]=1 ;;
 	kill) daemon_stop "$n" KILL; event_mark "$n" KILL; DOWN[$n]=1 ;;
 	crash-restart) daemon_stop "$n" KILL; event_mark "$n" KILL; restart_later "$n" ;;
@@ -488,9 +690,14 @@ heal() {
 			echo "chaos: could not restart ZooKeeper member $k" >&2
 	done
 	ZK_DOWN=()
-	for n in "${!BLACKHOLED[@]}" "${!RESET[@]}"; do
-		proxy_mode "$n" pass
-	done
+	if [ "$NETNS" = 1 ]; then
+		netns_heal
+	else
+		for n in "${!BLACKHOLED[@]}" "${!RESET[@]}"; do
+			proxy_mode "$n" pass
+		done
+	fi
+	NETFAULT=() ZK_ISOLATED=""
 	for n in "${!STOPPED[@]}"; do
 		daemon_stop "$n" CONT
 		event_mark "$n" CONT
@@ -565,11 +772,14 @@ round() {
 		zk-member delete-path zk-all switchover switchover switchover pause pause pause
 		priority priority priority)
 	local kind n count i long=0
+	# NETNS=1: the partitions, about one fault in three
+	[ "$NETNS" != 1 ] || kinds+=(isolate isolate isolate isolate isolate-zk isolate-zk
+		isolate-zk cut cut cut cut cut cut split split split split split)
 	count=$((RANDOM % 2 + 1))
 	for ((i = 0; i < count; i++)); do
 		kind=${kinds[RANDOM % ${#kinds[@]}]}
 		if [ $i -gt 0 ]; then	# at most one cluster-wide fault per round
-			case $kind in zk-* | delete-path | pause) kind=blackhole ;; esac
+			case $kind in zk-* | delete-path | pause | isolate-zk | split) kind=blackhole ;; esac
 		elif [ "$kind" = pause ]; then
 			pause_round
 			break
@@ -586,7 +796,22 @@ round() {
 	hold "$(rnd 0 200)"
 }
 
-zk_start 3
+if [ "$NETNS" = 1 ]; then
+	netns_switch
+	netns_zk_start 3
+	netns_host ctl 10.77.0.250/24
+	CTL=(ip netns exec "$(netns_ns ctl)")
+	# the harness's deletes behind the daemons' backs go through host ctl too
+	zkdelete() {
+		"${CTL[@]}" "$T/bin/zktool" "$ZK_HOSTS" delete "$1" 2>>"$T/zkcli.log"
+	}
+	zkdeleteall() {
+		"${CTL[@]}" "$T/bin/zktool" "$ZK_HOSTS" deleteall "$1" 2>>"$T/zkcli.log"
+	}
+	[ "$VIP_ON" = 0 ] || vip_setup
+else
+	zk_start 3
+fi
 event_mark - CONFIG "session_timeout_ms=$SESSION_MS"
 : >"$CHAOS_LOG"
 # zkelectctl's config: ZooKeeper directly, not through a node's proxy.
@@ -601,7 +826,11 @@ fi
 for ((i = 1; i <= NODES; i++)); do
 	n=n$i
 	NAMES+=("$n")
-	proxy_start "$n"
+	if [ "$NETNS" = 1 ]; then
+		netns_daemon "$n" "10.77.0.$((10 + i))/24"
+	else
+		proxy_start "$n"
+	fi
 	if [ "$WATCHDOG" = 1 ]; then
 		wd_start "$n" "$WD_MS"
 	fi
@@ -609,19 +838,36 @@ for ((i = 1; i <= NODES; i++)); do
 	daemon_start "$n"
 done
 wait_for "a first leader" 30 test_leaders 1
+if [ "$VIP_ON" = 1 ]; then
+	vip_poll >"$T/vip.log" &
+	VIP_POLL_PID=$!
+	at_cleanup vip_poll_stop
+fi
 wd_note=""
 [ "$WATCHDOG" != 1 ] || wd_note=", watchdog stand-ins with a $WD_MS ms timeout"
 pause_note=", pauses through zkelectctl pause"
 [ "$PAUSE_CTL" = 1 ] || pause_note=", pauses written with zkput (this zkelectctl has no pause)"
-echo "chaos: seed $SEED, $NODES nodes, session timeout $SESSION_MS ms, $DURATION s$wd_note$pause_note"
+net_note=""
+if [ "$NETNS" = 1 ]; then
+	net_note=", hosts in network namespaces (partitions on)"
+	[ "$VIP_ON" = 1 ] || net_note+=", no floating IP (VIP=0, or no scripts/hooks/vip/vip)"
+	[ "$VIP_ON" = 0 ] || net_note+=", floating IP $VIP_ADDR (vip hook, fence by the harness)"
+fi
+echo "chaos: seed $SEED, $NODES nodes, session timeout $SESSION_MS ms, $DURATION s$wd_note$pause_note$net_note"
 end=$(($(now_us) + DURATION * 1000000))
 rounds=0
 while [ "$(now_us)" -lt "$end" ]; do
 	round
 	rounds=$((rounds + 1))
 done
+vip_poll_stop
 event_mark - END
-{ cat "$LOG"; promote_tries; } >"$T/run.log"
+{ cat "$LOG"; [ "$VIP_ON" = 0 ] || cat "$T/vip.log"; promote_tries; } >"$T/run.log"
+if [ "$VIP_ON" = 1 ]; then
+	echo "chaos: floating IP: $(grep -c ' VIP from$' "$T/vip.log") stretches seen on a host;" \
+		"fences run: $(grep -c . "$T/fence.log"); promotes refused by the duplicate probe:" \
+		"$(cat "$T"/n*.log | grep -c "vip-promote: ERROR: REFUSED")"
+fi
 echo "chaos: $rounds rounds; upgrades seen done: $UPGRADES_DONE, not seen: $UPGRADES_UNSEEN," \
 	"unknown (no IMAGE_STARTED_MS in the state file): $UPGRADES_UNKNOWN"
 sw=""
