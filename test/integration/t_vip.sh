@@ -387,7 +387,7 @@ sed -i -e "s|^HOOKS=.*|HOOKS=$T/hooks|" -e "s|^PG_ENV=.*|PG_ENV=$T/pg.env|" \
 	-e "s|^VIP_ENV=.*|VIP_ENV=$T/wrap.env|" "$T/pg-vip"
 chmod 755 "$T/pg-vip"
 : >"$T/pg.env"
-write_env "$T/wrap.env" 10.77.0.101/24
+write_env "$T/wrap.env" 10.77.0.101/24 0	# and no second burst
 
 # wrap HOST EVENT: run the wrapper on HOST as zkelectd would (event last).
 wrap() {
@@ -398,6 +398,8 @@ has_101() {
 }
 out=$(wrap h1 promote 2>&1) || fail "the wrapper's promote failed: $out"
 has_101 h1 || fail "the wrapper's promote did not add the address"
+[[ $out == *"(no second burst: VIP_SECOND_BURST_DELAY=0)"* ]] || fail "VIP_SECOND_BURST_DELAY=0: $out"
+[ ! -e "$T/run/h1/vip-eth0-10.77.0.101.burst" ] || fail "VIP_SECOND_BURST_DELAY=0 left a pid file"
 out=$(wrap h1 demote 2>&1) || fail "the wrapper's demote failed: $out"
 ! has_101 h1 || fail "the wrapper's demote left the address"
 out=$(wrap h1 follow 2>&1) || fail "the wrapper's follow failed: $out"
