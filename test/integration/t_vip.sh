@@ -11,7 +11,9 @@
 #     before, points at the new holder's MAC within a bound measured and
 #     printed: the announcement changed it, not a fresh resolution. Each
 #     demote stops the old holder's pending second burst (its process group is
-#     gone when the demote returns) and nothing announces the old holder later;
+#     gone when the demote returns) and nothing announces the old holder later.
+#     A promote read to the end of its output ($(...)) still leaves its second
+#     burst pending: the background part does not hold the hook's output open;
 #   - while h2 holds the address, h3's promote refuses (exit 1) and h3 does not
 #     get the address; a promote again on h2 adds nothing and probes nothing; a
 #     demote on a host without it succeeds;
