@@ -6,7 +6,7 @@ set -eu
 pkgs="build-essential pkg-config libzookeeper-mt-dev libevent-dev libinih-dev
 libcmocka-dev zookeeper procps iproute2 python3 postgresql libpq-dev
 cppcheck clang-tidy valgrind clang libclang-rt-14-dev groff-base
-nftables iputils-arping ndisc6 debhelper lintian"
+nftables iputils-arping ndisc6 debhelper lintian python3-kazoo"
 
 missing=""
 for p in $pkgs; do

@@ -8,8 +8,8 @@
 # round missed it; the rounds that did are listed under the table with the
 # daemon's log lines of the round ("Anomalies"; also in the JSON).
 #
-#   test/bench.sh                     the full run (about 7 minutes on 2 cores)
-#   BENCH_QUICK=1 test/bench.sh       a smoke run (about half a minute)
+#   test/bench.sh                     the full run (about 11 minutes on 2 cores)
+#   BENCH_QUICK=1 test/bench.sh       a smoke run (about two minutes)
 #   BENCH_JSON=FILE test/bench.sh     also write the figures as JSON to FILE
 #   KEEP=1                            keep the run's directory (logs, samples, snapshots)
 #   BENCH_SCALE="3 100 1000"          contender counts of the scale scenario
@@ -20,6 +20,11 @@
 #   BENCH_UPGRADE_ROUNDS=20           rounds of the upgrade scenario
 #   BENCH_PGCLIENT_ROUNDS=5           rounds of each pgclient scenario
 #   BENCH_LOGLEVEL=info               log level of the handover daemons (debug to trace one)
+#   BENCH_KAZOO_ROUNDS=60             handovers of each kind (cold, warm) per contender in kazoo
+#   BENCH_KAZOO_FIRST=15              cold starts of each trio in kazoo
+#   BENCH_KAZOO_IDLE=20               seconds of kazoo's idle footprint window
+#   BENCH_ENSEMBLE_ROUNDS=30          handovers of each kind per contender in ensemble
+#   BENCH_KAZOO_PYTHON=/usr/bin/python3  the interpreter with Debian's python3-kazoo
 #   BENCH_TMPDIR=/dev/shm             where the run's directory goes: state and PID files
 #                                     belong on tmpfs, as in /run/zkelectd (on ext4 each
 #                                     state-file rename costs 0.2-7 ms); ZooKeeper's data
@@ -40,6 +45,15 @@
 #              SIGUSR2 -> 'resumed'
 #   cold       one daemon on an empty election: exec -> promote start
 #   footprint  an idle leader and follower (session_timeout 10 s) beside a bare client
+#   kazoo      side by side, same ZooKeeper, session_timeout 10 s: 3 daemons and 3 processes
+#              of kazoo's Election recipe (test/bench_kazoo.py), rounds alternating:
+#              idle footprint (RSS, PSS, CPU); handover cold (SIGTERM: demote end ->
+#              successor's promote start; kazoo: leader callback's return -> successor's
+#              callback start) and warm (zkelectctl resign / SIGUSR1, also resign ->
+#              demote start); first leader after 3 contenders start at once (exec of the
+#              first -> first promote / callback start); the ratios zkelectd / kazoo
+#   ensemble   the same handovers (cold, warm) on a 3-member ZooKeeper ensemble, and
+#              ZooKeeper's own floor there
 #   scale      N contenders, no follow hook: per handover the requests, bytes, who
 #              listed, notifications per follower; the time for the crowd to join
 #   postgresql two real PostgreSQL clusters with the example hooks (test/pg_drill.sh,
@@ -92,6 +106,14 @@ N_PG=${BENCH_PG_ROUNDS:-$(pick 5 1)}
 N_RESTART=${BENCH_RESTART_ROUNDS:-$(pick 20 3)}
 N_UPGRADE=${BENCH_UPGRADE_ROUNDS:-$(pick 20 3)}
 N_PGCLIENT=${BENCH_PGCLIENT_ROUNDS:-$(pick 5 1)}
+N_KAZOO=${BENCH_KAZOO_ROUNDS:-$(pick 60 5)}
+N_KZFIRST=${BENCH_KAZOO_FIRST:-$(pick 15 3)}
+KZ_IDLE=${BENCH_KAZOO_IDLE:-$(pick 20 5)}
+N_ENSEMBLE=${BENCH_ENSEMBLE_ROUNDS:-$(pick 30 4)}
+KAZOO_PY=${BENCH_KAZOO_PYTHON:-/usr/bin/python3}
+COMPARE=$T/compare.tsv
+declare -A KZ_PIDS=() KZQ=()
+ENS_DIR=""
 PGCLIENT_SWITCH=""
 
 # --- small tools ---
@@ -111,6 +133,11 @@ nap() {
 # or "=EXPR" over the medians of other keys (ns, bytes or counts); "=MED|=P95" for two.
 figure() {
 	printf '%s\t%s\t%s\t%s\t%s\n' "$1" "$2" "$3" "$4" "$5" >>"$FIGS"
+}
+
+# Declare a row of the zkelectd / kazoo table: LABEL ZKELECTD-KEY KAZOO-KEY UNIT.
+compare() {
+	printf '%s\t%s\t%s\t%s\n' "$1" "$2" "$3" "$4" >>"$COMPARE"
 }
 
 # Append VALUE... (one per line) to the samples of KEY.
@@ -170,7 +197,7 @@ wait_hook() {
 alive() {
 	local st
 	[ -r "/proc/$1/stat" ] || return 1
-	read -r st <"/proc/$1/stat" 2>/dev/null || return 1
+	read -r st 2>/dev/null <"/proc/$1/stat" || return 1
 	st=${st##*) }
 	[ "${st%% *}" != Z ]
 }
@@ -208,6 +235,12 @@ bench_cleanup() {
 	for pid in "${CROWD[@]}" "${BG_PIDS[@]}"; do
 		wait "$pid" 2>/dev/null || true
 	done 2>/dev/null
+	for pid in "${KZ_PIDS[@]}"; do
+		kill -s TERM "$pid" 2>/dev/null || true
+	done
+	for pid in "${KZ_PIDS[@]}"; do
+		wait_exit "$pid" 10
+	done
 	if [ -n "$ZK_DATA" ] && [ "${KEEP:-0}" != 1 ]; then
 		for pid in "${DAEMON_PIDS[@]}"; do	# they leave while ZooKeeper still runs
 			kill -s TERM "$pid" 2>/dev/null || true
@@ -218,6 +251,7 @@ bench_cleanup() {
 		zk_stop >/dev/null 2>&1 || true
 		rm -rf "$ZK_DATA"
 	fi
+	ensemble_stop
 	(exit "$rc")
 	cleanup
 }
@@ -312,10 +346,12 @@ rejoin_settled() {
 	followers_settled "$successor" "$ep" "$@"
 }
 
-# SIGTERM the leader of NAMES...; record demote end -> promote start and the end-to-end
-# time; restart the old leader (it joins at the back) and wait until all is quiet.
+# SIGTERM the leader of NAMES...; record demote end -> promote start as KEY and the
+# end-to-end time as KEY_e2e; restart the old leader (it joins at the back) and wait
+# until all is quiet.
 one_handover() {
-	local leader successor t0 promoted demoted
+	local key=$1 leader successor t0 promoted demoted
+	shift
 	leader=$(nth_in_list "$1" 1)
 	successor=$(nth_in_list "$1" 2)
 	if [ -z "$leader" ] || [ -z "$successor" ]; then
@@ -331,8 +367,8 @@ one_handover() {
 	wait_hook "$leader" demote end 1
 	promoted=${LAST[$successor:promote:start]}
 	demoted=${LAST[$leader:demote:end]}
-	sample handover $((promoted - demoted))
-	sample handover_e2e $((promoted - t0))
+	sample "$key" $((promoted - demoted))
+	sample "${key}_e2e" $((promoted - t0))
 	rejoin_settled "$successor" "$leader" "$@"
 }
 
@@ -347,11 +383,11 @@ bench_handover() {
 	queue_up h1 h2 h3
 	followers_settled h1 "${LASTEP[h1:promote:end]}" h1 h2 h3
 	for ((i = 0; i < 3; i++)); do	# warm-up, not counted
-		one_handover h1 h2 h3
+		one_handover handover h1 h2 h3
 	done
 	rm -f "$SAMPLES/handover" "$SAMPLES/handover_e2e"
 	for ((i = 0; i < N_HANDOVER; i++)); do
-		one_handover h1 h2 h3
+		one_handover handover h1 h2 h3
 	done
 	for n in h1 h2 h3; do
 		stop_daemon "$n" TERM
@@ -882,6 +918,380 @@ bench_footprint() {
 	done
 }
 
+# --- scenarios: kazoo side by side, and the ensemble ---
+
+# Start kazoo contender NAME (test/bench_kazoo.py) of trio TRIO; its exec time goes
+# to T0FILE (default $T/kz/NAME.t0), its output to $T/NAME.log.
+kz_start() {
+	local name=$1 trio=$2 t0=${3:-$T/kz/$1.t0}
+	echo "--- ${EPOCHREALTIME} start" >>"$T/$name.log"
+	"$SPAWNBENCH" exec "$t0" "$KAZOO_PY" "$ROOT/test/bench_kazoo.py" "${KZQ[$trio:hosts]}" \
+	    "${KZQ[$trio:path]}" "$name" "$T" 10 </dev/null >>"$T/$name.log" 2>&1 &
+	KZ_PIDS[$name]=$!
+}
+
+# SIGTERM kazoo contender NAME and wait until it exited (KILL after 20 s).
+kz_stop() {
+	local pid=${KZ_PIDS[$1]:?no kazoo contender $1}
+	kill -s TERM "$pid" 2>/dev/null || true
+	wait_exit "$pid" 20
+	unset "KZ_PIDS[$1]"
+}
+
+# Name trio TRIO (its contenders TRIO1..TRIO3) on HOSTS and election PATH.
+kz_trio() {
+	KZQ[$1:hosts]=$2
+	KZQ[$1:path]=$3
+	KZQ[$1]="${1}1 ${1}2 ${1}3"
+}
+
+# Start kazoo trio TRIO as a queue: the first leads, each waits for the one before.
+kz_queue_up() {
+	local n
+	for n in ${KZQ[$1]}; do
+		hook_forget "$n" promote end
+		hook_forget "$n" follow end
+		kz_start "$n" "$1"
+		if [ "$n" = "${1}1" ]; then
+			wait_hook "$n" promote end 30
+		else
+			wait_hook "$n" follow end 30
+		fi
+	done
+}
+
+# Stop every contender of kazoo trio TRIO.
+kz_trio_stop() {
+	local n
+	for n in ${KZQ[$1]}; do
+		kz_stop "$n"
+	done
+}
+
+# One kazoo handover in trio TRIO, MODE cold (SIGTERM: the leader process exits and
+# starts again at the back) or warm (SIGUSR1: the leader returns from its callback and
+# joins again in the same process); record the leader's release (its callback's last
+# statement) -> the successor's callback start as KEY; wait until the old leader
+# waits in line again.
+kz_handover() {
+	local key=$1 mode=$2 trio=$3 leader successor rest pid promoted demoted
+	read -r leader successor rest <<<"${KZQ[$trio]}"
+	pid=${KZ_PIDS[$leader]}
+	hook_forget "$leader" demote end
+	hook_forget "$leader" follow end
+	hook_forget "$successor" promote start
+	hook_forget "$successor" promote end
+	if [ "$mode" = cold ]; then
+		kill -s TERM "$pid"
+	else
+		kill -s USR1 "$pid"
+	fi
+	wait_hook "$successor" promote start 20
+	wait_hook "$leader" demote end 5
+	promoted=${LAST[$successor:promote:start]}
+	demoted=${LAST[$leader:demote:end]}
+	sample "$key" $((promoted - demoted))
+	wait_hook "$successor" promote end 20
+	if [ "$mode" = cold ]; then
+		wait_exit "$pid" 20
+		unset "KZ_PIDS[$leader]"
+		kz_start "$leader" "$trio"
+	fi
+	wait_hook "$leader" follow end 30
+	KZQ[$trio]="$successor $rest $leader"
+}
+
+# `zkelectctl resign` to the leader of daemons NAMES...: record its demote end ->
+# the successor's promote start as KEY, and the exec of zkelectctl -> the demote
+# hook's start as KEY_resign, split at the daemon's "received SIGUSR1" log line
+# (KEY_resign_sig, KEY_resign_daemon); wait until the old leader follows again at
+# the back.
+one_resign() {
+	local key=$1 leader successor t0 ep promoted demoted dstart line tsig
+	shift
+	leader=$(nth_in_list "$1" 1)
+	successor=$(nth_in_list "$1" 2)
+	if [ -z "$leader" ] || [ -z "$successor" ]; then
+		fail "resign: no leader or successor listed"
+	fi
+	hook_forget "$leader" demote start
+	hook_forget "$leader" demote end
+	hook_forget "$successor" promote start
+	hook_forget "$successor" promote end
+	rm -f "$T/kz/resign.t0"
+	"$SPAWNBENCH" exec "$T/kz/resign.t0" "$ZKELECTCTL" -c "$T/$leader.conf" resign \
+	    >/dev/null 2>>"$T/zkelectctl.log" || fail "zkelectctl resign on $leader failed"
+	wait_hook "$successor" promote start 20
+	wait_hook "$leader" demote end 5
+	read -r t0 <"$T/kz/resign.t0"
+	promoted=${LAST[$successor:promote:start]}
+	demoted=${LAST[$leader:demote:end]}
+	dstart=${LAST[$leader:demote:start]}
+	sample "$key" $((promoted - demoted))
+	sample "${key}_resign" $((dstart - t0))
+	line=$(tail -n 40 "$T/$leader.log" | grep ' received SIGUSR1' | tail -n 1)
+	if [ -n "$line" ]; then
+		tsig=$(iso_ns "${line%% *}")
+		sample "${key}_resign_sig" $((tsig - t0))
+		sample "${key}_resign_daemon" $((dstart - tsig))
+	fi
+	ep=${LASTEP[$successor:promote:start]}
+	wait_hook "$successor" promote end 20
+	followers_settled "$successor" "$ep" "$@"
+}
+
+# Daemons NAMES... (configs written) in a queue, settled: the first leads.
+zd_queue_up() {
+	queue_up "$@"
+	followers_settled "$1" "${LASTEP[$1:promote:end]}" "$@"
+}
+
+# Write the configs of daemons NAMES... on HOSTS and election PATH, as the handover
+# scenario's (every hook, session_timeout 10 s, BENCH_LOGLEVEL).
+zd_trio_conf() {
+	local hosts=$1 path=$2 n
+	shift 2
+	for n in "$@"; do
+		write_conf "$n" "zookeeper.hosts=$hosts" "election.path=$path" \
+		    zookeeper.session_timeout=10s "daemon.log_level=${BENCH_LOGLEVEL:-info}"
+	done
+}
+
+# Stop daemons NAMES... (SIGTERM) and wait until they are gone.
+zd_trio_stop() {
+	local n
+	for n in "$@"; do
+		stop_daemon "$n" TERM
+	done
+}
+
+# ROUNDS handovers of each kind, alternating between the daemons of trio ZD (ZD1..3)
+# and kazoo trio KZ, as PREFIX_{cold,warm}_{zd,kz} (and PREFIX_warm_zd_resign), after
+# WARM uncounted rounds of each.
+handover_rounds() {
+	local prefix=$1 zd=$2 kz=$3 rounds=$4 warm=$5 mode i key
+	local -a names=("${zd}1" "${zd}2" "${zd}3")
+	for mode in cold warm; do
+		for ((i = -warm; i < rounds; i++)); do
+			key=${prefix}_${mode}
+			[ "$i" -ge 0 ] || key=warmup_$key
+			if [ "$mode" = cold ]; then
+				one_handover "${key}_zd" "${names[@]}"
+			else
+				one_resign "${key}_zd" "${names[@]}"
+			fi
+			[ -z "$kz" ] || kz_handover "${key}_kz" "$mode" "$kz"
+		done
+	done
+}
+
+# Bytes of FIELD (Rss, Pss) in /proc/PID/smaps_rollup.
+rollup_bytes() {
+	local k v _u
+	while read -r k v _u; do
+		if [ "$k" = "$2:" ]; then
+			echo $((v * 1024))
+			return 0
+		fi
+	done <"/proc/$1/smaps_rollup"
+	echo 0
+}
+
+# Idle footprint of the daemons ZDPIDS and the kazoo contenders KZPIDS (two lists
+# of PIDs) as kz_{cpu,rss,pss,threads}_{zd,kz}, one sample per process: the CPU time
+# used in KZ_IDLE seconds of idling, then RSS, PSS and threads at its end.
+idle_footprint() {
+	local -a zdp=() kzp=() c0=()
+	local pid i suffix
+	read -r -a zdp <<<"$1"
+	read -r -a kzp <<<"$2"
+	for pid in "${zdp[@]}" "${kzp[@]}"; do
+		c0+=("$(cpu_ns "$pid")")
+	done
+	nap "$KZ_IDLE"
+	i=0
+	for pid in "${zdp[@]}" "${kzp[@]}"; do
+		suffix=zd
+		[ "$i" -lt "${#zdp[@]}" ] || suffix=kz
+		sample "kz_cpu_$suffix" $(($(cpu_ns "$pid") - c0[i]))
+		sample "kz_rss_$suffix" "$(rollup_bytes "$pid" Rss)"
+		sample "kz_pss_$suffix" "$(rollup_bytes "$pid" Pss)"
+		sample "kz_threads_$suffix" "$(threads_of "$pid" | cut -d' ' -f1)"
+		i=$((i + 1))
+	done
+}
+
+# The first of NAMES... whose promote started (after hook_forget): FIRST_ID, FIRST_NS;
+# wait up to 30 s.
+first_promote() {
+	local n deadline
+	deadline=$(($(now_us) + 30000000))
+	FIRST_ID=""
+	while :; do
+		hooks_poll
+		for n in "$@"; do
+			if [ -n "${LAST[$n:promote:start]:-}" ] &&
+			    { [ -z "$FIRST_ID" ] || [ "${LAST[$n:promote:start]}" -lt "$FIRST_NS" ]; }; then
+				FIRST_ID=$n
+				FIRST_NS=${LAST[$n:promote:start]}
+			fi
+		done
+		[ -z "$FIRST_ID" ] || return 0
+		[ "$(now_us)" -lt "$deadline" ] || fail "no promote of $* in 30 s"
+		nap 0.005
+	done
+}
+
+# The earliest of the exec times in $T/kz/NAME.t0 of NAMES... (each waited for).
+first_exec() {
+	local n t min=""
+	for n in "$@"; do
+		wait_for "$n's exec time" 10 test -s "$T/kz/$n.t0"
+		read -r t <"$T/kz/$n.t0"
+		[ -n "$min" ] && [ "$min" -le "$t" ] || min=$t
+	done
+	echo "$min"
+}
+
+# Start daemons NAMES... at once on an empty election (their exec times noted) and
+# record the first exec -> the first promote start as KEY; wait until the others
+# follow, then stop all.
+zd_first_round() {
+	local key=$1 n t0
+	shift
+	for n in "$@"; do
+		hook_forget "$n" promote start
+		hook_forget "$n" promote end
+		hook_forget "$n" follow end
+		rm -f "$T/kz/$n.t0"
+	done
+	for n in "$@"; do
+		"$SPAWNBENCH" exec "$T/kz/$n.t0" "$ZKELECTD" -c "$T/$n.conf" </dev/null \
+		    >>"$T/$n.log" 2>&1 &
+		DAEMON_PIDS[$n]=$!
+	done
+	first_promote "$@"
+	t0=$(first_exec "$@")
+	sample "$key" $((FIRST_NS - t0))
+	wait_hook "$FIRST_ID" promote end 20
+	followers_settled "$FIRST_ID" "${LASTEP[$FIRST_ID:promote:start]}" "$@"
+	zd_trio_stop "$@"
+}
+
+# Start kazoo trio TRIO's contenders at once on an empty election and record the
+# first exec -> the first callback start as KEY (and exec -> script running as
+# KEY_init, per contender); wait until the others wait in line, then stop all.
+kz_first_round() {
+	local key=$1 trio=$2 n t0 t ready
+	local -a names
+	read -r -a names <<<"${KZQ[$trio]}"
+	for n in "${names[@]}"; do
+		hook_forget "$n" promote start
+		hook_forget "$n" follow end
+		hook_forget "$n" init end
+		rm -f "$T/kz/$n.t0"
+	done
+	for n in "${names[@]}"; do
+		kz_start "$n" "$trio"
+	done
+	first_promote "${names[@]}"
+	t0=$(first_exec "${names[@]}")
+	sample "$key" $((FIRST_NS - t0))
+	for n in "${names[@]}"; do
+		[ "$n" = "$FIRST_ID" ] || wait_hook "$n" follow end 30
+		wait_hook "$n" init end 1
+		read -r t <"$T/kz/$n.t0"
+		ready=${LAST[$n:init:end]}
+		sample "${key}_init" $((ready - t))
+	done
+	kz_trio_stop "$trio"
+}
+
+# True when the Debian kazoo module loads in KAZOO_PY; say so when not.
+have_kazoo() {
+	"$KAZOO_PY" -c 'import kazoo.recipe.election' 2>/dev/null && return 0
+	say "kazoo: $KAZOO_PY cannot import kazoo (apt-get install python3-kazoo): no kazoo figures"
+	return 1
+}
+
+# zkelectd and kazoo's Election side by side on our ZooKeeper: footprint, handovers
+# cold and warm, first leader; rounds alternate between the two trios.
+bench_kazoo() {
+	local kz="" i key
+	local -a zd=(zd1 zd2 zd3)
+	mkdir -p "$T/kz"
+	have_kazoo && kz=kz
+	say "kazoo: idle ${KZ_IDLE}s; $N_KAZOO handovers cold and warm each;" \
+	    "$N_KZFIRST first leaders (zkelectd${kz:+ and kazoo})"
+	zd_trio_conf "$ZK_HOSTS" /benchkazoo/zd "${zd[@]}"
+	zd_queue_up "${zd[@]}"
+	if [ -n "$kz" ]; then
+		kz_trio kz "$ZK_HOSTS" /benchkazoo/kz
+		kz_queue_up kz
+	fi
+	idle_footprint "${DAEMON_PIDS[zd1]} ${DAEMON_PIDS[zd2]} ${DAEMON_PIDS[zd3]}" \
+	    "${KZ_PIDS[kz1]:-} ${KZ_PIDS[kz2]:-} ${KZ_PIDS[kz3]:-}"
+	handover_rounds kz zd "$kz" "$N_KAZOO" 3
+	zd_trio_stop "${zd[@]}"
+	[ -z "$kz" ] || kz_trio_stop kz
+	for ((i = -1; i < N_KZFIRST; i++)); do	# the first round creates the paths: not counted
+		key=kz_first
+		[ "$i" -ge 0 ] || key=warmup_first
+		zd_first_round "${key}_zd" "${zd[@]}"
+		[ -z "$kz" ] || kz_first_round "${key}_kz" kz
+	done
+}
+
+# Stop the ensemble (if one runs) and remove its data unless KEEP=1.
+ensemble_stop() {
+	[ -n "$ENS_DIR" ] || return 0
+	"$ROOT/scripts/zk-local.sh" stop "$ENS_DIR" >/dev/null 2>&1 || true
+	[ "${KEEP:-0}" = 1 ] || rm -rf "$ENS_DIR"
+	ENS_DIR=""
+}
+
+# The connect string of one follower member among HOSTS (the ensemble's): the floor's
+# two sessions must share a server, as another server may not have applied the
+# first session's create yet when the second reads it.
+ensemble_follower() {
+	local k
+	for k in 1 2 3; do
+		if "$ROOT/scripts/zk-local.sh" cli "$ENS_DIR" srvr "$k" | grep -q '^Mode: follower'; then
+			cut -d, -f"$k" <<<"$1"
+			return 0
+		fi
+	done
+	fail "ensemble: no member says it is a follower"
+}
+
+# A 3-member ZooKeeper ensemble (data on disk): its floor, then zkelectd's and kazoo's
+# handovers cold and warm on it, rounds alternating.
+bench_ensemble() {
+	local hosts one out kz=""
+	local -a zd=(ze1 ze2 ze3)
+	mkdir -p "$T/kz"
+	have_kazoo && kz=ke
+	say "ensemble: starting 3 ZooKeeper members; $N_ENSEMBLE handovers cold and warm each"
+	ENS_DIR=$(mktemp -d /tmp/zkelectd-bench-ens.XXXXXX)
+	[ "${KEEP:-0}" != 1 ] || ln -s "$ENS_DIR" "$T/ensemble"
+	hosts=$("$ROOT/scripts/zk-local.sh" start "$ENS_DIR" 3) || fail "could not start the ensemble"
+	one=$(ensemble_follower "$hosts")
+	"$SPAWNBENCH" floor "$one" /benchfloor 10 >/dev/null || fail "spawnbench floor (ensemble)"
+	out=$("$SPAWNBENCH" floor "$one" /benchfloor "$((N_ENSEMBLE * 2))") ||
+		fail "spawnbench floor (ensemble)"
+	awk '{ print $2 }' <<<"$out" >>"$SAMPLES/ens_floor_total"
+	zd_trio_conf "$hosts" /benchens/zd "${zd[@]}"
+	zd_queue_up "${zd[@]}"
+	if [ -n "$kz" ]; then
+		kz_trio ke "$hosts" /benchens/kz
+		kz_queue_up ke
+	fi
+	handover_rounds ens ze "$kz" "$N_ENSEMBLE" 2
+	zd_trio_stop "${zd[@]}"
+	[ -z "$kz" ] || kz_trio_stop ke
+	ensemble_stop
+}
+
 # --- scenario: scale ---
 
 # Write crowd member NAME's config (no follow hook, session_timeout 10 s, debug log).
@@ -1123,6 +1533,7 @@ declare_figures() {
 	figure cpu_bare ms "-" "-" "CPU time in the ${IDLE} s idle window, bare client"
 	figure threads_f1 count "-" "=threads_bare" "threads, daemon (leader; follower the same)"
 	figure threads_bare count "-" "-" "threads, bare ZooKeeper C client"
+	declare_kazoo_figures
 	for n in $SCALE_NS; do
 		[ -n "$first" ] || first=$n
 		last=$n
@@ -1160,6 +1571,57 @@ declare_figures() {
 	    "PostgreSQL client: host crash, acknowledged rows lost (asynchronous replication)"
 	figure pg_client_quiet_gap ms "-" "-" \
 	    "PostgreSQL client: longest write gap with nothing happening (2 s before each fault)"
+}
+
+# The rows of the kazoo and ensemble scenarios, and the zkelectd / kazoo table.
+declare_kazoo_figures() {
+	local k
+	figure kz_cold_zd ms "=kz_cold_kz" "=floor_total+spawn" \
+	    "kazoo scenario, handover cold (SIGTERM), zkelectd: demote end -> successor's promote start"
+	figure kz_cold_kz ms "-" "=floor_total" \
+	    "kazoo scenario, handover cold (process exits), kazoo: callback's return -> successor's callback start"
+	figure kz_warm_zd ms "=kz_warm_kz" "=floor_total+spawn" \
+	    "kazoo scenario, handover warm (zkelectctl resign), zkelectd: demote end -> promote start"
+	figure kz_warm_kz ms "-" "=floor_total" \
+	    "kazoo scenario, handover warm (gives up, joins again), kazoo: callback's return -> callback start"
+	figure kz_warm_zd_resign ms "=1e6" "-" \
+	    "kazoo scenario, zkelectd: exec of zkelectctl resign -> demote start"
+	figure kz_warm_zd_resign_sig ms "-" "-" \
+	    "kazoo scenario, zkelectd: exec of zkelectctl resign -> daemon's 'received SIGUSR1' line"
+	figure kz_warm_zd_resign_daemon ms "-" "=spawn" \
+	    "kazoo scenario, zkelectd: daemon's 'received SIGUSR1' line -> demote start"
+	figure kz_first_zd ms "=kz_first_kz" "=join_total+2*spawn" \
+	    "kazoo scenario, first leader, zkelectd: 3 started at once, first exec -> first promote start"
+	figure kz_first_kz ms "-" "=join_total" \
+	    "kazoo scenario, first leader, kazoo: 3 started at once, first exec -> first callback start"
+	figure kz_first_kz_init ms "-" "-" \
+	    "kazoo scenario, kazoo: exec -> the script runs (interpreter started, kazoo imported)"
+	for k in zd kz; do
+		figure "kz_rss_$k" MB "-" "-" "kazoo scenario, idle ${KZ_IDLE} s, RSS per process ($k)"
+		figure "kz_pss_$k" MB "-" "-" "kazoo scenario, idle ${KZ_IDLE} s, PSS per process ($k)"
+		figure "kz_cpu_$k" ms "-" "-" "kazoo scenario, CPU time in the ${KZ_IDLE} s idle window ($k)"
+		figure "kz_threads_$k" count "-" "-" "kazoo scenario, threads per process ($k)"
+	done
+	figure ens_floor_total ms "-" "-" \
+	    "ensemble (3 members), ZooKeeper alone, both sessions on a follower member: delete sent -> notified, list + exists answered"
+	figure ens_cold_zd ms "=ens_cold_kz" "=ens_floor_total+spawn" \
+	    "ensemble, handover cold (SIGTERM), zkelectd: demote end -> successor's promote start"
+	figure ens_cold_kz ms "-" "=ens_floor_total" \
+	    "ensemble, handover cold (process exits), kazoo: callback's return -> callback start"
+	figure ens_warm_zd ms "=ens_warm_kz" "=ens_floor_total+spawn" \
+	    "ensemble, handover warm (zkelectctl resign), zkelectd: demote end -> promote start"
+	figure ens_warm_kz ms "-" "=ens_floor_total" \
+	    "ensemble, handover warm (gives up, joins again), kazoo: callback's return -> callback start"
+	figure ens_warm_zd_resign ms "=1e6" "-" \
+	    "ensemble, zkelectd: exec of zkelectctl resign -> demote start"
+	compare "graceful handover, cold (SIGTERM / process exits)" kz_cold_zd kz_cold_kz ms
+	compare "graceful handover, warm (resign / gives up in process)" kz_warm_zd kz_warm_kz ms
+	compare "first leader, 3 contenders started at once" kz_first_zd kz_first_kz ms
+	compare "idle RSS per process" kz_rss_zd kz_rss_kz MB
+	compare "idle PSS per process" kz_pss_zd kz_pss_kz MB
+	compare "idle CPU per process (${KZ_IDLE} s)" kz_cpu_zd kz_cpu_kz ms
+	compare "ensemble: graceful handover, cold" ens_cold_zd ens_cold_kz ms
+	compare "ensemble: graceful handover, warm" ens_warm_zd ens_warm_kz ms
 }
 
 # One line about the machine and the server.
@@ -1310,6 +1772,50 @@ def value(expr, med):
         return None
 
 
+def compare(t, med, p, runs, samples):
+    """Print the zkelectd / kazoo table (rows with both sides measured); return its rows."""
+    try:
+        lines = [x.rstrip("\n").split("\t") for x in open(os.path.join(t, "compare.tsv"))]
+    except FileNotFoundError:
+        return []
+    out = []
+    for label, zk, kz, unit in lines:
+        if zk not in samples or kz not in samples:
+            continue
+        rm = med[zk] / med[kz] if med[kz] else None
+        rp = p[zk] / p[kz] if p[kz] else None
+        if med[zk] < med[kz] and p[zk] < p[kz]:
+            lower = "zkelectd"
+        elif med[zk] > med[kz] and p[zk] > p[kz]:
+            lower = "kazoo"
+        else:
+            lower = "neither (median and p95 disagree)"
+        out.append({"figure": label, "unit": unit, "zkelectd_key": zk, "kazoo_key": kz,
+                    "zkelectd_median": med[zk] / UNITS[unit], "zkelectd_p95": p[zk] / UNITS[unit],
+                    "kazoo_median": med[kz] / UNITS[unit], "kazoo_p95": p[kz] / UNITS[unit],
+                    "ratio_median": rm, "ratio_p95": rp, "runs_zkelectd": runs[zk],
+                    "runs_kazoo": runs[kz], "lower": lower})
+    if not out:
+        return out
+    print()
+    print("zkelectd against kazoo's Election, same run (ratio = zkelectd / kazoo; "
+          "above 1: zkelectd is slower or bigger):")
+    print()
+    print("| figure | zkelectd median / p95 | kazoo median / p95 | ratio median | ratio p95 "
+          "| runs | lower |")
+    print("|---|---|---|---|---|---|---|")
+    for r in out:
+        u = UNITS[r["unit"]]
+        print("| %s | %s / %s | %s / %s | %s | %s | %d / %d | %s |" % (
+            r["figure"], fmt(r["zkelectd_median"] * u, r["unit"]),
+            fmt(r["zkelectd_p95"] * u, r["unit"]), fmt(r["kazoo_median"] * u, r["unit"]),
+            fmt(r["kazoo_p95"] * u, r["unit"]),
+            "n/a" if r["ratio_median"] is None else "%.2f" % r["ratio_median"],
+            "n/a" if r["ratio_p95"] is None else "%.2f" % r["ratio_p95"],
+            r["runs_zkelectd"], r["runs_kazoo"], r["lower"]))
+    return out
+
+
 def table(t, machine, secs, quick, json_path):
     med, p, p90, top, runs, rows = {}, {}, {}, {}, {}, []
     lines = [x.rstrip("\n").split("\t") for x in open(os.path.join(t, "figures.tsv"))]
@@ -1362,10 +1868,13 @@ def table(t, machine, secs, quick, json_path):
     print("| figure | median | p90 | p95 | max | runs | target | physical limit | meets |")
     print("|---|---|---|---|---|---|---|---|---|")
     for r in rows:
+        if not r["runs"]:
+            continue    # a scenario not run (BENCH_ONLY); the JSON keeps the row
         print("| %s | %s | %s | %s | %s | %d | %s | %s | %s |" % (
             r["figure"], fmt(r["median"], r["unit"]), fmt(r["p90"], r["unit"]),
             fmt(r["p95"], r["unit"]), fmt(r["max"], r["unit"]), r["runs"],
             r["target"], r["limit"], r["meets_target"]))
+    pairs = compare(t, med, p, runs, samples)
     if anomalies:
         print()
         print("Anomalies (the rounds that missed an exact target, with the daemon's log):")
@@ -1378,7 +1887,8 @@ def table(t, machine, secs, quick, json_path):
                     r[k] = r[k] / UNITS[r["unit"]]
         with open(json_path, "w") as f:
             json.dump({"machine": machine, "seconds": int(secs), "quick": quick == "1",
-                       "figures": rows, "anomalies": anomalies}, f, indent=1)
+                       "figures": rows, "comparison": pairs, "anomalies": anomalies},
+                      f, indent=1)
             f.write("\n")
 
 
@@ -1403,7 +1913,7 @@ main() {
 	bench_zk
 	MACHINE=$(machine)
 	for s in ${BENCH_ONLY:-spawn floor handover crash crash-restart upgrade cold footprint \
-	    scale postgresql pgclient}; do
+	    kazoo ensemble scale postgresql pgclient}; do
 		declare -F "bench_${s//-/_}" >/dev/null || fail "BENCH_ONLY: no scenario $s"
 		"bench_${s//-/_}"
 	done
