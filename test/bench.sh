@@ -1788,6 +1788,8 @@ def compare(t, med, p, runs, samples):
             lower = "zkelectd"
         elif med[zk] > med[kz] and p[zk] > p[kz]:
             lower = "kazoo"
+        elif med[zk] == med[kz] and p[zk] == p[kz]:
+            lower = "equal"
         else:
             lower = "neither (median and p95 disagree)"
         out.append({"figure": label, "unit": unit, "zkelectd_key": zk, "kazoo_key": kz,
