@@ -100,18 +100,20 @@
 #               the minority member M (the one it has a connection with): M
 #               and the leader's host cut from the other members and the
 #               other daemons (FAULT split zkM+nI; only as a round's first)
-# A floating IP, when scripts/hooks/vip/vip is there (VIP=0 turns it off):
-# each node's hooks are $T/viphook.sh, which runs the recorder and the vip hook
-# (promote: recorder, then the address; demote and follow: the address, then
-# the recorder, so the hook records' lead windows cover every moment the node
-# may hold it) with $T/vip.env (VIP_ADDRESS=10.77.0.100/24 on eth0, one 1 s
+# A floating IP, when scripts/hooks/vip/vip is there (VIP=0 turns it off; the
+# session timeout is then 3 s unless SESSION_MS is set: the demote hook must end
+# within a third of it, and the vip hook takes up to 1 s on a loaded machine):
+# each node's hooks are $T/viphook.sh, which runs the vip hook inside a run
+# record of test/hookrec.c's kind (a start line, the knobs, the vip hook, an end
+# line: the records' lead windows cover every moment the node may hold the
+# address) with $T/vip.env (VIP_ADDRESS=10.77.0.100/24 on eth0, one 1 s
 # duplicate probe), and a fence hook ($T/fence.sh) that removes the address
 # from the old leader's host (the test's stand-in for a real fence: a killed
 # or frozen leader keeps its address, and the successor's duplicate probe
 # would refuse for as long). A poller reads each daemon host's eth0 every
-# 75 ms and writes "VIP from" / "VIP until" lines to the event log (the first
-# and last reads that saw the address); the checker's rule (g) requires that
-# no two hosts held it at once.
+# 75 ms and writes a "FROM nI VIP UNTIL" line to the event log for each stretch
+# a host was seen holding the address (from the first read that saw it to the
+# last); the checker's rule (g) requires that no two hosts held it at once.
 #
 # Prints the rounds, the upgrades seen done (IMAGE_STARTED_MS changed), the
 # switchovers by outcome, the pauses by end, the priorities, the
@@ -126,6 +128,7 @@
 
 DURATION=${DURATION:-120}
 NODES=${NODES:-5}
+SESSION_MS_SET=${SESSION_MS:-}
 SESSION_MS=${SESSION_MS:-1500}
 WATCHDOG=${WATCHDOG:-0}
 WD_MS=${WD_MS:-400}
@@ -147,6 +150,9 @@ if [ "$NETNS" = 1 ]; then
 	netns_check
 	if [ "${VIP:-1}" = 1 ] && [ -x "$ROOT/scripts/hooks/vip/vip" ]; then
 		VIP_ON=1
+		# the demote hook must end within T/3 of the deadline (docs/safety.md):
+		# the vip hook takes 0.15 s idle, up to 1 s on a loaded 2-core machine
+		SESSION_MS=${SESSION_MS_SET:-3000}
 	fi
 fi
 LOG=$T/hooks.log
@@ -271,12 +277,13 @@ node_conf() {
 	if [ "$WATCHDOG" = 1 ]; then
 		wd=("watchdog.mode=required" "watchdog.device=$T/$n/wd" "watchdog.timeout=${WD_MS}ms")
 	fi
-	local hosts=127.0.0.1:${PROXY_PORT[$n]:-} -a hooks=("hooks.promote_timeout=1s" "hooks.follow=")
+	local hosts=127.0.0.1:${PROXY_PORT[$n]:-}
+	local -a hooks=("hooks.promote_timeout=1s" "hooks.follow=")
 	[ "$NETNS" != 1 ] || hosts=$ZK_HOSTS
 	if [ "$VIP_ON" = 1 ]; then
 		# the vip promote probes for 1 s first; follow removes the address too
 		hooks=("hooks.promote=$T/viphook.sh" "hooks.demote=$T/viphook.sh"
-			"hooks.follow=$T/viphook.sh" "hooks.promote_timeout=3s"
+			"hooks.follow=$T/viphook.sh" "hooks.promote_timeout=5s"
 			"hooks.fence=$T/fence.sh" "hooks.fence_timeout=2s")
 	fi
 	write_conf "$n" "zookeeper.hosts=$hosts" \
@@ -518,7 +525,7 @@ split_leader() {
 }
 
 # NETNS=1 with the vip hook: $T/vip.env, the wrapper hook $T/viphook.sh (the
-# recorder and the vip hook) and the fence hook $T/fence.sh.
+# vip hook inside a run record) and the fence hook $T/fence.sh.
 vip_setup() {
 	local vip=$ROOT/scripts/hooks/vip/vip
 	write_hook
@@ -533,22 +540,31 @@ vip_setup() {
 		VIP_RUNDIR=$T/\$ZKELECT_ID/vip
 	EOF
 	chmod 644 "$T/vip.env"
+	# the wrapper records its run as test/hookrec.c does (same line, same knobs),
+	# around the vip hook: the recorded run spans the address's change
 	cat >"$T/viphook.sh" <<-EOF
 		#!/bin/sh
-		# chaos: the recorder and the floating-IP hook. promote: record, then
-		# the address; demote and follow: the address, then record; so the
-		# recorded lead covers every moment this host may hold the address.
+		# chaos: the floating-IP hook inside a run record (test/hookrec.c's format
+		# and knobs): start, HOOK_SLEEP_<event>, then HOOK_EXIT_<event> if set
+		# (the address left alone) or the vip hook, end. A promote's record thus
+		# starts before the address comes and a demote's ends after it went.
 		for ev; do :; done
-		case \$ev in
-		promote)
-			"$T/hook.sh" "\$@" || exit
-			exec "$vip" "$T/vip.env" "\$ev" ;;
-		*)
+		rec() {
+			echo "\$(date +%s%N) \${ZKELECT_ID:--} \$ev \$1 \${ZKELECT_EPOCH:--} \${ZKELECT_REASON:--} \${ZKELECT_ROLE:--}" >>"$T/hooks.log"
+		}
+		knob() {
+			cat "$T/\${ZKELECT_ID:--}/\$1_\$ev" 2>/dev/null || cat "$T/\$1_\$ev" 2>/dev/null
+		}
+		rec start
+		s=\$(knob HOOK_SLEEP) && sleep "\$s"
+		if x=\$(knob HOOK_EXIT); then
+			rc=\$x
+		else
 			"$vip" "$T/vip.env" "\$ev"
 			rc=\$?
-			"$T/hook.sh" "\$@" || exit
-			exit \$rc ;;
-		esac
+		fi
+		rec end
+		exit "\$rc"
 	EOF
 	cat >"$T/fence.sh" <<-EOF
 		#!/bin/sh
@@ -565,9 +581,10 @@ vip_setup() {
 
 # The floating-address poller (NETNS=1, background): reads every daemon host's
 # eth0 every 75 ms; for each stretch a host was seen holding the address it
-# writes "NS ID VIP from" (the end of the first read that saw it) and "NS ID
-# VIP until" (the start of the last one), so the host surely held it from one
-# to the other. Stops when $T/vip.stop exists, closing every open stretch.
+# writes, once the stretch is over, "FROM ID VIP UNTIL": FROM the end of the
+# first read that saw it, UNTIL the start of the last one, so the host surely
+# held it from one to the other (UNTIL <= FROM: one read saw it, which proves
+# no interval). Stops when $T/vip.stop exists, closing every open stretch.
 vip_poll() {
 	local i n tb ta out
 	local -a nss=()
@@ -582,18 +599,17 @@ vip_poll() {
 			out=$(ip -n "${nss[i]}" -br -4 addr show dev eth0 2>/dev/null)
 			ta=$(now_us)
 			if [[ " $out " == *" $VIP_ADDR "* ]]; then
-				[ -n "${on[$n]:-}" ] || echo "$((ta * 1000)) $n VIP from"
-				on[$n]=1
+				[ -n "${on[$n]:-}" ] || on[$n]=$ta
 				last[$n]=$tb
 			elif [ -n "${on[$n]:-}" ]; then
-				echo "$((last[$n] * 1000)) $n VIP until"
+				echo "$((on[$n] * 1000)) $n VIP $((last[$n] * 1000))"
 				unset "on[$n]"
 			fi
 		done
 		sleep 0.075
 	done
 	for n in "${!on[@]}"; do
-		echo "$((last[$n] * 1000)) $n VIP until"
+		echo "$((on[$n] * 1000)) $n VIP $((last[$n] * 1000))"
 	done
 }
 
@@ -685,11 +701,7 @@ check_upgrades() {
 heal() {
 	local n k deadline
 	service	# a host whose watchdog reset it is taken down, not woken
-	for k in "${ZK_DOWN[@]}"; do
-		"$ROOT/scripts/zk-local.sh" start-member "$ZK_DIR" "$k" >/dev/null 2>&1 ||
-			echo "chaos: could not restart ZooKeeper member $k" >&2
-	done
-	ZK_DOWN=()
+	# the network first: a member started again must be able to join
 	if [ "$NETNS" = 1 ]; then
 		netns_heal
 	else
@@ -698,6 +710,11 @@ heal() {
 		done
 	fi
 	NETFAULT=() ZK_ISOLATED=""
+	for k in "${ZK_DOWN[@]}"; do
+		"$ROOT/scripts/zk-local.sh" start-member "$ZK_DIR" "$k" >/dev/null 2>&1 ||
+			echo "chaos: could not restart ZooKeeper member $k" >&2
+	done
+	ZK_DOWN=()
 	for n in "${!STOPPED[@]}"; do
 		daemon_stop "$n" CONT
 		event_mark "$n" CONT
@@ -864,7 +881,7 @@ vip_poll_stop
 event_mark - END
 { cat "$LOG"; [ "$VIP_ON" = 0 ] || cat "$T/vip.log"; promote_tries; } >"$T/run.log"
 if [ "$VIP_ON" = 1 ]; then
-	echo "chaos: floating IP: $(grep -c ' VIP from$' "$T/vip.log") stretches seen on a host;" \
+	echo "chaos: floating IP: $(grep -c ' VIP ' "$T/vip.log") stretches seen on a host;" \
 		"fences run: $(grep -c . "$T/fence.log"); promotes refused by the duplicate probe:" \
 		"$(cat "$T"/n*.log | grep -c "vip-promote: ERROR: REFUSED")"
 fi

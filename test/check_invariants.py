@@ -29,11 +29,11 @@ violation:
                           still run on: it ends at its RESUME, see (f))
   <ns> - CONFIG session_timeout_ms=<n>   once at the top (default 2000)
   <ns> - END              the run ended here
-  <ns> <id> VIP from|until   the floating address was seen on <id>'s host
-                          (test/chaos.sh NETNS=1's poller): "from" at the end
-                          of the first read that saw it, "until" at the start
-                          of the last one, so the host surely held it in
-                          between, see (g)
+  <ns> <id> VIP <until>   the floating address was seen on <id>'s host from
+                          <ns> (the end of the first read that saw it) to
+                          <until> (the start of the last one, in ns), so the
+                          host surely held it in between (test/chaos.sh
+                          NETNS=1's poller), see (g)
 
 <ns> is nanoseconds since the Unix epoch. Lines after the first END are not
 checked (a warning says how many; the watchdog log's are dropped silently).
@@ -220,12 +220,11 @@ during which it leads.
     may be before the RESUME line: the harness resumes at the heal); such a
     promote is not a violation in itself ((a) judges any overlap).
 
-(g) The floating address is never on two hosts at once. Each "VIP from" to
-    the next "VIP until" of the same host is a stretch in which that host
-    surely held the address (a stretch whose until is not after its from,
-    one sighting, proves no interval and is only counted; a from left open
-    runs to END, with a warning). Stretches of two different hosts must not
-    overlap (touching is not overlapping). No exception, frozen or other: the
+(g) The floating address is never on two hosts at once. Each VIP line is a
+    stretch in which that host surely held the address (one whose <until>
+    is not after its <ns>, a single sighting, proves no interval and is only
+    counted; one that runs past END is cut there). Stretches of two
+    different hosts must not overlap (touching is not overlapping). No exception, frozen or other: the
     address moves only by a promote, which first probes for another holder
     and refuses while one answers (scripts/hooks/vip/vip), and the harness's
     fence takes it off a killed or frozen old leader's host. Reported: the
@@ -358,7 +357,6 @@ class Checker:
         self.paused_hooks = {}
         self.paused_gap = 0
         # (g): the floating address
-        self.vip_open = {}
         self.vip_spans = []
         self.vip_sightings = 0
 
@@ -482,10 +480,6 @@ class Checker:
                     "%s: reset at %s and never taken down (no KILL line): "
                     "its lines after the reset were not checked"
                     % (name, self.ts(n.down_since)))
-        for name in sorted(self.vip_open):
-            self.warnings.append("%s: VIP from at %s never closed: held to END"
-                                 % (name, self.ts(self.vip_open[name])))
-            self.vip_span(name, self.vip_open[name], self.end_ns)
         self.check_overlaps()
         self.check_liveness()
         self.check_vip()
@@ -712,27 +706,10 @@ class Checker:
         """A pause ended: its window is known already (find_pauses)."""
 
     def on_vip(self, ev):
-        """(g): a host first / last seen holding the floating address."""
-        if ev.phase == "from":
-            if ev.node in self.vip_open:
-                self.warnings.append("line %d: VIP from while %s's stretch "
-                                     "from %s is open: ignored"
-                                     % (ev.lineno, ev.node,
-                                        self.ts(self.vip_open[ev.node])))
-                return
-            self.vip_open[ev.node] = ev.ns
-            return
-        start = self.vip_open.pop(ev.node, None)
-        if start is None:
-            self.warnings.append("line %d: VIP until with no VIP from of %s"
-                                 % (ev.lineno, ev.node))
-            return
-        self.vip_span(ev.node, start, ev.ns)
-
-    def vip_span(self, name, start, end):
-        """(g): keep NAME's stretch [START, END], or count a single sighting."""
-        if end > start:
-            self.vip_spans.append((start, end, name))
+        """(g): a stretch in which a host surely held the floating address."""
+        end = min(ev.epoch, self.end_ns)
+        if end > ev.ns:
+            self.vip_spans.append((ev.ns, end, ev.node))
         else:
             self.vip_sightings += 1
 
@@ -1046,12 +1023,12 @@ def parse_line(words, idx, lineno, warnings, config):
         ev.role = None if words[6] == "-" else words[6]
         return ev
     if kind == "VIP":
-        if len(words) != 4 or node == "-" or words[3] not in ("from", "until"):
+        if len(words) != 4 or node == "-" or parse_int(words[3]) is None:
             warnings.append("line %d: malformed VIP line: %s"
                             % (lineno, printable(words)))
             return None
         ev = Event(ns, idx, lineno, node, kind)
-        ev.phase = words[3]
+        ev.epoch = int(words[3])  # the stretch's end (ns)
         return ev
     if kind == "TRY":
         if len(words) != 4 or node == "-" or words[3] != "promote":
