@@ -1067,10 +1067,12 @@ zd_trio_stop() {
 
 # ROUNDS handovers of each kind, alternating between the daemons of trio ZD (ZD1..3)
 # and kazoo trio KZ, as PREFIX_{cold,warm}_{zd,kz} (and PREFIX_warm_zd_resign), after
-# WARM uncounted rounds of each.
+# WARM uncounted rounds of each. With BENCH_LOGLEVEL=debug, the daemons' per-step
+# medians go to $T/steps.PREFIX.txt (printed under the table).
 handover_rounds() {
-	local prefix=$1 zd=$2 kz=$3 rounds=$4 warm=$5 mode i key
+	local prefix=$1 zd=$2 kz=$3 rounds=$4 warm=$5 mode i key since
 	local -a names=("${zd}1" "${zd}2" "${zd}3")
+	since=$(now_ns)
 	for mode in cold warm; do
 		for ((i = -warm; i < rounds; i++)); do
 			key=${prefix}_${mode}
@@ -1083,6 +1085,10 @@ handover_rounds() {
 			[ -z "$kz" ] || kz_handover "${key}_kz" "$mode" "$kz"
 		done
 	done
+	if [ "${BENCH_LOGLEVEL:-info}" = debug ]; then
+		report_py steps "$T" "${names[0]},${names[1]},${names[2]}" "$since" "$(now_ns)" \
+		    >"$T/steps.$prefix.txt" || fail "steps of $prefix"
+	fi
 }
 
 # Bytes of FIELD (Rss, Pss) in /proc/PID/smaps_rollup.
@@ -1632,10 +1638,11 @@ machine() {
 	    "Linux $(uname -r), ZooKeeper $(fourlw mntr | sed -n 's/^zk_version\t\([0-9.]*\).*/\1/p')"
 }
 
-# The analysis and the table, in Python: report_py snap T N | table T MACHINE SECS QUICK JSON.
+# The analysis and the table, in Python: report_py snap T N | table T MACHINE SECS QUICK JSON
+# | steps T IDS SINCE UNTIL.
 report_py() {
 	python3 - "$@" <<'EOF_PY'
-import glob, json, math, os, re, statistics, sys
+import datetime, glob, json, math, os, re, statistics, sys
 
 UNITS = {"ms": 1e6, "s": 1e9, "MB": 1e6, "KiB": 1024, "count": 1}
 PING_IN, PING_OUT = 12, 20      # a ping and its reply, bytes on the wire
@@ -1894,8 +1901,98 @@ def table(t, machine, secs, quick, json_path):
             f.write("\n")
 
 
+def log_ns(line):
+    """The ns since the epoch of a daemon log line's ISO timestamp, or None."""
+    m = re.match(r"(\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d)\.(\d{6})Z ", line)
+    if not m:
+        return None
+    ts = datetime.datetime.strptime(m.group(1), "%Y-%m-%dT%H:%M:%S")
+    return int(ts.replace(tzinfo=datetime.timezone.utc).timestamp()) * 10**9 + \
+        int(m.group(2)) * 1000
+
+
+STEPS = [   # (label, process: old leader L or successor S, from, to)
+    ("demote hook's end -> reaped by the old leader", "L", "A", "reaped"),
+    ("reaped -> breadcrumb's delete applied (old leader's own watch)", "L", "reaped", "crumb"),
+    ("reaped -> its znode's delete answered ('left')", "L", "reaped", "left"),
+    ("reaped -> successor notified of the breadcrumb's delete", "S", "reaped", "s_crumb"),
+    ("reaped -> successor notified of the znode's delete", "S", "reaped", "notified"),
+    ("notified -> listing sent", "S", "notified", "listing"),
+    ("listing -> elected (list + ownership exists answered)", "S", "listing", "elected"),
+    ("elected -> 'follower -> leader' (priority: list again, get each contender)", "S",
+     "elected", "leader"),
+    ("'follower -> leader' -> 'running promote'", "S", "leader", "running"),
+    ("'running promote' -> spawn returned ('started' line)", "S", "running", "started"),
+    ("spawn returned -> promote hook's first instruction", "S", "started", "K"),
+    ("total: demote end -> promote start", "S", "A", "K"),
+]
+
+
+def steps(t, ids, since, until):
+    """Per-step medians of the handovers among daemons IDS (debug logs) between SINCE
+    and UNTIL (ns): where the time from demote end to promote start goes."""
+    ids = ids.split(",")
+    since, until = int(since), int(until)
+    logs = {}
+    for i in ids:
+        logs[i] = [(log_ns(x), x.split(" ", 2)[2]) for x in open(os.path.join(t, i + ".log"))
+                   if log_ns(x) is not None]
+    hooks = []
+    for line in open(os.path.join(t, "hooks.log")):
+        w = line.split()
+        if len(w) >= 6 and w[1] in ids and w[3] in ("start", "end") and \
+                since <= int(w[0]) <= until:
+            hooks.append((int(w[0]), w[1], w[2], w[3], w[5]))
+
+    def after(i, t0, pat):
+        for ns, txt in logs[i]:
+            if t0 is not None and ns >= t0 and re.search(pat, txt):
+                return ns
+        return None
+
+    got = {}
+    for k, (ns, old, ev, ph, why) in enumerate(hooks):
+        if ev != "demote" or ph != "end" or why not in ("shutdown", "resigned"):
+            continue
+        nxt = [h for h in hooks[k + 1:] if h[2] == "promote" and h[3] == "start" and h[1] != old]
+        if not nxt:
+            continue
+        new = nxt[0][1]
+        at = {"A": ns, "K": nxt[0][0]}
+        at["reaped"] = after(old, ns - 2000, r"hook demote\[\d+\] exit")
+        at["crumb"] = after(old, at["reaped"], r"watch event deleted on \S+/primary$")
+        at["left"] = after(old, at["reaped"], r"election: left")
+        at["s_crumb"] = after(new, at["reaped"], r"watch event deleted on \S+/primary$")
+        at["notified"] = after(new, at["reaped"], r"watch event deleted on \S+/n_\S+_%s-" % old)
+        at["listing"] = after(new, at["notified"], r"election: listing")
+        at["elected"] = after(new, at["listing"], r"election: elected")
+        at["leader"] = after(new, at["elected"], r"role: follower -> leader")
+        at["running"] = after(new, at["elected"], r"running promote")
+        at["started"] = after(new, at["running"], r"hook promote\[\d+\] started")
+        if at["notified"] is None or at["started"] is None or at["K"] - ns > 10**9:
+            continue
+        for label, _who, a, b in STEPS:
+            if at[a] is not None and at[b] is not None:
+                got.setdefault((why, label), []).append(at[b] - at[a])
+    for why, name in (("shutdown", "cold (SIGTERM)"), ("resigned", "warm (resign)")):
+        n = len(got.get((why, STEPS[-1][0]), []))
+        if not n:
+            continue
+        print("%s, %d handovers among %s (warm-up included), from the debug log lines:" % (
+            name, n, ",".join(ids)))
+        print("| step | median | p90 |")
+        print("|---|---|---|")
+        for label, _who, _a, _b in STEPS:
+            v = got.get((why, label))
+            if v:
+                print("| %s | %.3f ms | %.3f ms |" % (label, statistics.median(v) / 1e6,
+                                                     rank(v, 0.90) / 1e6))
+
+
 if sys.argv[1] == "snap":
     snap(sys.argv[2], sys.argv[3])
+elif sys.argv[1] == "steps":
+    steps(*sys.argv[2:6])
 else:
     table(*sys.argv[2:7])
 EOF_PY
@@ -1922,6 +2019,16 @@ main() {
 	declare_figures
 	report_py table "$T" "$MACHINE" "$((($(now_us) - t0) / 1000000))" "$QUICK" \
 	    "${BENCH_JSON:-}" || fail "report"
+	for s in "$T"/steps.*.txt; do
+		[ -s "$s" ] || continue
+		echo
+		case $s in
+		*/steps.kz.txt) echo "Where zkelectd's handover time goes (kazoo scenario):" ;;
+		*) echo "Where zkelectd's handover time goes (ensemble scenario):" ;;
+		esac
+		echo
+		cat "$s"
+	done
 	[ "${KEEP:-0}" = 1 ] && say "samples, snapshots and logs in $T (KEEP=1)"
 	return 0
 }
