@@ -19,6 +19,8 @@
 #define STALL_MS 250	/* a timer this late means we were paused: say so */
 
 enum op_kind { OP_CREATE, OP_DELETE, OP_GET, OP_EXISTS, OP_CHILDREN, OP_SET, OP_PING };
+/* Our probe (a sync) goes out every timeout / PROBE_DIV; see dispatch() for why. */
+#define PROBE_DIV 6
 
 /* One asynchronous call in flight; freed on the loop when its completion is drained. */
 struct zk_op {
@@ -118,6 +120,8 @@ static void op_failed(struct zk *zk, struct zk_op *op, int rc);
 static void submit(struct zk *zk, struct zk_op *op, int rc);
 static struct qentry *done_entry(const void *data, int rc);
 static void void_done(int rc, const void *data);
+static void sync_done(int rc, const char *value, const void *data);
+static bool through_leader(enum op_kind kind);
 static void stat_done(int rc, const struct Stat *stat, const void *data);
 static void data_done(int rc, const char *value, int len, const struct Stat *stat,
     const void *data);
@@ -421,6 +425,14 @@ void_done(int rc, const void *data)
 	enqueue(e->op->zk, e);
 }
 
+/* Completion of sync (our probe): the path it names is of no use. */
+static void
+sync_done(int rc, const char *value, const void *data)
+{
+	(void)value;
+	void_done(rc, data);
+}
+
 /* Completion of exists and set. */
 static void
 stat_done(int rc, const struct Stat *stat, const void *data)
@@ -538,15 +550,22 @@ dispatch(struct zk *zk, struct qentry *e)
 		return;
 	}
 	/*
-	 * Only an answer from the server is contact: ZOK or an API error (rc <=
+	 * Only an answer that went through the ensemble's leader is contact (rule
+	 * 6): a write's or our probe's (a sync), ZOK or an API error (rc <=
 	 * ZAPIERROR); system errors (-1..-99: connection loss, timeouts, ...) are
-	 * the client's own. It proves the server heard from us after the call was
-	 * made, not when the answer was queued: the session's clock on the server
-	 * restarted no earlier than the call (rule 6).
+	 * the client's own. A read is answered by whichever member we talk to,
+	 * and a follower cut from the leader goes on answering reads for up to
+	 * syncLimit x tickTime while the leader, which expires sessions, hears
+	 * nothing of ours. Even through the leader, a follower tells it that our
+	 * session is alive only with its next ping: if the link breaks first,
+	 * the leader last heard of our previous request, at most one probe
+	 * interval earlier (we send one every PROBE_DIV-th of the timeout). So
+	 * the answer proves the session's clock restarted no earlier than the
+	 * call minus that interval.
 	 */
-	if (e->rc == ZOK || (e->rc <= ZAPIERROR && !zk_rc_is_transient(e->rc) &&
-	    e->rc != ZNOTHING))
-		contact(zk, e->op->sent_ms);
+	if (through_leader(e->op->kind) && (e->rc == ZOK || (e->rc <= ZAPIERROR &&
+	    !zk_rc_is_transient(e->rc) && e->rc != ZNOTHING)))
+		contact(zk, e->op->sent_ms - zk->timeout_ms / PROBE_DIV);
 	else if (e->rc == ZCONNECTIONLOSS || e->rc == ZOPERATIONTIMEOUT)
 		zk->counters.connection_losses++;
 	if (e->op->kind == OP_PING)
@@ -562,6 +581,13 @@ dispatch(struct zk *zk, struct qentry *e)
 	r.nchildren = e->nchildren;
 	r.created = e->op->kind == OP_CREATE ? e->value : NULL;
 	e->op->done(e->op->arg, &r);
+}
+
+/* True for the requests the ensemble's leader answers: writes and sync. */
+static bool
+through_leader(enum op_kind kind)
+{
+	return kind == OP_CREATE || kind == OP_DELETE || kind == OP_SET || kind == OP_PING;
 }
 
 /* A znode watch event's type, for the log. */
@@ -723,12 +749,12 @@ check_clock(struct zk *zk)
 		    since);
 		zk->session_cb(zk->arg, ZK_EV_UNSAFE);
 	}
-	if (zk_usable(zk) && now - zk->last_ping_ms >= t / 3) {
-		/* our own probe, so the last contact is never older than a third */
+	if (zk_usable(zk) && now - zk->last_ping_ms >= t / PROBE_DIV) {
+		/* our own probe, a sync: the ensemble's leader answers it */
 		struct zk_op *op = op_new(zk, OP_PING, "/", NULL, NULL, 0);
 
 		zk->last_ping_ms = now;
-		if (zoo_aexists(zk->zh, "/", 0, stat_done, op) != ZOK)
+		if (zoo_async(zk->zh, "/", sync_done, op) != ZOK)
 			op_free(op);
 	}
 	return true;
@@ -748,8 +774,8 @@ arm_timer(struct zk *zk)
 	next = zk->last_contact_ms + t;
 	if (!zk->unsafe && zk->last_contact_ms + t * 2 / 3 + zk->grace_ms < next)
 		next = zk->last_contact_ms + t * 2 / 3 + zk->grace_ms;
-	if (zk_usable(zk) && zk->last_ping_ms + t / 3 < next)
-		next = zk->last_ping_ms + t / 3;
+	if (zk_usable(zk) && zk->last_ping_ms + t / PROBE_DIV < next)
+		next = zk->last_ping_ms + t / PROBE_DIV;
 	if (next < now)
 		next = now;
 	zk->timer_due_ms = next;

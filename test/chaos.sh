@@ -278,7 +278,8 @@ node_conf() {
 		wd=("watchdog.mode=required" "watchdog.device=$T/$n/wd" "watchdog.timeout=${WD_MS}ms")
 	fi
 	local hosts=127.0.0.1:${PROXY_PORT[$n]:-}
-	local -a hooks=("hooks.promote_timeout=1s" "hooks.follow=")
+	local -a hooks=("hooks.promote_timeout=1s" "hooks.follow="
+		"hooks.fence=$T/fence.sh" "hooks.fence_timeout=2s")
 	[ "$NETNS" != 1 ] || hosts=$ZK_HOSTS
 	if [ "$VIP_ON" = 1 ]; then
 		# the vip promote probes for 1 s first; follow removes the address too
@@ -522,6 +523,17 @@ split_leader() {
 	NETFAULT[$l]="split"
 	note "split: $m $l | $others"
 	FAULT_TARGET="$m+$l"
+}
+
+# Without the vip hook, the fence hook $T/fence.sh only records each fence in
+# $T/fence.log (a new leader found an older one's breadcrumb: rule 26).
+fence_setup() {
+	cat >"$T/fence.sh" <<-EOF
+		#!/bin/sh
+		echo "\$(date +%s%N) \$ZKELECT_ID fenced \$ZKELECT_FENCE_ID (\$ZKELECT_FENCE_HOW)" >>"$T/fence.log"
+	EOF
+	chmod 755 "$T/fence.sh"
+	: >"$T/fence.log"
 }
 
 # NETNS=1 with the vip hook: $T/vip.env, the wrapper hook $T/viphook.sh (the
@@ -825,10 +837,10 @@ if [ "$NETNS" = 1 ]; then
 	zkdeleteall() {
 		"${CTL[@]}" "$T/bin/zktool" "$ZK_HOSTS" deleteall "$1" 2>>"$T/zkcli.log"
 	}
-	[ "$VIP_ON" = 0 ] || vip_setup
 else
 	zk_start 3
 fi
+if [ "$VIP_ON" = 0 ]; then fence_setup; else vip_setup; fi
 event_mark - CONFIG "session_timeout_ms=$SESSION_MS"
 : >"$CHAOS_LOG"
 # zkelectctl's config: ZooKeeper directly, not through a node's proxy.
@@ -884,6 +896,9 @@ if [ "$VIP_ON" = 1 ]; then
 	echo "chaos: floating IP: $(grep -c ' VIP ' "$T/vip.log") stretches seen on a host;" \
 		"fences run: $(grep -c . "$T/fence.log"); promotes refused by the duplicate probe:" \
 		"$(cat "$T"/n*.log | grep -c "vip-promote: ERROR: REFUSED")"
+else
+	echo "chaos: fences run: $(grep -c . "$T/fence.log") (a new leader found an older one's" \
+		"breadcrumb)"
 fi
 echo "chaos: $rounds rounds; upgrades seen done: $UPGRADES_DONE, not seen: $UPGRADES_UNSEEN," \
 	"unknown (no IMAGE_STARTED_MS in the state file): $UPGRADES_UNKNOWN"

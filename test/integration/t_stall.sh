@@ -4,13 +4,15 @@
 # (timing: the stalls are placed to the 0.3 s around the deadline; the code it
 # exercises runs under ASan+UBSan in t_sigstop_expiry, t_resume and t_chaos)
 # A short stall costs nothing (rule 6, docs/safety.md). Session 3 s, so a
-# leader may lead until 2 s after the server last answered it (its deadline).
+# leader may lead until 1.5 s after it sent the last request the server
+# answered through the ensemble's leader (its deadline: 2/3 of the session
+# after that request, less one probe interval of 0.5 s).
 # Each stall starts right after a known answer: the test rewrites the
 # announcement, whose data watch the leader holds, waits until the leader has
 # written its own again (its requests are what the server heard last), and
-# stops it at once. Under: stopped 1.6 s, the leader wakes 0.4 s before its deadline,
+# stops it at once. Under: stopped 1 s, the leader wakes 0.5 s before its deadline,
 # asks the server and keeps leading: no hook runs anywhere. Over: stopped
-# 2.25 s, it wakes past its deadline and demotes at once, before the session
+# 1.75 s, it wakes past its deadline and demotes at once, before the session
 # can expire, so the follower never promotes; the session is still alive, so
 # the leader leads again with the same epoch. The invariant checker judges
 # the run.
@@ -64,7 +66,7 @@ epoch=$(state_of a EPOCH)
 before=$(hook_lines "" | wc -l)
 
 # under the point: nothing happens
-stall 1600
+stall 1000
 wait_for "a's account of the stall" 10 woke 1
 line=$(wake_line 1)
 [[ $line =~ deadline\ in\ ([0-9]+)\ ms ]] || fail "a woke past its deadline: $line"
@@ -77,7 +79,7 @@ sleep "$(awk -v ms="$left" 'BEGIN { printf "%.3f", (ms + 300) / 1000 }')"	# past
 grep -q "leadership is no longer safe" "$T/a.log" && fail "a gave up leadership"
 
 # over the point: demote at once, lead again with the same epoch
-stall 2250
+stall 1750
 wait_for "a's second account" 10 woke 2
 [[ $(wake_line 2) == *"deadline passed"* ]] || fail "a woke before its deadline: $(wake_line 2)"
 wait_for "a to demote" 10 hook_seen_reason a demote end 'connection-lost|session-expired'
