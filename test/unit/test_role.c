@@ -777,18 +777,27 @@ unclean(int64_t failures)
 	return rec;
 }
 
-/* Crashed leader: the fence runs first, with its environment, then the claim, then promote. */
-static void
-test_fence_before_promote(void **state)
+/* Start on CONF with x's unclean breadcrumb (FAILURES fences failed) read, then elected (5). */
+static struct t *
+elected_after_unclean(void **state, const char *conf, int64_t failures)
 {
-	struct t *t = start(fence_conf);
-	struct primary_record old = unclean(0);
-	struct hook *h;
+	struct t *t = start(conf);
+	struct primary_record old = unclean(failures);
 
 	*state = t;
 	fc_primary(&old);
 	fe_joined();
 	fe_elected(5);
+	return t;
+}
+
+/* Crashed leader: the fence runs first, with its environment, then the claim, then promote. */
+static void
+test_fence_before_promote(void **state)
+{
+	struct t *t = elected_after_unclean(state, fence_conf, 0);
+	struct hook *h;
+
 	assert_string_equal(fh_story(), "fence(elected) ");
 	h = running("fence");
 	assert_string_equal(fh_env(h, "ZKELECT_FENCE_ID"), "x");
@@ -827,13 +836,8 @@ test_fence_not_after_clean_exit(void **state)
 static void
 test_fence_failure_resigns(void **state)
 {
-	struct t *t = start(fence_conf);
-	struct primary_record old = unclean(2);
+	struct t *t = elected_after_unclean(state, fence_conf, 2);
 
-	*state = t;
-	fc_primary(&old);
-	fe_joined();
-	fe_elected(5);
 	assert_string_equal(fh_env(running("fence"), "ZKELECT_FENCE_ATTEMPT"), "3");
 	end("fence", 1);
 	assert_int_equal(fc.primary_writes, 1);
@@ -850,13 +854,9 @@ test_fence_failure_resigns(void **state)
 static void
 test_fence_failure_promotes(void **state)
 {
-	struct t *t = start("[hooks]\nfence = /bin/true\non_fence_failure = promote\n");
-	struct primary_record old = unclean(0);
+	(void)elected_after_unclean(state,
+	    "[hooks]\nfence = /bin/true\non_fence_failure = promote\n", 0);
 
-	*state = t;
-	fc_primary(&old);
-	fe_joined();
-	fe_elected(5);
 	end("fence", 1);
 	assert_string_equal(fc.primary.id, "me");
 	fc_primary(&fc.primary);
@@ -868,14 +868,9 @@ test_fence_failure_promotes(void **state)
 static void
 test_fence_stopped_when_unelected(void **state)
 {
-	struct t *t = start(fence_conf);
-	struct primary_record old = unclean(0);
 	struct hook *h;
 
-	*state = t;
-	fc_primary(&old);
-	fe_joined();
-	fe_elected(5);
+	(void)elected_after_unclean(state, fence_conf, 0);
 	h = running("fence");
 	fe_unelected(LOSS_DELETED);
 	assert_true(h->stopped);
@@ -888,13 +883,9 @@ test_fence_stopped_when_unelected(void **state)
 static void
 test_fence_claim_lost(void **state)
 {
-	struct t *t = start(fence_conf);
-	struct primary_record old = unclean(0), winner = { .id = "y", .epoch = 6 };
+	struct primary_record winner = { .id = "y", .epoch = 6 };
 
-	*state = t;
-	fc_primary(&old);
-	fe_joined();
-	fe_elected(5);
+	(void)elected_after_unclean(state, fence_conf, 0);
 	end("fence", 0);
 	assert_int_equal(fc.primary_writes, 1);
 	fc_primary(&winner);	/* y, elected after us, claimed it */
