@@ -244,7 +244,10 @@ step_back(struct role *r, const struct switchover *req)
 {
 	log_notice("switchover to %s: stepping back in line", req->to);
 	evtimer_del(r->ev_backoff);
-	role_leave_then(r, THEN_REJOIN);
+	if (r->elected)	/* elected, not promoted (a forced switchover): no longer ours */
+		role_give_up(r, THEN_REJOIN);
+	else
+		role_leave_then(r, THEN_REJOIN);
 	role_reconcile(r);
 }
 

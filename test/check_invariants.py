@@ -81,10 +81,13 @@ during which it leads.
     watchdog is for.
     Forced-handover exception: an operator who deletes the leader's znode by
     hand forces a handover (zkelectd(8), docs/safety.md); the successor learns of it when the
-    old leader does, so nothing can make it wait. A lead ended by a demote
-    with reason "deleted" may overlap the next node's lead when the overlap
-    is under that demote's duration + 100 ms (the old leader demoted at once)
-    and the next lead's epoch is greater. Counted as "forced handovers".
+    old leader does, or before it when the old leader's connection is down
+    at that moment (it learns when it reconnects, and rule 6 ends its lead
+    at its deadline, T/2 after its last answered request, if it does not),
+    so nothing can make it wait. A lead ended by a demote with reason
+    "deleted" may overlap the next node's lead when the overlap is under
+    that demote's duration + T/2 + 100 ms and the next lead's epoch is
+    greater. Counted as "forced handovers".
     Rule (a) applies in pause windows (f) as everywhere: a pause, its expiry
     or its resume, and a lost connection or a crash meeting them, must never
     give two leaders at once. No reason of a promote or demote earns an
@@ -780,7 +783,8 @@ class Checker:
         lap = (min(x["end"], y["end"]) - max(x["start"], y["start"])) / MS
         at = max(x["start"], y["start"])
         if x["kind"] == "lead" and y["kind"] == "lead":
-            if forced_handover(x, y) or forced_handover(y, x):
+            if forced_handover(x, y, self.timeout_ms) or \
+                    forced_handover(y, x, self.timeout_ms):
                 self.forced += 1
                 return
             self.violate("a", at, "%s and %s led at once for %.1f ms: %s; %s"
@@ -967,14 +971,19 @@ class Checker:
         self.heal_reports.append(rep)
 
 
-def forced_handover(old, new):
+def forced_handover(old, new, timeout_ms):
     """True when OLD's lead was ended by an operator deleting its znode (demote
     reason "deleted") and NEW took over meanwhile: the successor learns of the
-    deletion when the old leader does, so nothing can make it wait. Allowed
-    when OLD demoted at once (the overlap is under its demote's duration +
-    100 ms) and NEW's epoch is greater."""
+    deletion when the old leader does, or, if the old leader's connection is
+    down at that moment (a partition just healed, a member restarting),
+    before it: the old leader learns when it reconnects, and rule 6 ends its
+    lead at its deadline (T/2 after its last answered request) if it does
+    not. Allowed when OLD's demote started within T/2 + 100 ms of NEW's
+    promote (so the overlap is under its demote's duration + T/2 + 100 ms)
+    and NEW's epoch is greater."""
+    slack = (timeout_ms // 2 + WAKE_SLACK_MS) * MS
     return (old.get("reason") == "deleted" and old["start"] < new["start"] and
-            old["end"] - new["start"] < old["demote_ns"] + WAKE_SLACK_MS * MS and
+            old["end"] - new["start"] < old["demote_ns"] + slack and
             old["epoch"] is not None and new["epoch"] is not None and
             new["epoch"] > old["epoch"])
 

@@ -763,6 +763,36 @@ test_pause_file_holds_startup(void **state)
 	assert_string_equal(fh_story(), "demote(pause-ended) follow(pause-ended) ");
 }
 
+/*
+ * Elected and held by a pause, then a forced switchover to b: this node steps
+ * back, and is no longer elected: the pause's end promotes nothing here. Elected
+ * at once, it never demoted: its service may be primary, so it demotes then.
+ */
+static void
+test_forced_step_back_unelects(void **state)
+{
+	struct t *t = start("");
+	struct pause_record p = { 600000, 0, "test", "upgrade" };
+	struct switchover req = request(SW_REQUESTED, "b", "me", 5);
+	const char *line[] = { "n_0000000000000001_me-0000000005",	/* fe_elected(5)'s */
+	    "n_0000000000000002_b-0000000010" };
+
+	*state = t;
+	fc_pause(&p, 7);
+	fe_joined();
+	fe_elected(5);
+	req.force = true;
+	fc_report(&req, line, 2);
+	assert_int_equal(fe.leaves, 1);
+	fe_left();
+	fe_leader("b", 6);
+	fc_pause(NULL, 0);
+	assert_string_equal(fh_story(), "demote(pause-ended) ");
+	end("demote", 0);
+	assert_int_equal(fh_count("promote"), 0);
+	assert_string_equal(fh_story(), "demote(pause-ended) follow(pause-ended) ");
+}
+
 /* --- fencing (role_fence.c, rule 26) --- */
 
 static const char *const fence_conf = "[hooks]\nfence = /bin/true\nfence_timeout = 2s\n";
@@ -926,6 +956,7 @@ main(void)
 		cmocka_unit_test_teardown(test_pause_hold_needs_breadcrumb, teardown),
 		cmocka_unit_test_teardown(test_pause_hold_confirmed, teardown),
 		cmocka_unit_test_teardown(test_pause_file_holds_startup, teardown),
+		cmocka_unit_test_teardown(test_forced_step_back_unelects, teardown),
 		cmocka_unit_test_teardown(test_fence_before_promote, teardown),
 		cmocka_unit_test_teardown(test_fence_not_after_clean_exit, teardown),
 		cmocka_unit_test_teardown(test_fence_failure_resigns, teardown),
