@@ -107,6 +107,7 @@ static void dispatch(struct zk *zk, struct qentry *e);
 static const char *watch_type_name(int type);
 static void session_event(struct zk *zk, int64_t at_ms, int ev_state);
 static void contact(struct zk *zk, int64_t at_ms);
+static void probe(struct zk *zk, int64_t now);
 static bool check_clock(struct zk *zk);
 static void arm_timer(struct zk *zk);
 static void expire(struct zk *zk, const char *why);
@@ -649,14 +650,21 @@ session_event(struct zk *zk, int64_t at_ms, int ev_state)
 		if (zk->ever_connected && cid->client_id == zk->session_id) {
 			if (!zk->suspended && !zk->unsafe)
 				return;
-			if (at_ms > zk->last_contact_ms)
-				zk->last_contact_ms = at_ms;
+			/*
+			 * No contact (rule 6): the member that took us back may be
+			 * one about to find it lost its quorum (the NETNS chaos run
+			 * saw one say "still valid" while the majority expired the
+			 * session). Our probe, sent now, asks the ensemble's leader;
+			 * its answer is the contact, and ends an UNSAFE (contact()).
+			 */
 			zk->timeout_ms = zoo_recv_timeout(zk->zh);
-			zk->suspended = zk->unsafe = false;
+			zk->suspended = false;
 			zk->state = ZK_STATE_CONNECTED;
-			log_notice("zookeeper: reconnected, session 0x%" PRIx64 " still valid",
-			    zk->session_id);
-			zk->session_cb(zk->arg, ZK_EV_RECONNECTED);
+			log_notice("zookeeper: reconnected, session 0x%" PRIx64 " still valid%s",
+			    zk->session_id, zk->unsafe ? "; asking the ensemble's leader" : "");
+			probe(zk, clock_ms(CLOCK_BOOTTIME));
+			if (!zk->unsafe)
+				zk->session_cb(zk->arg, ZK_EV_RECONNECTED);
 			return;
 		}
 		zk->last_contact_ms = at_ms;	/* a new session: its clock starts now */
@@ -749,15 +757,20 @@ check_clock(struct zk *zk)
 		    since);
 		zk->session_cb(zk->arg, ZK_EV_UNSAFE);
 	}
-	if (zk_usable(zk) && now - zk->last_ping_ms >= t / PROBE_DIV) {
-		/* our own probe, a sync: the ensemble's leader answers it */
-		struct zk_op *op = op_new(zk, OP_PING, "/", NULL, NULL, 0);
-
-		zk->last_ping_ms = now;
-		if (zoo_async(zk->zh, "/", sync_done, op) != ZOK)
-			op_free(op);
-	}
+	if (zk_usable(zk) && now - zk->last_ping_ms >= t / PROBE_DIV)
+		probe(zk, now);
 	return true;
+}
+
+/* Our own probe, a sync: the ensemble's leader answers it (rule 6). */
+static void
+probe(struct zk *zk, int64_t now)
+{
+	struct zk_op *op = op_new(zk, OP_PING, "/", NULL, NULL, 0);
+
+	zk->last_ping_ms = now;
+	if (zoo_async(zk->zh, "/", sync_done, op) != ZOK)
+		op_free(op);
 }
 
 /* Arm the timer for the next moment the safety clock must be looked at. */

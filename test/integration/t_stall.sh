@@ -10,7 +10,7 @@
 # Each stall starts right after a known answer: the test rewrites the
 # announcement, whose data watch the leader holds, waits until the leader has
 # written its own again (its requests are what the server heard last), and
-# stops it at once. Under: stopped 1 s, the leader wakes 0.5 s before its deadline,
+# stops it at once. Under: stopped 0.8 s, the leader wakes 0.7 s before its deadline,
 # asks the server and keeps leading: no hook runs anywhere. Over: stopped
 # 1.75 s, it wakes past its deadline and demotes at once, before the session
 # can expire, so the follower never promotes; the session is still alive, so
@@ -66,7 +66,7 @@ epoch=$(state_of a EPOCH)
 before=$(hook_lines "" | wc -l)
 
 # under the point: nothing happens
-stall 1000
+stall 800
 wait_for "a's account of the stall" 10 woke 1
 line=$(wake_line 1)
 [[ $line =~ deadline\ in\ ([0-9]+)\ ms ]] || fail "a woke past its deadline: $line"
