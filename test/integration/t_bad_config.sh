@@ -272,10 +272,10 @@ start_runs() {
 	poll 15 grep -qE -- "$EXP_RE" "$T/$id.log" ||
 		bad "no /$EXP_RE/ in the log: $(tail -n 5 "$T/$id.log")" || return 1
 	deadline=$(($(now_us) + 2000000))
-	while [ "$(now_us)" -lt "$deadline" ]; do
+	while [ "${EPOCHREALTIME/./}" -lt "$deadline" ]; do
 		starting_connecting "$id" ||
 			bad "left starting/connecting: $(tail -n 5 "$T/$id.log")" || return 1
-		sleep 0.2
+		nap 0.2
 	done
 	[ "$(cat "$T/run/zkelectd.pid")" = "$(daemon_pid "$id")" ] ||
 		bad "the PID file says $(head -c 20 "$T/run/zkelectd.pid" | od -c | head -n 1)" || return 1

@@ -69,9 +69,9 @@ helper_stop() {
 holds() {
 	local deadline=$(($(now_us) + $1 * 1000000))
 	shift
-	while [ "$(now_us)" -lt "$deadline" ]; do
+	while [ "${EPOCHREALTIME/./}" -lt "$deadline" ]; do
 		"$@" || return 1
-		sleep 0.1
+		nap 0.1
 	done
 }
 

@@ -70,12 +70,12 @@ daemon_start l
 last_seen_ns=0
 deadline=$(($(now_us) + 20000000))
 while [ "$(starts l promote)" -lt 2 ]; do
-	[ "$(now_us)" -lt "$deadline" ] || fail "timed out waiting for the restarted l to promote"
+	[ "${EPOCHREALTIME/./}" -lt "$deadline" ] || fail "timed out waiting for the restarted l to promote"
 	t=$(($(now_us) * 1000))
 	if zkctl l list >"$T/list" 2>/dev/null && grep -qF "$old" "$T/list"; then
 		last_seen_ns=$t
 	fi
-	sleep 0.05
+	nap 0.05
 done
 [ "$last_seen_ns" -gt 0 ] || fail "the old znode $old was never seen after the kill"
 promote_ns=$(hook_awk l start 'event == "promote" { print ns }' | tail -n 1)

@@ -245,7 +245,7 @@ client_points_fast() {
 	local i
 	for i in 1 2 3 4 5 6 7 8 9 10; do
 		client_points "$1" && return 0
-		sleep 0.005
+		nap 0.005
 	done
 	return 1
 }
@@ -291,7 +291,7 @@ scenario() {
 	[[ $out == *"nothing to remove"* ]] || fail "IPv$FAM: demote on h3: $out"
 
 	# h1's stopped second burst was due by now (3 s, + its burst): it never came
-	while [ "$(now_us)" -lt $((DEMOTED_AT + 4000000)) ]; do sleep 0.1; done
+	while [ "${EPOCHREALTIME/./}" -lt $((DEMOTED_AT + 4000000)) ]; do nap 0.1; done
 	client_points h2 || fail "IPv$FAM: after h1's demote something announced h1: $(client_neigh)"
 
 	handover h2 h3

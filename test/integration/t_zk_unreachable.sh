@@ -21,11 +21,11 @@ wait_for "a's start-up demote to end" 10 hook_seen a demote end
 wait_for "a's state to say connecting" 10 state_is ZK_STATE connecting
 # For 3 s nothing may change: still running, starting, connecting, no promote.
 deadline=$(($(now_us) + 3000000))
-while [ "$(now_us)" -lt "$deadline" ]; do
+while [ "${EPOCHREALTIME/./}" -lt "$deadline" ]; do
 	daemon_running a || fail "a exited without ZooKeeper"
 	state_is ROLE starting || fail "a is $(state_of a ROLE) without ZooKeeper"
 	state_is ZK_STATE connecting || fail "a's ZK_STATE is $(state_of a ZK_STATE) without ZooKeeper"
-	sleep 0.2
+	nap 0.2
 done
 hook_seen a promote start && fail "a promoted without ZooKeeper"
 [ -z "$(state_of a ZNODE)" ] || fail "a has a znode without ZooKeeper: $(state_of a ZNODE)"
