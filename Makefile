@@ -37,7 +37,7 @@ LDLIBS  += $(shell pkg-config --libs $(PKGS) 2>/dev/null) -lzookeeper_mt -lpthre
 # The modules, in the order data flows through them (see README "Inside").
 COMMON  = log xmalloc clock config znode state escape hook_command record switchover breadcrumb \
           pause history
-DAEMON  = $(COMMON) timer zkrc zk election session role role_hook role_report role_reload \
+DAEMON  = $(COMMON) timer zkrc zk election line session role role_hook role_report role_reload \
           role_resume role_watchdog role_switchover role_pause role_fence role_history \
           role_priority control names hook health status notify watchdog
 CTL     = $(COMMON) zkrc zkhistory zkquery zkswitch zkpause
@@ -46,7 +46,7 @@ DAEMON_OBJ = $(DAEMON:%=$(BUILD)/%.o) $(BUILD)/zkelectd.o
 CTL_OBJ    = $(CTL:%=$(BUILD)/%.o) $(BUILD)/zkelectctl.o
 
 UNIT_TESTS = test_config test_znode test_state test_escape test_hook test_election test_role \
-             test_session test_watchdog test_switchover test_history test_pause
+             test_session test_watchdog test_switchover test_history test_pause test_line
 UNIT_BIN   = $(UNIT_TESTS:%=$(BUILD)/%)
 
 all: $(BUILD)/zkelectd $(BUILD)/zkelectctl
@@ -69,6 +69,11 @@ $(BUILD)/test_%: $(BUILD)/test_%.o $(COMMON:%=$(BUILD)/%.o) $(BUILD)/hook.o $(BU
 # election.c on test/unit/fake_zk.c, the zk.h surface without a server.
 ELECTION_UNIT = election timer zkrc $(COMMON)
 $(BUILD)/test_election: $(BUILD)/test_election.o $(BUILD)/fake_zk.o $(ELECTION_UNIT:%=$(BUILD)/%.o)
+	$(CC) $(XCFLAGS) $(LDFLAGS) -o $@ $^ $(LDLIBS) -lcmocka
+
+# line.c on fake_zk.
+$(BUILD)/test_line: $(BUILD)/test_line.o $(BUILD)/fake_zk.o $(BUILD)/line.o $(BUILD)/timer.o \
+    $(BUILD)/zkrc.o $(COMMON:%=$(BUILD)/%.o)
 	$(CC) $(XCFLAGS) $(LDFLAGS) -o $@ $^ $(LDLIBS) -lcmocka
 
 # The session file and the watchdog device, each on its own.

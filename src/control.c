@@ -48,21 +48,7 @@ struct control {
 	char amend_cause[32];
 	int amend_pending;
 	bool amend_found;
-	/* the line with priorities being read: a listing, then each contender's data */
-	bool line_watch;
-	uint64_t line_reads;
-	struct line_read *lr;
-};
-
-struct line_read {
-	struct control *c;
-	uint64_t tag;
-	struct znode_name *names;
-	struct line_entry *entries;
-	size_t n, pending;
-	char **children;	/* the listing's names, owned (names point into them) */
-	int nchildren;
-	bool failed;		/* a read failed (not "gone"): no report, read again later */
+	struct line *line;	/* the line with priorities (line.c) */
 };
 
 static void read_node(struct watched *w);
@@ -81,9 +67,6 @@ static void history_created(void *arg, const struct zk_result *r);
 static void history_parent_done(void *arg, const struct zk_result *r);
 static void history_listed(void *arg, const struct zk_result *r);
 static void ignore_done(void *arg, const struct zk_result *r);
-static void prio_listed(void *arg, const struct zk_result *r);
-static void prio_read(void *arg, const struct zk_result *r);
-static void line_read_free(struct line_read *lr);
 static void amend_listed(void *arg, const struct zk_result *r);
 static void amend_read(void *arg, const struct zk_result *r);
 static void amend_done(struct control *c);
@@ -119,6 +102,7 @@ control_new(struct zk *zk, const char *path, const struct control_callbacks *cb,
 	c->exit_path = znode_child_path(path, EXIT_ZNODE);
 	c->history_path = znode_child_path(path, HISTORY_ZNODE);
 	c->history_prefix = znode_child_path(c->history_path, HISTORY_PREFIX);
+	c->line = line_new(zk, path, cb->line, arg);
 	return c;
 }
 
@@ -133,7 +117,7 @@ control_free(struct control *c)
 	free(c->exit_path);
 	free(c->history_path);
 	free(c->history_prefix);
-	line_read_free(c->lr);
+	line_free(c->line);
 	free(c);
 }
 
@@ -146,6 +130,16 @@ control_session(struct control *c, enum zk_event ev)
 		for (int i = 0; i < N_COUNT; i++)
 			read_node(&c->node[i]);
 	}
+	if (ev == ZK_EV_CONNECTED)	/* our znode is gone; the path may be new */
+		line_forget(c->line);
+	else if (ev == ZK_EV_RECONNECTED)	/* a listing may have been lost */
+		line_on_change(c->line);
+}
+
+struct line *
+control_line(struct control *c)
+{
+	return c->line;
 }
 
 void
@@ -198,7 +192,7 @@ control_quiet(struct control *c)
 {
 	c->quiet = true;
 	c->watch_line = false;
-	c->line_watch = false;
+	line_quiet(c->line);
 }
 
 void
@@ -219,8 +213,7 @@ control_on_watch(void *arg, int type, const char *path)
 		return;
 	if (c->watch_line && c->node[N_SWITCHOVER].have && !switchover_final(c->req.state))
 		zk_children(c->zk, c->path, true, line_done, c, c->node[N_SWITCHOVER].reads);
-	if (c->line_watch)
-		control_read_line(c, true);
+	line_on_change(c->line);
 }
 
 /* A node read. */
@@ -578,90 +571,6 @@ ignore_done(void *arg, const struct zk_result *r)
 {
 	(void)arg;
 	(void)r;
-}
-
-/* --- the line with priorities --- */
-
-void
-control_read_line(struct control *c, bool watch)
-{
-	if (c->quiet)
-		return;
-	c->line_watch = watch;
-	zk_children(c->zk, c->path, watch, prio_listed, c, ++c->line_reads);
-}
-
-/* The line listed: read each contender's data for its priority. */
-static void
-prio_listed(void *arg, const struct zk_result *r)
-{
-	struct control *c = arg;
-	struct line_read *lr;
-	char *p;
-
-	if (r->tag != c->line_reads || r->rc != ZOK)
-		return;	/* older, or lost: the reconnect or the next change reads again */
-	line_read_free(c->lr);
-	lr = c->lr = xcalloc(1, sizeof(*lr));
-	lr->c = c;
-	lr->tag = r->tag;
-	lr->nchildren = r->nchildren;
-	lr->children = xcalloc((size_t)r->nchildren + 1, sizeof(char *));
-	for (int i = 0; i < r->nchildren; i++)
-		lr->children[i] = xstrdup(r->children[i]);
-	lr->names = xcalloc((size_t)r->nchildren + 1, sizeof(*lr->names));
-	lr->n = znode_sort(lr->children, (size_t)r->nchildren, lr->names);
-	lr->entries = xcalloc(lr->n + 1, sizeof(*lr->entries));
-	for (size_t i = 0; i < lr->n; i++) {
-		lr->entries[i].name = lr->names[i].name;
-		lr->entries[i].id = lr->names[i].id;
-		lr->entries[i].priority = -1;	/* gone before it was read */
-		p = znode_child_path(c->path, lr->names[i].name);
-		zk_get(c->zk, p, false, prio_read, c, lr->tag);
-		free(p);
-	}
-	lr->pending = lr->n;
-	if (lr->n == 0)
-		c->cb.line(c->arg, lr->entries, 0);
-}
-
-/* One contender's data read; once all are in, report the line. */
-static void
-prio_read(void *arg, const struct zk_result *r)
-{
-	struct control *c = arg;
-	struct line_read *lr = c->lr;
-	const char *name = strrchr(r->path, '/');
-	size_t off, i, k = 0;
-
-	if (lr == NULL || r->tag != lr->tag || lr->pending == 0)
-		return;
-	name = name != NULL ? name + 1 : r->path;
-	for (i = 0; i < lr->n; i++) {
-		if (strcmp(lr->entries[i].name, name) == 0 && r->rc == ZOK)
-			lr->entries[i].priority = contender_decode(r->value, (size_t)r->value_len, &off);
-	}
-	lr->failed |= r->rc != ZOK && r->rc != ZNONODE;
-	if (--lr->pending > 0 || lr->failed)
-		return;
-	for (i = 0; i < lr->n; i++)	/* the contenders still there, in order */
-		if (lr->entries[i].priority >= 0)
-			lr->entries[k++] = lr->entries[i];
-	c->cb.line(c->arg, lr->entries, k);
-}
-
-/* Free a line read. */
-static void
-line_read_free(struct line_read *lr)
-{
-	if (lr == NULL)
-		return;
-	for (int i = 0; i < lr->nchildren; i++)
-		free(lr->children[i]);
-	free(lr->children);
-	free(lr->names);
-	free(lr->entries);
-	free(lr);
 }
 
 /* --- amending a history record --- */

@@ -16,17 +16,11 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "line.h"
 #include "zk.h"
 
 struct control;
 struct exit_note;
-
-/* One contender of the line, with its published priority. */
-struct line_entry {
-	const char *name;	/* the znode's name */
-	const char *id;
-	int priority;
-};
 struct history_record;
 struct pause_record;
 struct primary_record;
@@ -51,8 +45,8 @@ struct control_callbacks {
 	void (*primary_written)(void *arg, bool ok);
 	/* The exit note asked for with control_read_exit was read (control_exit). */
 	void (*exit_read)(void *arg);
-	/* The line with each contender's priority, in election order (control_read_line). */
-	void (*line)(void *arg, const struct line_entry *line, size_t n);
+	/* The line with each contender's priority, in election order (line.h). */
+	line_fn *line;
 	/* control_history_amend looked through the newest records: FOUND the one, or not. */
 	void (*amended)(void *arg, bool found);
 };
@@ -111,10 +105,7 @@ void control_history_add(struct control *c, const struct history_record *h, int 
 void control_history_amend(struct control *c, const char *id, int64_t epoch,
     const char *cause);
 
-/*
- * Read the line with the priorities (each contender's data); with WATCH, read
- * it again whenever the line changes, until control_read_line(c, false).
- */
-void control_read_line(struct control *c, bool watch);
+/* The line with its priorities (line.h), read in this session; reports go to line(). */
+struct line *control_line(struct control *c);
 
 #endif

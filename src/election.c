@@ -40,6 +40,8 @@ struct election {
 	char *own;		/* full path of our znode */
 	int64_t own_czxid;
 	char *pred;		/* full path of the predecessor we watch */
+	char **listed;		/* the names of the last listing that found our znode */
+	int nlisted;
 	bool leader;		/* elected and not lost since */
 	bool listed_first;	/* the listing just answered puts us first (rule 5 decides) */
 	int64_t known_epoch;	/* the leader last reported upward (-1: none) */
@@ -113,6 +115,7 @@ static void finish_leave(struct election *e);
 static char *child_path(const struct election *e, const char *name);
 static const char *base_name(const char *path);
 static void forget_own(struct election *e);
+static void keep_listing(struct election *e, char *const *children, int n);
 static void drop_own(struct election *e);
 static bool resume_adopt(struct election *e);
 
@@ -162,6 +165,7 @@ election_free(struct election *e)
 	free(e->prefix);
 	free(e->own);
 	free(e->pred);
+	keep_listing(e, NULL, 0);
 	free(e->parent_todo);
 	free(e->resume_znode);
 	announce_free(&e->heard);
@@ -422,6 +426,7 @@ list_done(void *arg, const struct zk_result *r)
 	}
 	free(e->pred);
 	e->pred = NULL;
+	keep_listing(e, r->children, r->nchildren);
 	if (i == 0) {
 		/* lowest: the check sent with the listing decides (rule 5) */
 		e->listed_first = true;
@@ -436,6 +441,35 @@ list_done(void *arg, const struct zk_result *r)
 	free(names);
 	if (i > 0)
 		e->cb.behind(e->arg);	/* last: the role layer may act on it at once */
+}
+
+/* Keep a copy of the N names CHILDREN (none: forget the last). */
+static void
+keep_listing(struct election *e, char *const *children, int n)
+{
+	for (int i = 0; i < e->nlisted; i++)
+		free(e->listed[i]);
+	free(e->listed);
+	e->listed = NULL;
+	e->nlisted = n;
+	if (n == 0)
+		return;
+	e->listed = xcalloc((size_t)n, sizeof(*e->listed));
+	for (int i = 0; i < n; i++)
+		e->listed[i] = xstrdup(children[i]);
+}
+
+char *const *
+election_listing(const struct election *e, int *n)
+{
+	*n = e->nlisted;
+	return e->listed;
+}
+
+const char *
+election_predecessor(const struct election *e)
+{
+	return e->st == E_QUEUED ? e->pred : NULL;
 }
 
 /*
@@ -801,6 +835,7 @@ drop_own(struct election *e)
 	e->own = NULL;
 	free(e->pred);
 	e->pred = NULL;
+	keep_listing(e, NULL, 0);
 	e->st = E_OUT;
 	e->announce_current = false;	/* the next join reads the announcement afresh */
 }

@@ -91,6 +91,15 @@ bool election_entitled(const struct election *e);
 struct zk *election_zk(struct election *e);
 void election_forward_watches(struct election *e, zk_watch_fn *fn, void *arg);
 
+/*
+ * The names (not paths) of the last listing that found our znode: once
+ * elected, the listing that elected us (the role layer reads the line's
+ * priorities from it, rather than list again). N gets how many.
+ */
+char *const *election_listing(const struct election *e, int *n);
+/* The predecessor whose znode we watch (full path), or NULL: first, or not queued. */
+const char *election_predecessor(const struct election *e);
+
 /* For the state file and hooks. */
 const char *election_znode(const struct election *e);	/* full path, or NULL */
 int64_t election_session_id(const struct election *e);

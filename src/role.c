@@ -254,6 +254,7 @@ ev_behind(void *arg)
 {
 	struct role *r = arg;
 
+	role_priority_queued(r);
 	if (r->resuming) {
 		role_resume_resolved(r, false);
 		role_reconcile(r);
@@ -529,6 +530,7 @@ ev_joined(void *arg)
 	struct role *r = arg;
 
 	r->in = true;	/* also for a znode taken back when resuming */
+	line_forget(control_line(r->ctl));	/* a new znode: the path may be new too */
 	if (r->role == R_STARTING || r->role == R_WITHDRAWN)
 		role_set_role(r, role_resting(r));
 	role_session_save(r);	/* a new znode (or one taken back) begins */
@@ -547,6 +549,7 @@ ev_leader(void *arg, const struct leader_info *leader)
 	if (r->elected)
 		return;
 	set_leader(r, leader);
+	role_priority_queued(r);
 	r->m.leader_changes++;
 	if (leader->epoch == r->handover_epoch) {
 		/* the image before an in-place upgrade followed this leader already */

@@ -247,6 +247,7 @@ void role_on_amend_retry(evutil_socket_t fd, short what, void *arg);
 
 /* role_priority.c: priorities and failback */
 void role_priority_elected(struct role *r);
+void role_priority_queued(struct role *r);
 bool role_priority_blocked(const struct role *r);
 void role_on_line(void *arg, const struct line_entry *line, size_t n);
 void role_on_failback(evutil_socket_t fd, short what, void *arg);

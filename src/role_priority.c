@@ -10,6 +10,10 @@
  * an unhealthy node has withdrawn). Priority 0 never leads: it yields to any
  * other candidate, and alone it waits, first in line, without promoting.
  *
+ * The listing that elected a node is the line it decides on, and the node
+ * next in line keeps the priorities of the line known ahead (line.h), so a
+ * node elected decides without another round trip in the common case.
+ *
  * failback = yes: a leader that sees a higher-priority contender in line for
  * failback_delay (its own clock, rule 24) asks for a switchover to it, which
  * then goes the way of rule 25.
@@ -33,14 +37,44 @@ static void yield(struct role *r, const struct line_entry *to);
 static void failback_check(struct role *r, const struct line_entry *line, size_t n, int best);
 static const char *own_name(const struct role *r);
 
-/* Just elected: read the line before promoting, unless this election needs no check. */
+/*
+ * Just elected: read the line before promoting, unless this election needs no
+ * check. The listing that elected us is the line; a leader with failback, and
+ * a node of priority 0, which waits for a candidate, keep watching it.
+ */
 void
 role_priority_elected(struct role *r)
 {
+	struct line *l = control_line(r->ctl);
+	char *const *listed;
+	int n;
+
+	line_prefetch(l, false);
 	/* not for a node whose service is primary already (elected again, held by a pause) */
 	r->prio_pending = !r->resumed && !r->switch_target && !r->forced && !r->promoted;
-	if (r->prio_pending || r->cfg->failback)
-		control_read_line(r->ctl, r->cfg->priority == 0 || r->cfg->failback);
+	if (!r->prio_pending && !r->cfg->failback)
+		return;
+	if (r->cfg->priority == 0 || r->cfg->failback) {
+		line_read(l, true);
+	} else {
+		listed = election_listing(r->el, &n);
+		line_read_listed(l, listed, n);	/* may decide before it returns */
+	}
+}
+
+/*
+ * The election listed, or the leader changed: the node next in line (its
+ * predecessor is the leader's znode) keeps the line's priorities known ahead.
+ */
+void
+role_priority_queued(struct role *r)
+{
+	const char *pred = r->el != NULL ? election_predecessor(r->el) : NULL;
+
+	if (r->ctl == NULL)
+		return;
+	line_prefetch(control_line(r->ctl), pred != NULL && r->leader_znode != NULL &&
+	    strcmp(pred, r->leader_znode) == 0);
 }
 
 /* The line with its priorities, in election order. */
@@ -84,7 +118,7 @@ decide(struct role *r, const struct line_entry *line, size_t n, int best)
 	}
 	r->prio_pending = false;
 	if (!r->cfg->failback)
-		control_read_line(r->ctl, false);
+		line_stop(control_line(r->ctl));
 	role_reconcile(r);
 }
 
@@ -99,7 +133,7 @@ yield(struct role *r, const struct line_entry *to)
 	r->elected = false;
 	if (!r->demoted_once && r->started)
 		r->startup_demote_due = true;	/* elected at once, no demote yet: one is due */
-	control_read_line(r->ctl, false);
+	line_stop(control_line(r->ctl));
 	evtimer_del(r->ev_backoff);
 	role_leave_then(r, THEN_REJOIN);
 	role_write_state(r);

@@ -178,14 +178,14 @@ hook_forget() {
 # with EPOCH, one for that epoch.
 wait_hook() {
 	local id=$1 ev=$2 ph=$3 secs=$4 ep=${5:-} deadline
-	deadline=$(($(now_us) + secs * 1000000))
+	deadline=$((${EPOCHREALTIME/./} + secs * 1000000))
 	while :; do
 		hooks_poll
 		if [ -n "${LAST[$id:$ev:$ph]:-}" ] &&
 		    { [ -z "$ep" ] || [ "${LASTEP[$id:$ev:$ph]}" = "$ep" ]; }; then
 			return 0
 		fi
-		[ "$(now_us)" -lt "$deadline" ] ||
+		[ "${EPOCHREALTIME/./}" -lt "$deadline" ] ||
 			fail "timed out after ${secs}s waiting for $id's $ev $ph${ep:+ (epoch $ep)}"
 		nap 0.005
 	done
@@ -205,9 +205,9 @@ alive() {
 # Wait up to SECS for our child PID to exit (KILL it then) and reap it.
 wait_exit() {
 	local pid=$1 deadline
-	deadline=$(($(now_us) + $2 * 1000000))
+	deadline=$((${EPOCHREALTIME/./} + $2 * 1000000))
 	while alive "$pid"; do
-		if [ "$(now_us)" -ge "$deadline" ]; then
+		if [ "${EPOCHREALTIME/./}" -ge "$deadline" ]; then
 			echo "bench: pid $pid still running after $2 s, sending SIGKILL" >&2
 			kill -s KILL "$pid" 2>/dev/null || true
 		fi
@@ -569,7 +569,7 @@ one_restart() {
 	"$SPAWNBENCH" exec "$T/restart/exec.t0" "$ZKELECTD" -c "$T/$leader.conf" </dev/null \
 	    >>"$T/$leader.log" 2>&1 &
 	DAEMON_PIDS[$leader]=$!
-	deadline=$(($(now_us) + 20000000))
+	deadline=$((${EPOCHREALTIME/./} + 20000000))
 	while [ -z "$ok" ]; do
 		hooks_poll
 		log_poll
@@ -579,7 +579,7 @@ one_restart() {
 		for n in "$@"; do
 			[ "$n" != "$leader" ] && [ -n "${LAST[$n:promote:start]:-}" ] && ok=failover
 		done
-		if [ "$(now_us)" -ge "$deadline" ]; then
+		if [ "${EPOCHREALTIME/./}" -ge "$deadline" ]; then
 			ok=timeout
 		else
 			nap 0.002
@@ -1131,7 +1131,7 @@ idle_footprint() {
 # wait up to 30 s.
 first_promote() {
 	local n deadline
-	deadline=$(($(now_us) + 30000000))
+	deadline=$((${EPOCHREALTIME/./} + 30000000))
 	FIRST_ID=""
 	while :; do
 		hooks_poll
@@ -1143,7 +1143,7 @@ first_promote() {
 			fi
 		done
 		[ -z "$FIRST_ID" ] || return 0
-		[ "$(now_us)" -lt "$deadline" ] || fail "no promote of $* in 30 s"
+		[ "${EPOCHREALTIME/./}" -lt "$deadline" ] || fail "no promote of $* in 30 s"
 		nap 0.005
 	done
 }
@@ -1360,9 +1360,9 @@ crowd_grow() {
 				wait_hook s1 promote end 20	# the first one leads
 			fi
 		done
-		deadline=$(($(now_us) + 60000000))
+		deadline=$((${EPOCHREALTIME/./} + 60000000))
 		until [ "$(joined_count "${files[@]}")" -eq "${#batch[@]}" ]; do
-			[ "$(now_us)" -lt "$deadline" ] || fail "crowd: batch up to $n did not join in 60 s"
+			[ "${EPOCHREALTIME/./}" -lt "$deadline" ] || fail "crowd: batch up to $n did not join in 60 s"
 			nap 0.05
 		done
 	done
@@ -1422,9 +1422,9 @@ crowd_handover() {
 	wait_hook "$successor" promote start 30
 	wait_exit "${CROWD[$leader]}" 30
 	wait_hook "$leader" demote end 1
-	deadline=$(($(now_us) + 60000000))
+	deadline=$((${EPOCHREALTIME/./} + 60000000))
 	while someone_behind "$successor" "${others[@]}"; do
-		[ "$(now_us)" -lt "$deadline" ] || fail "scale: followers did not learn $successor in 60 s"
+		[ "${EPOCHREALTIME/./}" -lt "$deadline" ] || fail "scale: followers did not learn $successor in 60 s"
 		nap 0.02
 	done
 	wait_hook "$successor" promote end 20
@@ -1434,9 +1434,9 @@ crowd_handover() {
 	echo "$leader $successor $sid_s $((promoted - demoted))" >"$p.meta"
 	crowd_start "$leader"
 	st=$T/crowd/$leader/zkelectd.state
-	deadline=$(($(now_us) + 60000000))
+	deadline=$((${EPOCHREALTIME/./} + 60000000))
 	until grep -q "^LEADER_ID='$successor'\$" "$st" 2>/dev/null && grep -q "^ZNODE='/" "$st"; do
-		[ "$(now_us)" -lt "$deadline" ] || fail "scale: $leader did not rejoin in 60 s"
+		[ "${EPOCHREALTIME/./}" -lt "$deadline" ] || fail "scale: $leader did not rejoin in 60 s"
 		nap 0.02
 	done
 }
@@ -2000,7 +2000,7 @@ EOF_PY
 
 main() {
 	local t0 s
-	t0=$(now_us)
+	t0=${EPOCHREALTIME/./}
 	if [ ! -x "$SPAWNBENCH" ] || [ ! -x "$(dirname "$ZKELECTD")/hookrec" ]; then
 		fail "build the test tools first (make all unit)"
 	fi
@@ -2017,7 +2017,7 @@ main() {
 		"bench_${s//-/_}"
 	done
 	declare_figures
-	report_py table "$T" "$MACHINE" "$((($(now_us) - t0) / 1000000))" "$QUICK" \
+	report_py table "$T" "$MACHINE" "$(((${EPOCHREALTIME/./} - t0) / 1000000))" "$QUICK" \
 	    "${BENCH_JSON:-}" || fail "report"
 	for s in "$T"/steps.*.txt; do
 		[ -s "$s" ] || continue

@@ -25,6 +25,7 @@ struct fake_control_log {
 	struct primary_record primary;
 	int primary_writes;
 	int exit_writes, history_adds, line_reads;
+	bool prefetch;			/* line_prefetch: the line kept known ahead */
 	struct history_record history;	/* the last record added */
 };
 

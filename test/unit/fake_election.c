@@ -125,6 +125,21 @@ election_guid(const struct election *e)
 	return "0123456789abcdef0123456789abcdef";
 }
 
+char *const *
+election_listing(const struct election *e, int *n)
+{
+	(void)e;
+	*n = 0;
+	return NULL;
+}
+
+const char *
+election_predecessor(const struct election *e)
+{
+	(void)e;
+	return fe.pred[0] ? fe.pred : NULL;
+}
+
 bool
 election_entitled(const struct election *e)
 {

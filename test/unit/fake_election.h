@@ -16,6 +16,7 @@ struct fake_election_log {
 	bool leaving;		/* a leave waits for fe_left() */
 	bool entitled;		/* what election_entitled answers */
 	int64_t resume_id;	/* the session the last election was asked to resume */
+	char pred[256];		/* what election_predecessor answers ("": none) */
 };
 
 /* What the role module asked of its elections so far (all of them). */
