@@ -487,7 +487,12 @@ ev_elected(void *arg, const struct leader_info *self)
 	set_leader(r, self);
 	role_switchover_elected(r);
 	role_priority_elected(r);
-	role_reconcile(r);
+	role_reconcile(r);	/* the promote hook starts here, unless something holds it */
+	/* the reads an elected node makes, once that hook's process exists: none
+	 * of them holds the promote (the exit note for the history record; the
+	 * switchover request: one for the old leader is ours to answer) */
+	control_read_exit(r->ctl);
+	control_refresh(r->ctl);
 }
 
 static void

@@ -22,14 +22,16 @@
 
 static void add_record(struct role *r);
 
-/* Elected: remember who led before (set_leader is about to name us), read the exit note. */
+/*
+ * Elected: remember who led before (set_leader is about to name us). The
+ * caller reads the exit note once the promote hook has started.
+ */
 void
 role_history_elected(struct role *r)
 {
 	snprintf(r->prev_leader, sizeof(r->prev_leader), "%s", r->leader_id ? r->leader_id : "");
 	r->prev_epoch = r->leader_id ? r->leader_epoch : -1;
 	r->history_due = false;
-	control_read_exit(r->ctl);
 }
 
 /* The promote due is the same leader's again (a pause ended): it follows itself. */

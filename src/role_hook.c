@@ -16,6 +16,7 @@
 #include "timer.h"
 #include "xmalloc.h"
 
+static void history_of_hook(struct role *r, enum hook_kind kind, enum reason why);
 static void run_ended(void *arg, const struct hook_result *res);
 static void promote_done(struct role *r, const struct hook_result *res);
 static void follow_done(struct role *r, const struct hook_result *res, bool ended);
@@ -37,19 +38,17 @@ role_run_hook(struct role *r, enum hook_kind kind, enum reason why, enum role_na
 	else if (kind == HK_DEMOTE) {
 		r->promoted = false;
 		r->demote_why = why;
-		role_history_demoting(r, why);	/* before the hook: the leaderless time starts */
 	}
 	r->resumed = false;	/* said by this hook, if it was for the resume */
 	r->switch_target = false;	/* likewise for a switchover's promote */
-	if (kind == HK_PROMOTE) {
+	if (kind == HK_PROMOTE)
 		r->forced = false;
-		role_history_promoting(r, why);
-	}
 	r->pause_would[0] = '\0';	/* a hook runs: nothing is held now */
 	if (kind != HK_FOLLOW && why != RS_STARTUP)
 		role_set_role(r, to);
 	if (cmd->argv == NULL) {	/* observer mode without hooks */
 		role_write_state(r);
+		history_of_hook(r, kind, why);
 		return false;
 	}
 	if (kind == HK_DEMOTE && r->stopping)
@@ -61,7 +60,24 @@ role_run_hook(struct role *r, enum hook_kind kind, enum reason why, enum role_na
 	role_hook_start(r, kind, argv, envp, timeout_of(r, kind), run_ended);
 	strv_free(argv);
 	strv_free(envp);
+	history_of_hook(r, kind, why);
 	return true;
+}
+
+/*
+ * What the history notes as hook KIND starts for WHY. Called once the hook's
+ * process exists: nothing waits on these writes, and sent before, they would
+ * wake the client library's threads while that process starts. The exit note
+ * still precedes the znode's delete (sent once the demote has ended, in the
+ * same session, so in order).
+ */
+static void
+history_of_hook(struct role *r, enum hook_kind kind, enum reason why)
+{
+	if (kind == HK_DEMOTE)
+		role_history_demoting(r, why);	/* the leaderless time starts */
+	else if (kind == HK_PROMOTE)
+		role_history_promoting(r, why);
 }
 
 /* Start KIND's run of ARGV with ENVP within TIMEOUT_MS; DONE(r, result) when it ends. */

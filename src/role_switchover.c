@@ -323,7 +323,6 @@ role_switchover_elected(struct role *r)
 
 	r->switch_target = req != NULL && req->state == SW_DEMOTING && !req->force &&
 	    strcmp(req->to, r->cfg->id) == 0 && req->epoch < r->leader_epoch;
-	control_refresh(r->ctl);	/* a request for the old leader is ours to answer */
 }
 
 /* A switchover's promote ended: DONE, or FAILED when it did not succeed. */
