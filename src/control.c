@@ -136,6 +136,17 @@ control_session(struct control *c, enum zk_event ev)
 		line_on_change(c->line);
 }
 
+const char *
+control_primary_clearable(const struct control *c, int32_t *version)
+{
+	const struct watched *w = &c->node[N_PRIMARY];
+
+	if (!w->known || !w->have)
+		return NULL;
+	*version = w->version;
+	return w->path;
+}
+
 struct line *
 control_line(struct control *c)
 {

@@ -63,6 +63,8 @@ struct election {
 
 	void (*leave_done)(void *arg);
 	void *leave_arg;
+	char *leave_also;	/* deleted with our znode in one transaction (election_leave_with) */
+	int32_t leave_also_version;
 	zk_watch_fn *other_watch;	/* watch events on paths not ours (control.c) */
 	void *other_arg;
 
@@ -111,6 +113,8 @@ static bool following(const struct election *e);
 static void node_lost(struct election *e, enum election_loss why);
 static void leave_delete(struct election *e);
 static void leave_done(void *arg, const struct zk_result *r);
+static void leave_both_done(void *arg, const struct zk_result *r);
+static void leave_also_done(void *arg, const struct zk_result *r);
 static void finish_leave(struct election *e);
 static char *child_path(const struct election *e, const char *name);
 static const char *base_name(const char *path);
@@ -163,6 +167,7 @@ election_free(struct election *e)
 	free(e->data);
 	free(e->announce_path);
 	free(e->prefix);
+	free(e->leave_also);
 	free(e->own);
 	free(e->pred);
 	keep_listing(e, NULL, 0);
@@ -844,6 +849,16 @@ drop_own(struct election *e)
 void
 election_leave(struct election *e, void (*done)(void *arg), void *arg)
 {
+	election_leave_with(e, NULL, -1, done, arg);
+}
+
+void
+election_leave_with(struct election *e, const char *also, int32_t also_version,
+    void (*done)(void *arg), void *arg)
+{
+	free(e->leave_also);
+	e->leave_also = also != NULL ? xstrdup(also) : NULL;
+	e->leave_also_version = also_version;
 	e->want = false;
 	e->leader = false;
 	e->leave_done = done;
@@ -858,11 +873,50 @@ election_leave(struct election *e, void (*done)(void *arg), void *arg)
 	leave_delete(e);
 }
 
-/* Send the delete of our znode. */
+/* Send the delete of our znode (with the other znode asked for, in one transaction). */
 static void
 leave_delete(struct election *e)
 {
-	zk_delete(e->zk, e->own, -1, leave_done, e, e->attempt);
+	if (e->leave_also != NULL)
+		zk_delete2(e->zk, e->leave_also, e->leave_also_version, e->own, -1,
+		    leave_both_done, e, e->attempt);
+	else
+		zk_delete(e->zk, e->own, -1, leave_done, e, e->attempt);
+}
+
+/*
+ * The transaction of both deletes answered. Done, or a transient error (the
+ * reconnect sends it again): as for our znode alone. Refused (the other
+ * znode changed or is gone, or ours is): each on its own, the other with its
+ * version check (whatever it is now stays), then ours as usual.
+ */
+static void
+leave_both_done(void *arg, const struct zk_result *r)
+{
+	struct election *e = arg;
+
+	if (r->tag != e->attempt || e->st != E_LEAVING)
+		return;
+	if (r->rc == ZOK || zk_rc_is_transient(r->rc)) {
+		if (r->rc == ZOK)
+			log_debug("election: deleted %s with our znode", e->leave_also);
+		leave_done(arg, r);
+		return;
+	}
+	log_debug("election: %s and our znode not deleted together (%s): one by one",
+	    e->leave_also, zerror(r->rc));
+	zk_delete(e->zk, e->leave_also, e->leave_also_version, leave_also_done, e, 0);
+	free(e->leave_also);
+	e->leave_also = NULL;
+	leave_delete(e);
+}
+
+/* The other znode's own delete answered: whatever the answer, nothing depends on it. */
+static void
+leave_also_done(void *arg, const struct zk_result *r)
+{
+	(void)arg;
+	(void)r;
 }
 
 /* Our znode's delete answered. */
@@ -891,6 +945,8 @@ finish_leave(struct election *e)
 
 	drop_own(e);
 	e->leave_done = NULL;
+	free(e->leave_also);
+	e->leave_also = NULL;
 	if (done != NULL)
 		done(e->leave_arg);
 }

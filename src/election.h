@@ -69,6 +69,15 @@ void election_free(struct election *e);
 void election_join(struct election *e);
 /* Leave: delete our znode (retried until done), then call DONE(ARG); never joins again itself. */
 void election_leave(struct election *e, void (*done)(void *arg), void *arg);
+/*
+ * The same, deleting ALSO (at ALSO_VERSION) in the same transaction as our
+ * znode, so that whoever sees our znode gone sees ALSO gone (the breadcrumb
+ * of a demote that ended well). If the transaction is refused (ALSO changed
+ * or went meanwhile), ALSO's delete is sent on its own, with its version
+ * check, and then ours.
+ */
+void election_leave_with(struct election *e, const char *also, int32_t also_version,
+    void (*done)(void *arg), void *arg);
 /* Close the session (after leaving). */
 void election_close(struct election *e);
 /* Apply a new disconnect_grace at once. */

@@ -39,6 +39,7 @@ static void ev_session(void *arg, enum zk_event ev);
 static void set_leader(struct role *r, const struct leader_info *li);
 static enum role_name demote_target(const struct role *r, enum reason why);
 static void left(void *arg);
+static void leave_now(struct role *r);
 static void on_backoff(evutil_socket_t fd, short what, void *arg);
 static void cannot_lead(struct role *r);
 
@@ -358,7 +359,7 @@ next_step(struct role *r)
 	if (r->leave_requested && !r->leaving) {
 		r->leave_requested = false;
 		r->leaving = true;
-		election_leave(r->el, left, r);
+		leave_now(r);
 		return false;
 	}
 	if (r->follow_pending && !r->elected && !r->stopping && !r->leaving &&
@@ -638,6 +639,21 @@ role_leave_then(struct role *r, enum then then)
 	r->then = then;
 	r->leave_requested = true;
 	r->want_in = false;
+}
+
+/*
+ * Leave the election. A breadcrumb the demote just ended well goes with our
+ * znode, in one transaction at the version we read (a newer one stays).
+ */
+static void
+leave_now(struct role *r)
+{
+	int32_t version = -1;
+	const char *crumb = r->clear_with_leave ? control_primary_clearable(r->ctl, &version) :
+	    NULL;
+
+	r->clear_with_leave = false;
+	election_leave_with(r->el, crumb, version, left, r);
 }
 
 /* The election is left: do what was asked. */

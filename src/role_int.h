@@ -62,6 +62,7 @@ struct role {
 	bool startup_demote_due;	/* decided: the start-up demote is the next hook to run */
 	bool demoted_once;	/* a demote ran since start: the service is no primary of ours */
 	bool demote_ok;		/* and the last one succeeded */
+	bool clear_with_leave;	/* our breadcrumb goes with the leave just asked for */
 	/* resuming a saved session (role_resume.c, rule 22) */
 	struct saved_session *resume;	/* the session file read at start; NULL: none */
 	bool resuming;		/* waiting for ZooKeeper to answer for it */

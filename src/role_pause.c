@@ -321,7 +321,11 @@ role_breadcrumb_demoted(struct role *r, bool ok)
 	if (r->ctl == NULL || control_primary(r->ctl, &rec) != CONTROL_SOME ||
 	    strcmp(rec.id, r->cfg->id) != 0)
 		return;
-	if (ok) {
+	if (ok && r->leave_requested && !r->leaving && r->el != NULL) {
+		/* a leave follows: one transaction, so no successor sees our znode
+		 * gone and the breadcrumb still there (role.c, leave_now) */
+		r->clear_with_leave = true;
+	} else if (ok) {
 		control_primary_write(r->ctl, NULL);
 	} else if (!rec.demote_failed) {
 		rec.demote_failed = true;

@@ -18,7 +18,7 @@
 
 #define STALL_MS 250	/* a timer this late means we were paused: say so */
 
-enum op_kind { OP_CREATE, OP_DELETE, OP_GET, OP_EXISTS, OP_CHILDREN, OP_SET, OP_PING };
+enum op_kind { OP_CREATE, OP_DELETE, OP_GET, OP_EXISTS, OP_CHILDREN, OP_SET, OP_PING, OP_MULTI };
 /* Our probe (a sync) goes out every timeout / PROBE_DIV; see dispatch() for why. */
 #define PROBE_DIV 6
 
@@ -32,6 +32,14 @@ struct zk_op {
 	uint64_t tag;
 	char *path;
 	int64_t sent_ms;	/* boot-time clock when the call was made */
+	struct multi *multi;	/* OP_MULTI: what the library fills in as it answers */
+};
+
+/* A transaction of two deletes (zk_delete2): the library writes its results here. */
+struct multi {
+	zoo_op_t ops[2];
+	zoo_op_result_t results[2];
+	char *first;
 };
 
 /* Per-handle context given to the library: the only thing its threads touch. */
@@ -588,7 +596,8 @@ dispatch(struct zk *zk, struct qentry *e)
 static bool
 through_leader(enum op_kind kind)
 {
-	return kind == OP_CREATE || kind == OP_DELETE || kind == OP_SET || kind == OP_PING;
+	return kind == OP_CREATE || kind == OP_DELETE || kind == OP_SET || kind == OP_PING ||
+	    kind == OP_MULTI;
 }
 
 /* A znode watch event's type, for the log. */
@@ -865,8 +874,12 @@ op_new(struct zk *zk, enum op_kind kind, const char *path, zk_done_fn *done, voi
 static void
 op_free(struct zk_op *op)
 {
-	if (op != NULL)
+	if (op != NULL) {
 		free(op->path);
+		if (op->multi != NULL)
+			free(op->multi->first);
+		free(op->multi);
+	}
 	free(op);
 }
 
@@ -915,6 +928,20 @@ zk_delete(struct zk *zk, const char *path, int version, zk_done_fn *done, void *
 
 	submit(zk, op, zk->zh == NULL ? ZINVALIDSTATE :
 	    zoo_adelete(zk->zh, path, version, void_done, op));
+}
+
+void
+zk_delete2(struct zk *zk, const char *first, int first_version, const char *path, int version,
+    zk_done_fn *done, void *arg, uint64_t tag)
+{
+	struct zk_op *op = op_new(zk, OP_MULTI, path, done, arg, tag);
+	struct multi *m = op->multi = xcalloc(1, sizeof(*op->multi));
+
+	m->first = xstrdup(first);
+	zoo_delete_op_init(&m->ops[0], m->first, first_version);
+	zoo_delete_op_init(&m->ops[1], op->path, version);
+	submit(zk, op, zk->zh == NULL ? ZINVALIDSTATE :
+	    zoo_amulti(zk->zh, 2, m->ops, m->results, void_done, op));
 }
 
 void

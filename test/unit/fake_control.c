@@ -116,6 +116,16 @@ control_primary_write(struct control *c, const struct primary_record *rec)
 		fc.primary = *rec;
 }
 
+const char *
+control_primary_clearable(const struct control *c, int32_t *version)
+{
+	(void)c;
+	if (!fc.primary_known || !fc.primary_have)
+		return NULL;
+	*version = 7;
+	return "/e/primary";
+}
+
 /* The fake's line is the control itself: a read reports nobody else in line. */
 struct line *
 control_line(struct control *c)

@@ -61,6 +61,15 @@ election_join(struct election *e)
 void
 election_leave(struct election *e, void (*done)(void *arg), void *arg)
 {
+	election_leave_with(e, NULL, -1, done, arg);
+}
+
+void
+election_leave_with(struct election *e, const char *also, int32_t also_version,
+    void (*done)(void *arg), void *arg)
+{
+	snprintf(fe.leave_also, sizeof(fe.leave_also), "%s", also != NULL ? also : "");
+	fe.leave_also_version = also_version;
 	fe.leaves++;
 	fe.leaving = true;
 	e->leave_done = done;

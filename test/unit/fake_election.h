@@ -17,6 +17,8 @@ struct fake_election_log {
 	bool entitled;		/* what election_entitled answers */
 	int64_t resume_id;	/* the session the last election was asked to resume */
 	char pred[256];		/* what election_predecessor answers ("": none) */
+	char leave_also[256];	/* the last leave's other znode ("": none) */
+	int32_t leave_also_version;
 };
 
 /* What the role module asked of its elections so far (all of them). */

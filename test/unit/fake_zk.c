@@ -15,13 +15,14 @@ struct zk {
 	int64_t session_id;
 	struct zk_counters counters;
 	struct fake_call *calls;	/* waiting for an answer, oldest first */
-	unsigned long made[FZ_SET + 1];
+	unsigned long made[FZ_DELETE2 + 1];
 	char describe[4096];
 };
 
 static struct zk *last;
 
-static const char *const op_names[] = { "create", "delete", "get", "exists", "children", "set" };
+static const char *const op_names[] = { "create", "delete", "get", "exists", "children", "set",
+	"delete2" };
 
 static void forget_calls(struct zk *zk);
 static struct fake_call *record(struct zk *zk, enum fake_op op, const char *path,
@@ -189,6 +190,19 @@ zk_delete(struct zk *zk, const char *path, int version, zk_done_fn *done, void *
     uint64_t tag)
 {
 	record(zk, FZ_DELETE, path, done, arg, tag)->version = version;
+}
+
+/* Recorded with PATH (ours) as its path and FIRST as its data, FIRST_VERSION as its version. */
+void
+zk_delete2(struct zk *zk, const char *first, int first_version, const char *path, int version,
+    zk_done_fn *done, void *arg, uint64_t tag)
+{
+	struct fake_call *c = record(zk, FZ_DELETE2, path, done, arg, tag);
+
+	(void)version;
+	c->version = first_version;
+	c->data = strdup(first);
+	c->len = strlen(first);
 }
 
 void

@@ -15,7 +15,8 @@
 
 #include "zk.h"
 
-enum fake_op { FZ_CREATE, FZ_DELETE, FZ_GET, FZ_EXISTS, FZ_CHILDREN, FZ_SET };
+/* FZ_DELETE2: zk_delete2, with the first znode as data and its version as version. */
+enum fake_op { FZ_CREATE, FZ_DELETE, FZ_GET, FZ_EXISTS, FZ_CHILDREN, FZ_SET, FZ_DELETE2 };
 
 struct fake_call {
 	enum fake_op op;

@@ -554,6 +554,56 @@ test_leader_replaces_forged_announcement(void **state)
 	expect_idle(t);
 }
 
+static void
+leave_cb(void *arg)
+{
+	note(arg, "left");
+}
+
+/* Elected alone, the announcement's read forgotten: ready to leave. */
+static void
+leader_to_leave(struct t *t)
+{
+	fake_call_free(elected_alone(t));
+	t->log[0] = '\0';
+}
+
+/* A leave with another znode (the breadcrumb) deletes both in one transaction. */
+static void
+test_leave_with_another_znode(void **state)
+{
+	struct t *t = *state;
+	struct fake_call *c;
+
+	leader_to_leave(t);
+	election_leave_with(t->e, PATH "/primary", 3, leave_cb, t);
+	c = expect(t, FZ_DELETE2, t->own);
+	assert_string_equal(c->data, PATH "/primary");
+	assert_int_equal(c->version, 3);
+	fake_reply(c, ZOK);
+	assert_string_equal(t->log, "left; ");
+	expect_idle(t);
+}
+
+/* The transaction refused (the other znode changed): each on its own, ours as usual. */
+static void
+test_leave_with_refused(void **state)
+{
+	struct t *t = *state;
+	struct fake_call *c;
+
+	leader_to_leave(t);
+	election_leave_with(t->e, PATH "/primary", 3, leave_cb, t);
+	fake_reply(expect(t, FZ_DELETE2, t->own), ZBADVERSION);
+	c = expect(t, FZ_DELETE, PATH "/primary");
+	assert_int_equal(c->version, 3);	/* a newer breadcrumb stays */
+	fake_reply(c, ZBADVERSION);
+	assert_string_equal(t->log, "");
+	fake_reply(expect(t, FZ_DELETE, t->own), ZOK);
+	assert_string_equal(t->log, "left; ");
+	expect_idle(t);
+}
+
 /* A greater epoch that a live contender does hold is left alone. */
 static void
 test_leader_keeps_live_greater_announcement(void **state)
@@ -670,6 +720,9 @@ main(void)
 		    setup_follower, teardown),
 		cmocka_unit_test_setup_teardown(test_leader_replaces_forged_announcement,
 		    setup_follower, teardown),
+		cmocka_unit_test_setup_teardown(test_leave_with_another_znode, setup_follower,
+		    teardown),
+		cmocka_unit_test_setup_teardown(test_leave_with_refused, setup_follower, teardown),
 		cmocka_unit_test_setup_teardown(test_leader_keeps_live_greater_announcement,
 		    setup_follower, teardown),
 		cmocka_unit_test_setup_teardown(test_stale_listing_ignored, setup_follower,

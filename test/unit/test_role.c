@@ -384,6 +384,40 @@ test_shutdown_while_leading(void **state)
 	state_says(t, "ROLE", "stopped");
 }
 
+/*
+ * A demote that ends well before a leave clears our breadcrumb in the leave's
+ * own transaction (no successor sees our znode gone and the breadcrumb left);
+ * one that fails leaves it, marked, and the leave deletes our znode alone.
+ */
+static void
+test_breadcrumb_goes_with_the_leave(void **state)
+{
+	struct t *t = start("");
+	int writes;
+
+	*state = t;
+	lead();
+	fc_primary(&fc.primary);	/* our breadcrumb, as read back */
+	writes = fc.primary_writes;
+	role_resign(t->r);
+	end("demote", 0);
+	assert_int_equal(fe.leaves, 1);
+	assert_string_equal(fe.leave_also, "/e/primary");
+	assert_int_equal(fe.leave_also_version, 7);
+	assert_int_equal(fc.primary_writes, writes);	/* no delete of its own */
+	fe_left();
+
+	lead();
+	fc_primary(&fc.primary);
+	writes = fc.primary_writes;
+	role_resign(t->r);
+	end("demote", 1);
+	assert_int_equal(fe.leaves, 2);
+	assert_string_equal(fe.leave_also, "");
+	assert_int_equal(fc.primary_writes, writes + 1);	/* marked demote_failed */
+	assert_true(fc.primary.demote_failed);
+}
+
 /* A follow running when this node is elected is killed; the promote comes after it. */
 static void
 test_elected_during_follow(void **state)
@@ -939,6 +973,7 @@ main(void)
 		cmocka_unit_test_teardown(test_promote_failure, teardown),
 		cmocka_unit_test_teardown(test_health_withdraw_during_handover, teardown),
 		cmocka_unit_test_teardown(test_shutdown_while_leading, teardown),
+		cmocka_unit_test_teardown(test_breadcrumb_goes_with_the_leave, teardown),
 		cmocka_unit_test_teardown(test_elected_during_follow, teardown),
 		cmocka_unit_test_teardown(test_resume_leader, teardown),
 		cmocka_unit_test_teardown(test_resume_follower, teardown),
