@@ -194,12 +194,16 @@ launch() {
 	echo $! >"$dir/zk$k.pid"
 }
 
-# True when PID is a live (not zombie) process started for member config CFG (no fork).
+# True when PID is a live (not zombie) process started for member config CFG (no
+# fork): its command line names CFG, or it is a child of this shell that has not
+# executed java yet (launch has just forked it).
 ours_alive() {
-	local pid=$1 cfg=$2 st="" arg
+	local pid=$1 cfg=$2 st="" state ppid arg
 	[ -n "$pid" ] || return 1
 	read -r st 2>/dev/null <"/proc/$pid/stat" || return 1
-	[[ ${st##*) } != Z* ]] || return 1
+	read -r state ppid _ <<<"${st##*) }"
+	[[ $state != Z* ]] || return 1
+	[ "$ppid" != "$$" ] || return 0
 	while IFS= read -r -d '' arg; do
 		[ "$arg" != "$cfg" ] || return 0
 	done 2>/dev/null <"/proc/$pid/cmdline"

@@ -49,6 +49,7 @@ struct control {
 	int amend_pending;
 	bool amend_found;
 	struct line *line;	/* the line with priorities (line.c) */
+	struct history_write *writes;	/* history records on their way */
 };
 
 static void read_node(struct watched *w);
@@ -65,6 +66,7 @@ static void exit_done(void *arg, const struct zk_result *r);
 static void exit_set_done(void *arg, const struct zk_result *r);
 static void history_created(void *arg, const struct zk_result *r);
 static void history_parent_done(void *arg, const struct zk_result *r);
+static void history_write_free(struct history_write *w);
 static void history_listed(void *arg, const struct zk_result *r);
 static void ignore_done(void *arg, const struct zk_result *r);
 static void amend_listed(void *arg, const struct zk_result *r);
@@ -74,12 +76,17 @@ static void amend_done(struct control *c);
 /* How many of the newest history records an amendment looks at. */
 #define AMEND_NEWEST 10
 
-/* A history record on its way: created (with its parent if need be), then the trim. */
+/*
+ * A history record on its way: created (with its parent if need be), then the
+ * trim. Kept in the control's list until answered: an answer never comes once
+ * the session is closed, and control_free frees what is left.
+ */
 struct history_write {
 	struct control *c;
 	char *buf;
 	size_t len;
 	bool parent_tried;
+	struct history_write *next;
 };
 
 static const char *const node_names[N_COUNT] = { SWITCHOVER_ZNODE, PAUSE_ZNODE, PRIMARY_ZNODE };
@@ -118,6 +125,8 @@ control_free(struct control *c)
 	free(c->history_path);
 	free(c->history_prefix);
 	line_free(c->line);
+	while (c->writes != NULL)
+		history_write_free(c->writes);
 	free(c);
 }
 
@@ -505,8 +514,24 @@ control_history_add(struct control *c, const struct history_record *h, int keep)
 	c->history_keep = keep;
 	w->c = c;
 	w->buf = history_encode(h, &w->len);
+	w->next = c->writes;
+	c->writes = w;
 	zk_create(c->zk, c->history_prefix, w->buf, w->len, ZOO_PERSISTENT_SEQUENTIAL,
 	    history_created, w, 0);
+}
+
+/* A history record's write is over: out of the list, freed. */
+static void
+history_write_free(struct history_write *w)
+{
+	struct history_write **p = &w->c->writes;
+
+	while (*p != NULL && *p != w)
+		p = &(*p)->next;
+	if (*p == w)
+		*p = w->next;
+	free(w->buf);
+	free(w);
 }
 
 /* A history record created: trim; a missing parent is created first. */
@@ -525,8 +550,7 @@ history_created(void *arg, const struct zk_result *r)
 		zk_children(c->zk, c->history_path, false, history_listed, c, 0);
 	else if (!zk_rc_is_transient(r->rc))
 		log_warnx("control: cannot add to %s: %s", c->history_path, zerror(r->rc));
-	free(w->buf);
-	free(w);
+	history_write_free(w);
 }
 
 /* The history's parent created (or there already): the record again. */
@@ -537,8 +561,7 @@ history_parent_done(void *arg, const struct zk_result *r)
 
 	if (r->rc != ZOK && r->rc != ZNODEEXISTS) {
 		log_warnx("control: cannot create %s: %s", w->c->history_path, zerror(r->rc));
-		free(w->buf);
-		free(w);
+		history_write_free(w);
 		return;
 	}
 	zk_create(w->c->zk, w->c->history_prefix, w->buf, w->len, ZOO_PERSISTENT_SEQUENTIAL,

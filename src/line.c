@@ -70,6 +70,7 @@ line_free(struct line *l)
 	if (l == NULL)
 		return;
 	read_free(l->lr);
+	l->prefetch = false;	/* the session may be gone already: list nothing */
 	line_forget(l);
 	free(l->known);
 	free(l->path);
