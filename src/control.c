@@ -136,6 +136,8 @@ control_session(struct control *c, enum zk_event ev)
 	if (ev == ZK_EV_CONNECTED)	/* a new session: nothing read in the old one holds */
 		c->node[N_PRIMARY].known = false;
 	if (ev == ZK_EV_CONNECTED || ev == ZK_EV_RECONNECTED) {
+		/* a pause may have begun while we were away: no promote on the old read */
+		c->node[N_PAUSE].known = false;
 		for (int i = 0; i < N_COUNT; i++)
 			read_node(&c->node[i]);
 	}
@@ -143,6 +145,12 @@ control_session(struct control *c, enum zk_event ev)
 		line_forget(c->line);
 	else if (ev == ZK_EV_RECONNECTED)	/* a listing may have been lost */
 		line_on_change(c->line);
+}
+
+bool
+control_pause_known(const struct control *c)
+{
+	return c->node[N_PAUSE].known;
 }
 
 const char *

@@ -83,6 +83,8 @@ enum control_known { CONTROL_UNKNOWN, CONTROL_NONE, CONTROL_SOME };
 enum control_known control_primary(const struct control *c, struct primary_record *out);
 /* Delete the pause as last read (its version): it has run out. A renewal since stands. */
 void control_pause_end(struct control *c);
+/* True once the pause has been read since the session was (re)connected. */
+bool control_pause_known(const struct control *c);
 /* The breadcrumb's path and the version last read (*VERSION), or NULL when there is none. */
 const char *control_primary_clearable(const struct control *c, int32_t *version);
 /* Replace the breadcrumb (as last read) by REC, or delete it (REC NULL). */

@@ -74,6 +74,8 @@ role_on_pause(void *arg, const struct pause_record *rec, int64_t mzxid)
 	if (rec == NULL) {
 		if (was)
 			pause_ended(r, "resumed");
+		else
+			role_reconcile(r);	/* a promote may have waited for this read */
 		return;
 	}
 	if (!pause_seen(&r->pause, rec, mzxid, clock_ms(CLOCK_BOOTTIME), r->cfg->pause_max_ms))
@@ -178,6 +180,11 @@ role_pause_holds(struct role *r, enum hook_kind kind)
 {
 	char what[sizeof(r->pause_would)];
 
+	if (kind == HK_PROMOTE && !r->forced && r->ctl != NULL && !control_pause_known(r->ctl)) {
+		/* reconnected: the pause's read, sent with the election's, is not in yet */
+		log_debug("pause: promote waits for the pause to be read again");
+		return true;
+	}
 	if (!r->pause.paused || r->forced)
 		return false;
 	if (kind == HK_DEMOTE && (r->lost == RS_CONNECTION_LOST ||

@@ -112,10 +112,11 @@ nap() {
 	read -r -t "$1" -u "$NAP_FD" _ || :
 }
 
-# True when PID is a zombie (it still answers kill -0 until reaped); no fork.
-zombie() {
+# True when PID has exited: gone, or a zombie (it still answers kill -0 until
+# reaped, and bash may reap it at any moment: one check, no fork).
+exited() {
 	local st=""
-	read -r st 2>/dev/null <"/proc/$1/stat" || return 1
+	read -r st 2>/dev/null <"/proc/$1/stat" || return 0
 	[[ ${st##*) } == Z* ]]
 }
 
@@ -285,11 +286,10 @@ daemon_stop() {
 reap() {
 	local pid=$1 deadline
 	deadline=$((${EPOCHREALTIME/./} + $2 * 1000000))
-	while kill -0 "$pid" 2>/dev/null && [ "${EPOCHREALTIME/./}" -lt "$deadline" ]; do
-		zombie "$pid" && break	# a zombie still answers kill -0
+	while ! exited "$pid" && [ "${EPOCHREALTIME/./}" -lt "$deadline" ]; do
 		nap 0.05
 	done
-	if kill -0 "$pid" 2>/dev/null && ! zombie "$pid"; then
+	if ! exited "$pid"; then
 		echo "lib.sh: pid $pid still running after $2 s, sending SIGKILL" >&2
 		kill -s KILL "$pid" 2>/dev/null || true
 	fi

@@ -116,6 +116,13 @@ control_primary_write(struct control *c, const struct primary_record *rec)
 		fc.primary = *rec;
 }
 
+bool
+control_pause_known(const struct control *c)
+{
+	(void)c;
+	return fc.pause_known;
+}
+
 const char *
 control_primary_clearable(const struct control *c, int32_t *version)
 {
@@ -235,6 +242,7 @@ fc_reset(void)
 {
 	memset(&fc, 0, sizeof(fc));
 	fc.primary_known = true;	/* read at once, and empty */
+	fc.pause_known = true;
 }
 
 void

@@ -26,6 +26,7 @@ struct fake_control_log {
 	int primary_writes;
 	int exit_writes, history_adds, line_reads;
 	bool prefetch;			/* line_prefetch: the line kept known ahead */
+	bool pause_known;		/* what control_pause_known answers (default true) */
 	struct history_record history;	/* the last record added */
 };
 

@@ -716,6 +716,41 @@ test_pause_holds_promote(void **state)
 	state_says(t, "PAUSED", "no");
 }
 
+/*
+ * Reconnected, the pause is read again: a promote waits for that read (a pause
+ * may have begun while this node was away), then goes or is held by it.
+ */
+static void
+test_promote_waits_for_the_pause_read(void **state)
+{
+	struct t *t = start("");
+	struct pause_record p = { 600000, 0, "test", "upgrade" };
+
+	*state = t;
+	fc.pause_known = false;
+	fe_joined();
+	fe_elected(5);
+	assert_string_equal(fh_story(), "");
+	fc.pause_known = true;
+	fc_pause(NULL, 0);	/* none: the promote goes */
+	assert_string_equal(fh_story(), "promote(elected) ");
+	end("promote", 0);
+
+	role_resign(t->r);
+	end("demote", 0);
+	fe_left();
+	fc.pause_known = false;
+	fe_joined();
+	fe_elected(6);
+	assert_string_equal(fh_story(), "promote(elected) demote(resigned) ");
+	fc.pause_known = true;
+	fc_pause(&p, 9);	/* one began meanwhile: it holds the promote */
+	assert_string_equal(fh_story(), "promote(elected) demote(resigned) ");
+	state_says(t, "PAUSED", "yes");
+	fc_pause(NULL, 0);
+	assert_string_equal(fh_story(), "promote(elected) demote(resigned) promote(pause-ended) ");
+}
+
 /* A breadcrumb naming another node that kept its service holds every promote. */
 static void
 test_breadcrumb_blocks_promote(void **state)
@@ -987,6 +1022,7 @@ main(void)
 		cmocka_unit_test_teardown(test_switchover_refused, teardown),
 		cmocka_unit_test_teardown(test_switchover_step_back, teardown),
 		cmocka_unit_test_teardown(test_pause_holds_promote, teardown),
+		cmocka_unit_test_teardown(test_promote_waits_for_the_pause_read, teardown),
 		cmocka_unit_test_teardown(test_breadcrumb_blocks_promote, teardown),
 		cmocka_unit_test_teardown(test_pause_hold_needs_breadcrumb, teardown),
 		cmocka_unit_test_teardown(test_pause_hold_confirmed, teardown),
