@@ -74,7 +74,6 @@ QUICK=${BENCH_QUICK:-0}
 SPAWNBENCH=$(dirname "$ZKELECTD")/spawnbench
 SAMPLES=$T/samples
 FIGS=$T/figures.tsv
-NAPFIFO=$T/.nap
 HOOKLOG=$T/hooks.log
 BATCH=${BENCH_BATCH:-50}
 declare -A LAST=() LASTEP=() CROWD=() LOGAT=()
@@ -122,11 +121,6 @@ PGCLIENT_SWITCH=""
 now_ns() {
 	local t=$EPOCHREALTIME
 	echo "${t/./}000"
-}
-
-# Sleep SECS (a fraction) without a fork: a read that times out on a FIFO nobody writes.
-nap() {
-	read -r -t "$1" <>"$NAPFIFO" || true
 }
 
 # Declare a row of the table: KEY UNIT TARGET LIMIT LABEL. TARGET and LIMIT are text,
@@ -2006,7 +2000,6 @@ main() {
 	fi
 	unset JOURNAL_STREAM	# the daemons' log lines keep their timestamps
 	mkdir -p "$SAMPLES"
-	mkfifo "$NAPFIFO"
 	: >"$HOOKLOG"
 	exec {HOOK_FD}<"$HOOKLOG"
 	bench_zk

@@ -242,8 +242,8 @@ group_lives() {
 
 # Like client_points, polled faster than poll's 50 ms: poll every 5 ms for 50 ms.
 client_points_fast() {
-	local i
-	for i in 1 2 3 4 5 6 7 8 9 10; do
+	local _
+	for _ in 1 2 3 4 5 6 7 8 9 10; do
 		client_points "$1" && return 0
 		nap 0.005
 	done
