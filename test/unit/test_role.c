@@ -832,6 +832,75 @@ test_pause_file_holds_startup(void **state)
 	assert_string_equal(fh_story(), "demote(pause-ended) follow(pause-ended) ");
 }
 
+/* Let the loop run for MS milliseconds (timers due before then fire, in order). */
+static void
+run_for(struct t *t, int ms)
+{
+	struct timeval tv = { 0, ms * 1000 };
+
+	assert_int_equal(event_base_loopexit(t->base, &tv), 0);
+	assert_int_equal(event_base_dispatch(t->base), 0);
+}
+
+/*
+ * Restarted while paused, and the saved session does not answer in time: the
+ * start-up demote is due but held. The start goes on (a new session, the
+ * election, a follower), and the pause's end runs the held demote (the chaos
+ * run of seed 5122619 found it never ran: the node kept its breadcrumb).
+ */
+static void
+test_pause_holds_unanswered_resume(void **state)
+{
+	struct saved_session s;
+	struct pause_view v;
+	struct t *t;
+
+	memset(&v, 0, sizeof(v));
+	v.paused = true;
+	v.until_ms = clock_ms(CLOCK_BOOTTIME) + 600000;
+	v.mzxid = 7;
+	v.rec.for_ms = 600000;
+	snprintf(v.rec.reason, sizeof(v.rec.reason), "upgrade");
+	saved_session(&s, 0x1001, false, true);
+	pause_at_start = &v;
+	t = start_saved("", &s);
+	pause_at_start = NULL;
+	*state = t;
+	run_for(t, 250);	/* the resume's bound (100 ms) passes unanswered */
+	assert_string_equal(fh_story(), "");
+	state_says(t, "PAUSE_HELD", "demote now (startup)");
+	fe_session(ZK_EV_EXPIRED);
+	fe_session(ZK_EV_CONNECTED);
+	fe_joined();
+	fe_behind();
+	fe_leader("n1", 6);
+	assert_string_equal(fh_story(), "");
+	fc_pause(NULL, 0);	/* ended: the held demote, then the follow */
+	assert_string_equal(fh_story(), "demote(pause-ended) ");
+	end("demote", 0);
+	assert_string_equal(fh_story(), "demote(pause-ended) follow(pause-ended) ");
+}
+
+/* Paused while joining first: behind another, the start-up demote is held; it runs at the end. */
+static void
+test_pause_holds_decided_startup(void **state)
+{
+	struct t *t = start("");
+	struct pause_record p = { 600000, 0, "test", "upgrade" };
+
+	*state = t;
+	fc_pause(&p, 7);
+	fe_joined();
+	fe_behind();	/* not the leader: the start-up demote is due, and held */
+	state_says(t, "PAUSE_HELD", "demote now (startup)");
+	fe_leader("n1", 6);
+	assert_string_equal(fh_story(), "");
+	fc_pause(NULL, 0);
+	assert_string_equal(fh_story(), "demote(pause-ended) ");
+	end("demote", 0);
+	assert_string_equal(fh_story(), "demote(pause-ended) follow(pause-ended) ");
+}
+
 /*
  * Elected and held by a pause, then a forced switchover to b: this node steps
  * back, and is no longer elected: the pause's end promotes nothing here. Elected
@@ -1027,6 +1096,8 @@ main(void)
 		cmocka_unit_test_teardown(test_pause_hold_needs_breadcrumb, teardown),
 		cmocka_unit_test_teardown(test_pause_hold_confirmed, teardown),
 		cmocka_unit_test_teardown(test_pause_file_holds_startup, teardown),
+		cmocka_unit_test_teardown(test_pause_holds_unanswered_resume, teardown),
+		cmocka_unit_test_teardown(test_pause_holds_decided_startup, teardown),
 		cmocka_unit_test_teardown(test_forced_step_back_unelects, teardown),
 		cmocka_unit_test_teardown(test_fence_before_promote, teardown),
 		cmocka_unit_test_teardown(test_fence_not_after_clean_exit, teardown),
