@@ -256,6 +256,42 @@ daemon_start() {
 	DAEMON_PIDS[$name]=$!
 }
 
+# A TCP port on 127.0.0.1 that nothing holds now.
+free_port() {
+	"$ROOT/scripts/zk-local.sh" ports 1
+}
+
+# The port of NAME's [status] listen (127.0.0.1:PORT, as its config says).
+status_port() {
+	sed -n 's/^listen = 127\.0\.0\.1:\([0-9]*\)$/\1/p' "$T/$1.conf"
+}
+
+# True when NAME's daemon said it listens on its status port, or has exited.
+listening_or_gone() {
+	grep -qF "status: listening on http://127.0.0.1:$(status_port "$1")/" "$T/$1.log" ||
+		exited "${DAEMON_PIDS[$1]}"
+}
+
+# daemon_start_listening NAME: daemon_start for a config whose [status] listen
+# is on a port picked free. Another test may take the port between the pick and
+# the daemon's bind: the daemon then exits saying so, and this picks another
+# and starts again (as zk-local.sh does for ZooKeeper's ports).
+daemon_start_listening() {
+	local name=$1 try port
+	for try in 1 2 3 4 5; do
+		daemon_start "$name"
+		wait_for "$name to listen on its status port" 10 listening_or_gone "$name"
+		exited "${DAEMON_PIDS[$name]}" || return 0
+		wait "${DAEMON_PIDS[$name]}" 2>/dev/null || :
+		grep -q "cannot listen there" "$T/$name.log" ||
+			fail "$name exited at start (not the port): $(tail -n 3 "$T/$name.log")"
+		port=$(free_port)
+		echo "--- port taken meanwhile (try $try): now $port" >>"$T/$name.log"
+		sed -i "s/^listen = 127\.0\.0\.1:[0-9]*$/listen = 127.0.0.1:$port/" "$T/$name.conf"
+	done
+	fail "$name: no free status port in 5 tries"
+}
+
 # The PID of NAME's daemon.
 daemon_pid() {
 	echo "${DAEMON_PIDS[$1]:?no daemon $1}"

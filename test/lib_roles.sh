@@ -102,11 +102,16 @@ list_count() {
 
 # start_queue NAME...: start the daemons (configs already written) in this order,
 # each once the one before is in place: the first leads (its promote ended),
-# the others follow, queued in the order given.
+# the others follow, queued in the order given. A daemon with a [status] listen
+# port starts through daemon_start_listening (status_port says the port then).
 start_queue() {
 	local n first=$1
 	for n in "$@"; do
-		daemon_start "$n"
+		if [ -n "$(status_port "$n")" ]; then
+			daemon_start_listening "$n"
+		else
+			daemon_start "$n"
+		fi
 		if [ "$n" = "$first" ]; then
 			wait_for "$n to lead" 20 role_is "$n" leader
 			wait_for "$n's promote to end" 10 hook_seen "$n" promote end

@@ -34,13 +34,13 @@ zk_start
 # inih would strip). write_conf's key=value parsing may not take a byte outside
 # UTF-8, so the value goes in afterwards.
 ADATA=$'caf\xc3\xa9 \e[31mred\a x\xffy'
-port=$("$ROOT/scripts/zk-local.sh" ports 1)
-write_conf a "election.data=@ADATA@" "status.listen=127.0.0.1:$port"
+write_conf a "election.data=@ADATA@" "status.listen=127.0.0.1:$(free_port)"
 conf=$(<"$T/a.conf")
 printf '%s\n' "${conf/@ADATA@/$ADATA}" >"$T/a.conf"
 grep -qF "data = $ADATA" "$T/a.conf" || fail "test setup: a's data is not in a.conf"
-daemon_start a
+daemon_start_listening a
 wait_for "a to lead" 20 role_is a leader
+port=$(status_port a)
 
 # the foreign contender, behind a in the queue
 printf 'x\e[31mred\e[0m bell\a cr\r ff\xff c1\xc2\x9b bs\\ tab\t nl\nend' >"$T/evil.bin"

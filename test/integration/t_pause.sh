@@ -25,22 +25,17 @@ waits_for_a() {
 	grep -q "not promoting: wait: a " "$T/$1.log"
 }
 
-# A free TCP port on 127.0.0.1.
-free_port() {
-	"$ROOT/scripts/zk-local.sh" ports 1
-}
-
 # The body of GET http://127.0.0.1:PORT/metrics.
 metrics() {
 	python3 -c 'import sys, urllib.request; sys.stdout.write(urllib.request.urlopen("http://127.0.0.1:%s/metrics" % sys.argv[1], timeout=5).read().decode())' "$1"
 }
 
 zk_start
-port=$(free_port)
 write_conf a
-write_conf b "status.listen=127.0.0.1:$port"
+write_conf b "status.listen=127.0.0.1:$(free_port)"
 write_conf c
 start_queue a b c
+port=$(status_port b)
 zkctl a pause --reason "db upgrade" --for 10m >"$T/pause.out" || fail "pause exited $?"
 for n in a b c; do
 	wait_for "$n to be paused" 10 paused "$n"

@@ -12,11 +12,6 @@
 # shellcheck source=test/lib.sh
 . "$(dirname "$0")/../lib.sh"
 
-# A free TCP port on 127.0.0.1.
-free_port() {
-	"$ROOT/scripts/zk-local.sh" ports 1
-}
-
 # http METHOD PORT PATH: print the status code, the body into $T/body.
 http() {
 	python3 - "$@" "$T/body" <<'PY'
@@ -47,15 +42,15 @@ answers() {
 	[ "$(http GET "$1" "$2")" = "$3" ]
 }
 
-pa=$(free_port)
-pb=$(free_port)
 data='he said "hi" \ and left'
 zk_start
-write_conf a "status.listen=127.0.0.1:$pa" "election.data=$data"
+write_conf a "status.listen=127.0.0.1:$(free_port)" "election.data=$data"
 wd_start b 800
-write_conf b "status.listen=127.0.0.1:$pb" "zookeeper.session_timeout=3s" \
+write_conf b "status.listen=127.0.0.1:$(free_port)" "zookeeper.session_timeout=3s" \
     "watchdog.mode=automatic" "watchdog.device=$T/b/wd" "watchdog.timeout=800ms"
 start_queue a b
+pa=$(status_port a)
+pb=$(status_port b)
 wait_for "a's endpoint" 10 answers "$pa" /leader 200
 expect_code GET "$pa" /leader 200
 expect_code GET "$pb" /leader 503
