@@ -129,9 +129,10 @@ figure() {
 	printf '%s\t%s\t%s\t%s\t%s\n' "$1" "$2" "$3" "$4" "$5" >>"$FIGS"
 }
 
-# Declare a row of the zkelectd / kazoo table: LABEL ZKELECTD-KEY KAZOO-KEY UNIT.
+# Declare a row of the zkelectd / kazoo table: LABEL ZKELECTD-KEY KAZOO-KEY UNIT [LIMIT],
+# LIMIT an "=EXPR" as figure's: the least zkelectd's side can take on this machine.
 compare() {
-	printf '%s\t%s\t%s\t%s\n' "$1" "$2" "$3" "$4" >>"$COMPARE"
+	printf '%s\t%s\t%s\t%s\t%s\n' "$1" "$2" "$3" "$4" "${5:--}" >>"$COMPARE"
 }
 
 # Append VALUE... (one per line) to the samples of KEY.
@@ -1614,14 +1615,18 @@ declare_kazoo_figures() {
 	    "ensemble, handover warm (gives up, joins again), kazoo: callback's return -> callback start"
 	figure ens_warm_zd_resign ms "=1e6" "-" \
 	    "ensemble, zkelectd: exec of zkelectctl resign -> demote start"
-	compare "graceful handover, cold (SIGTERM / process exits)" kz_cold_zd kz_cold_kz ms
-	compare "graceful handover, warm (resign / gives up in process)" kz_warm_zd kz_warm_kz ms
+	compare "graceful handover, cold (SIGTERM / process exits)" kz_cold_zd kz_cold_kz ms \
+	    "=floor_total+spawn"
+	compare "graceful handover, warm (resign / gives up in process)" kz_warm_zd kz_warm_kz ms \
+	    "=floor_total+spawn"
 	compare "first leader, 3 contenders started at once" kz_first_zd kz_first_kz ms
 	compare "idle RSS per process" kz_rss_zd kz_rss_kz MB
 	compare "idle PSS per process" kz_pss_zd kz_pss_kz MB
 	compare "idle CPU per process (${KZ_IDLE} s)" kz_cpu_zd kz_cpu_kz ms
-	compare "ensemble: graceful handover, cold" ens_cold_zd ens_cold_kz ms
-	compare "ensemble: graceful handover, warm" ens_warm_zd ens_warm_kz ms
+	compare "ensemble: graceful handover, cold" ens_cold_zd ens_cold_kz ms \
+	    "=ens_floor_total+spawn"
+	compare "ensemble: graceful handover, warm" ens_warm_zd ens_warm_kz ms \
+	    "=ens_floor_total+spawn"
 }
 
 # One line about the machine and the server.
@@ -1780,9 +1785,11 @@ def compare(t, med, p, runs, samples):
     except FileNotFoundError:
         return []
     out = []
-    for label, zk, kz, unit in lines:
+    for label, zk, kz, unit, limit in lines:
         if zk not in samples or kz not in samples:
             continue
+        lim = value(limit, med) if limit.startswith("=") else None
+        rl = lim / med[kz] if lim is not None and med[kz] else None
         rm = med[zk] / med[kz] if med[kz] else None
         rp = p[zk] / p[kz] if p[kz] else None
         if med[zk] < med[kz] and p[zk] < p[kz]:
@@ -1796,7 +1803,8 @@ def compare(t, med, p, runs, samples):
         out.append({"figure": label, "unit": unit, "zkelectd_key": zk, "kazoo_key": kz,
                     "zkelectd_median": med[zk] / UNITS[unit], "zkelectd_p95": p[zk] / UNITS[unit],
                     "kazoo_median": med[kz] / UNITS[unit], "kazoo_p95": p[kz] / UNITS[unit],
-                    "ratio_median": rm, "ratio_p95": rp, "runs_zkelectd": runs[zk],
+                    "ratio_median": rm, "ratio_p95": rp, "limit_ratio": rl,
+                    "runs_zkelectd": runs[zk],
                     "runs_kazoo": runs[kz], "lower": lower})
     if not out:
         return out
@@ -1805,17 +1813,24 @@ def compare(t, med, p, runs, samples):
           "above 1: zkelectd is slower or bigger):")
     print()
     print("| figure | zkelectd median / p95 | kazoo median / p95 | ratio median | ratio p95 "
-          "| runs | lower |")
-    print("|---|---|---|---|---|---|---|")
+          "| limit / kazoo | runs | lower |")
+    print("|---|---|---|---|---|---|---|---|")
     for r in out:
         u = UNITS[r["unit"]]
-        print("| %s | %s / %s | %s / %s | %s | %s | %d / %d | %s |" % (
+        print("| %s | %s / %s | %s / %s | %s | %s | %s | %d / %d | %s |" % (
             r["figure"], fmt(r["zkelectd_median"] * u, r["unit"]),
             fmt(r["zkelectd_p95"] * u, r["unit"]), fmt(r["kazoo_median"] * u, r["unit"]),
             fmt(r["kazoo_p95"] * u, r["unit"]),
             "n/a" if r["ratio_median"] is None else "%.2f" % r["ratio_median"],
             "n/a" if r["ratio_p95"] is None else "%.2f" % r["ratio_p95"],
+            "-" if r["limit_ratio"] is None else "%.2f" % r["limit_ratio"],
             r["runs_zkelectd"], r["runs_kazoo"], r["lower"]))
+    if any(r["limit_ratio"] is not None for r in out):
+        print()
+        print("limit / kazoo: the least a handover that starts its hook as a process can take "
+              "here (ZooKeeper alone, delete -> notified, list + exists, plus a bare spawn -> the "
+              "hook's first instruction; scenarios floor and spawn of this run), over kazoo's "
+              "median. At 1 or above, no such handover can be below kazoo's on this machine.")
     return out
 
 
