@@ -37,6 +37,7 @@ struct control {
 	char *exit_path, *history_path, *history_prefix;
 	uint64_t exit_reads;
 	enum control_known exit_known;
+	bool exit_missing;		/* the last read found no PATH/exit */
 	struct exit_note exit;		/* as last read, when exit_known is SOME */
 	int64_t exit_mtime;
 	int history_keep;
@@ -473,6 +474,7 @@ exit_done(void *arg, const struct zk_result *r)
 		c->exit_mtime = r->stat->mtime;
 	} else
 		c->exit_known = CONTROL_NONE;	/* none, unreadable or lost: no cause from it */
+	c->exit_missing = r->rc == ZNONODE;
 	c->cb.exit_read(c->arg);
 }
 
@@ -511,6 +513,9 @@ exit_set_done(void *arg, const struct zk_result *r)
 void
 control_exit_prepare(struct control *c)
 {
+	if (!c->exit_missing)
+		return;
+	c->exit_missing = false;
 	zk_create(c->zk, c->exit_path, "", 0, ZOO_PERSISTENT, ignore_done, c, 0);
 }
 

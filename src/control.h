@@ -99,7 +99,10 @@ void control_read_exit(struct control *c);
 enum control_known control_exit(const struct control *c, struct exit_note *out,
     int64_t *mtime_ms);
 void control_exit_write(struct control *c, const struct exit_note *x);
-/* Make sure PATH/exit exists, so that a later write is one request (a leader, early). */
+/*
+ * After the exit note's read: create PATH/exit if that read found none, so
+ * that a later write is one request (a leader, early).
+ */
 void control_exit_prepare(struct control *c);
 void control_history_add(struct control *c, const struct history_record *h, int keep);
 /*

@@ -50,8 +50,6 @@ role_history_promoting(struct role *r, enum reason why)
 {
 	snprintf(r->promote_why, sizeof(r->promote_why), "%s", name_of_reason(why));
 	r->led_epoch = r->leader_epoch;
-	if (r->ctl != NULL && r->cfg->history_keep > 0)
-		control_exit_prepare(r->ctl);	/* our exit note will then be one set */
 }
 
 /* The promote ended (OK: it succeeded): the record, once the exit note is read. */
@@ -65,11 +63,20 @@ role_history_promoted(struct role *r, bool ok)
 	add_record(r);
 }
 
-/* The exit note asked for at the election was read. */
+/*
+ * The exit note asked for at the election was read. None there (the first
+ * leader of the path): create it empty now, so that our own note is one set
+ * when we demote. Not at every promote: a create that fails is a transaction
+ * too, logged by every member, while the promote hook starts.
+ */
 void
 role_on_exit_read(void *arg)
 {
-	add_record(arg);
+	struct role *r = arg;
+
+	if (r->cfg->history_keep > 0 && r->elected)
+		control_exit_prepare(r->ctl);
+	add_record(r);
 }
 
 /* Add the record now, if it is due and the exit note has been read. */
