@@ -878,7 +878,7 @@ static void
 leave_delete(struct election *e)
 {
 	if (e->leave_also != NULL)
-		zk_delete2(e->zk, e->leave_also, e->leave_also_version, e->own, -1,
+		zk_delete2(e->zk, e->own, -1, e->leave_also, e->leave_also_version,
 		    leave_both_done, e, e->attempt);
 	else
 		zk_delete(e->zk, e->own, -1, leave_done, e, e->attempt);

@@ -39,7 +39,7 @@ struct zk_op {
 struct multi {
 	zoo_op_t ops[2];
 	zoo_op_result_t results[2];
-	char *first;
+	char *also;
 };
 
 /* Per-handle context given to the library: the only thing its threads touch. */
@@ -877,7 +877,7 @@ op_free(struct zk_op *op)
 	if (op != NULL) {
 		free(op->path);
 		if (op->multi != NULL)
-			free(op->multi->first);
+			free(op->multi->also);
 		free(op->multi);
 	}
 	free(op);
@@ -931,15 +931,15 @@ zk_delete(struct zk *zk, const char *path, int version, zk_done_fn *done, void *
 }
 
 void
-zk_delete2(struct zk *zk, const char *first, int first_version, const char *path, int version,
+zk_delete2(struct zk *zk, const char *path, int version, const char *also, int also_version,
     zk_done_fn *done, void *arg, uint64_t tag)
 {
 	struct zk_op *op = op_new(zk, OP_MULTI, path, done, arg, tag);
 	struct multi *m = op->multi = xcalloc(1, sizeof(*op->multi));
 
-	m->first = xstrdup(first);
-	zoo_delete_op_init(&m->ops[0], m->first, first_version);
-	zoo_delete_op_init(&m->ops[1], op->path, version);
+	m->also = xstrdup(also);
+	zoo_delete_op_init(&m->ops[0], op->path, version);
+	zoo_delete_op_init(&m->ops[1], m->also, also_version);
 	submit(zk, op, zk->zh == NULL ? ZINVALIDSTATE :
 	    zoo_amulti(zk->zh, 2, m->ops, m->results, void_done, op));
 }

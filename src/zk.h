@@ -122,12 +122,13 @@ void zk_create(struct zk *zk, const char *path, const void *data, size_t len, in
 void zk_delete(struct zk *zk, const char *path, int version, zk_done_fn *done, void *arg,
     uint64_t tag);
 /*
- * Delete FIRST (at FIRST_VERSION) and PATH (at VERSION) in one transaction:
- * both, or neither (then rc is the first failing delete's error). DONE gets
- * PATH as the result's path.
+ * Delete PATH (at VERSION), then ALSO (at ALSO_VERSION), in one transaction:
+ * both, or neither (then rc is the first failing delete's error). Watchers
+ * are told in the order of the deletes, PATH's first. DONE gets PATH as the
+ * result's path.
  */
-void zk_delete2(struct zk *zk, const char *first, int first_version, const char *path,
-    int version, zk_done_fn *done, void *arg, uint64_t tag);
+void zk_delete2(struct zk *zk, const char *path, int version, const char *also,
+    int also_version, zk_done_fn *done, void *arg, uint64_t tag);
 void zk_get(struct zk *zk, const char *path, bool watch, zk_done_fn *done, void *arg,
     uint64_t tag);
 void zk_exists(struct zk *zk, const char *path, bool watch, zk_done_fn *done, void *arg,

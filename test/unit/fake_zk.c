@@ -192,17 +192,17 @@ zk_delete(struct zk *zk, const char *path, int version, zk_done_fn *done, void *
 	record(zk, FZ_DELETE, path, done, arg, tag)->version = version;
 }
 
-/* Recorded with PATH (ours) as its path and FIRST as its data, FIRST_VERSION as its version. */
+/* Recorded with PATH (ours) as its path and ALSO as its data, ALSO_VERSION as its version. */
 void
-zk_delete2(struct zk *zk, const char *first, int first_version, const char *path, int version,
+zk_delete2(struct zk *zk, const char *path, int version, const char *also, int also_version,
     zk_done_fn *done, void *arg, uint64_t tag)
 {
 	struct fake_call *c = record(zk, FZ_DELETE2, path, done, arg, tag);
 
 	(void)version;
-	c->version = first_version;
-	c->data = strdup(first);
-	c->len = strlen(first);
+	c->version = also_version;
+	c->data = strdup(also);
+	c->len = strlen(also);
 }
 
 void
