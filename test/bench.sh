@@ -51,7 +51,9 @@
 #              successor's promote start; kazoo: leader callback's return -> successor's
 #              callback start) and warm (zkelectctl resign / SIGUSR1, also resign ->
 #              demote start); first leader after 3 contenders start at once (exec of the
-#              first -> first promote / callback start); the ratios zkelectd / kazoo
+#              first -> first promote / callback start); the ratios zkelectd / kazoo,
+#              and (with spawn and floor in the run) the least a handover that spawns
+#              its hook can take, over kazoo's median (limit / kazoo)
 #   ensemble   the same handovers (cold, warm) on a 3-member ZooKeeper ensemble, and
 #              ZooKeeper's own floor there
 #   scale      N contenders, no follow hook: per handover the requests, bytes, who
