@@ -227,9 +227,11 @@ fourlw() {
 		cat <&3' fourlw "$(member_addr "$1" "$2")" "$(cfg_get "$1" "$2" clientPort)" "$3" 2>/dev/null
 }
 
-# True when member K of DIR serves requests (srvr shows a Mode).
+# True when member K of DIR serves requests (srvr shows a Mode), and the server
+# on its port is this member (conf names its data directory): another test's
+# server may hold a port both picked as free, and ours then exits (bind_failed).
 serving() {
-	local dir=$1 k=$2 key val port="" fd line
+	local dir=$1 k=$2 key val port=""
 	if [ -e "$dir/netns" ]; then
 		fourlw "$dir" "$k" srvr | grep -q '^Mode:'
 		return
@@ -238,13 +240,22 @@ serving() {
 	while IFS='=' read -r key val; do
 		[ "$key" != clientPort ] || port=$val
 	done <"$dir/zk$k.cfg"
-	{ exec {fd}<>"/dev/tcp/127.0.0.1/$port"; } 2>/dev/null || return 1
-	printf srvr >&"$fd"
+	answers "$port" srvr 'Mode:*' && answers "$port" conf "dataDir=$dir/data$k/*"
+}
+
+# answers PORT WORD PATTERN: true when the four-letter WORD sent to
+# 127.0.0.1:PORT is answered with a line that matches the glob PATTERN.
+answers() {
+	local fd line=""
+	{ exec {fd}<>"/dev/tcp/127.0.0.1/$1"; } 2>/dev/null || return 1
+	printf '%s' "$2" >&"$fd"
+	# shellcheck disable=SC2053 # $3 is a glob pattern
 	while IFS= read -r -t 2 -u "$fd" line; do
-		[[ $line != Mode:* ]] || break
+		[[ $line != $3 ]] || break
 	done
 	exec {fd}>&-
-	[[ $line == Mode:* ]]
+	# shellcheck disable=SC2053
+	[[ $line == $3 ]]
 }
 
 # True when member K's log shows it could not bind a port.
