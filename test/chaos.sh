@@ -32,7 +32,9 @@
 #               timeout: zkelectctl pause --reason chaos --for DURATION when
 #               this zkelectctl has it, else PATH/pause written with
 #               build/zkput ("zkelectd-pause 1", for_ms, since_ms, by,
-#               reason). Marked FAULT pause for_ms=N before it is written.
+#               reason). Marked FAULT pause for_ms=N before it is written,
+#               and PAUSED once the writer returned (the checker's warning of
+#               a promote while paused counts from there).
 #               Only as a round's first fault; in two rounds of three, after
 #               a random 0 to 1 x the session timeout, another fault meets
 #               it: the leader killed (until the heal), crash-restarted or
@@ -413,6 +415,7 @@ pause_start() {
 			>/dev/null 2>>"$CHAOS_LOG" && ok=1
 	fi
 	note "pause for ${PAUSE_FOR_MS}ms, to be $PAUSE_HOW: $([ "$ok" = 1 ] && echo written || echo "NOT written")"
+	[ "$ok" != 1 ] || event_mark - PAUSED	# the checker's (f) counts from here
 	if [ "$ok" != 1 ]; then
 		echo "chaos: the pause could not be written" >&2
 		PAUSES_FAILED=$((PAUSES_FAILED + 1))

@@ -23,6 +23,9 @@ violation:
   <ns> - FAULT <kind> [<target>]   a fault was injected (counted by kind);
                           "FAULT pause [for_ms=<n>]" also opens a pause
                           window (f)
+  <ns> - PAUSED           the pause opened by the last FAULT pause is written:
+                          its writer returned (zkelectctl pause may take
+                          seconds to reach a live ZooKeeper member), see (f)
   <ns> - RESUME [<how>]   the pause opened by the last FAULT pause is over on
                           every node by here (how: resumed or expired), see (f)
   <ns> - HEAL             every fault is healed from here on (a pause may
@@ -215,8 +218,9 @@ during which it leads.
     confirm (reason connection-lost or session-expired) runs too. Reported:
     the pauses (how many, how they ended, the time paused), the hook starts
     inside pause windows by event and reason, and a warning for each promote
-    that starts more than 1 s after a window opened, and before for_ms has
-    passed since it opened (when the FAULT line gives it: a pause may run
+    that starts more than 1 s after the pause was written (its PAUSED line;
+    without one, after the window opened), and before for_ms has passed
+    since the window opened (when the FAULT line gives it: a pause may run
     out before its RESUME line), and whose reason is none of forced,
     pause-ended and resumed (a restarted daemon that resumed its session
     while paused promotes with reason resumed once the pause is over, which
@@ -375,10 +379,13 @@ class Checker:
                         % (ev.lineno, self.ts(cur["start"])))
                     continue
                 cur = {"start": ev.ns, "end": None, "how": None,
-                       "for_ms": None}
+                       "for_ms": None, "written": None}
                 key, eq, val = (ev.target or "").partition("=")
                 if key == "for_ms" and eq and parse_int(val) is not None:
                     cur["for_ms"] = int(val)
+            elif ev.kind == "PAUSED":
+                if cur is not None and cur["written"] is None:
+                    cur["written"] = ev.ns
             elif ev.kind == "RESUME":
                 if cur is None:
                     self.warnings.append("line %d: RESUME with no pause "
@@ -523,8 +530,9 @@ class Checker:
         self.paused_hooks[key] = self.paused_hooks.get(key, 0) + 1
         held = p["end"] if p["for_ms"] is None else \
             min(p["end"], p["start"] + p["for_ms"] * MS)
+        seen = p["written"] if p["written"] is not None else p["start"]
         if ev.kind_event == "promote" and ev.reason not in PAUSE_PROMOTES \
-                and p["start"] + PAUSE_SEEN_MS * MS < ev.ns < held:
+                and seen + PAUSE_SEEN_MS * MS < ev.ns < held:
             self.warnings.append(
                 "%s: promote at %s (reason %s, epoch %s) while paused since %s "
                 "(only a forced switchover promotes while paused)"
@@ -707,6 +715,9 @@ class Checker:
 
     def on_resume(self, ev):
         """A pause ended: its window is known already (find_pauses)."""
+
+    def on_paused(self, ev):
+        """A pause was written: known already (find_pauses)."""
 
     def on_vip(self, ev):
         """(g): a stretch in which a host surely held the floating address."""
@@ -1052,7 +1063,7 @@ def parse_line(words, idx, lineno, warnings, config):
             return None
         return Event(ns, idx, lineno, node, kind)
     if node != "-" or kind not in ("FAULT", "HEAL", "CONFIG", "END",
-                                   "RESUME"):
+                                   "RESUME", "PAUSED"):
         warnings.append("line %d: unknown line: %s"
                         % (lineno, printable(words)))
         return None

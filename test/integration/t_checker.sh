@@ -577,6 +577,31 @@ says pauseok '^hooks started while paused: demote pause-ended 1, promote pause-e
 python3 -c 'import json, sys; d = json.load(open(sys.argv[1])); p = d["pauses"]; sys.exit(not (p["count"] == 2 and p["ended"] == {"expired": 1, "resumed": 1} and p["promotes_run_again_at_end"] == 1 and d["faults"]["pause"] == 2))' \
 	"$T/pauseok.json" || fail "pauseok: JSON: $(cat "$T/pauseok.json")"
 
+# The pause's writer took 2.5 s (zkelectctl pause reaching a live member): a
+# promote before it returned is not warned of, one 1.5 s after it is.
+mklog pauseslow <<'EOF'
+0 - CONFIG session_timeout_ms=1500
+0 a promote start 10 elected leader
+50 a promote end 10 elected leader
+1000 - FAULT pause for_ms=6000
+1500 - FAULT kill a
+1500 a KILL
+2400 b promote start 20 elected leader
+2450 b promote end 20 elected leader
+3500 - PAUSED
+3600 - FAULT kill b
+3600 b KILL
+5000 c promote start 30 elected leader
+5050 c promote end 30 elected leader
+6000 - HEAL
+7100 - RESUME expired
+9000 - END
+EOF
+expect pauseslow 0 ""
+[ "$(grep -c '^warning: .* promote at .* while paused since' "$T/pauseslow.out")" -eq 1 ] ||
+	fail "pauseslow: $(cat "$T/pauseslow.out")"
+says pauseslow '^warning: c: promote at .* \(reason elected, epoch 30\) while paused since '
+
 # A demote at a pause's end while cut off (reason pause-ended), then the
 # same session leads again: the znode survived, the epoch may stay.
 mklog pausekeep <<'EOF'
