@@ -24,8 +24,8 @@ violation:
                           "FAULT pause [for_ms=<n>]" also opens a pause
                           window (f)
   <ns> - PAUSED           the pause opened by the last FAULT pause is written:
-                          its writer returned (zkelectctl pause may take
-                          seconds to reach a live ZooKeeper member), see (f)
+                          its writer returned (zkelectctl pause starts a
+                          process and a session first: 40-90 ms), see (f)
   <ns> - RESUME [<how>]   the pause opened by the last FAULT pause is over on
                           every node by here (how: resumed or expired), see (f)
   <ns> - HEAL             every fault is healed from here on (a pause may

@@ -577,8 +577,8 @@ says pauseok '^hooks started while paused: demote pause-ended 1, promote pause-e
 python3 -c 'import json, sys; d = json.load(open(sys.argv[1])); p = d["pauses"]; sys.exit(not (p["count"] == 2 and p["ended"] == {"expired": 1, "resumed": 1} and p["promotes_run_again_at_end"] == 1 and d["faults"]["pause"] == 2))' \
 	"$T/pauseok.json" || fail "pauseok: JSON: $(cat "$T/pauseok.json")"
 
-# The pause's writer took 2.5 s (zkelectctl pause reaching a live member): a
-# promote before it returned is not warned of, one 1.5 s after it is.
+# The pause's writer took 2.5 s (a slow zkelectctl pause): a promote before
+# it returned is not warned of, one 1.5 s after it is.
 mklog pauseslow <<'EOF'
 0 - CONFIG session_timeout_ms=1500
 0 a promote start 10 elected leader
