@@ -426,6 +426,11 @@ main() {
 	[ "$cmd" = ports ] && { free_ports "$2" | tr '\n' ' ' | sed 's/ $/\n/'; return; }
 	[ "$cmd" = cds ] && { [ $# -eq 2 ] || usage; cmd_cds "$2"; return; }
 	shift
+	# DIR as start wrote it into each member's command line (an absolute path):
+	# the liveness check compares the two
+	if [ -d "$1" ]; then
+		set -- "$(cd "$1" && pwd)" "${@:2}"
+	fi
 	case $cmd in
 	start) [ $# -le 2 ] || usage; cmd_start "$@" ;;
 	stop) [ $# -le 2 ] || usage; cmd_stop "$@" ;;
