@@ -23,7 +23,7 @@
 
 static void join_first(struct role *r);
 static bool hold_startup_demote(struct role *r);
-static bool startup_goes_on(struct role *r);
+static void startup_goes_on(struct role *r);
 static bool promote_due(struct role *r);
 static bool start_promote(struct role *r);
 static void startup_decided(struct role *r, bool leader, const char *why);
@@ -198,18 +198,17 @@ hold_startup_demote(struct role *r)
  * service counted as primary, so that the node follows and the pause's end
  * runs the demote (next_step). Stopping: role_shutdown finishes the stop.
  */
-static bool
+static void
 startup_goes_on(struct role *r)
 {
 	if (r->started || r->stopping)
-		return true;
+		return;
 	r->started = true;
 	if (r->health == NULL)
 		role_start_health(r);
 	if (r->el == NULL)
 		role_open_election(r);
 	role_write_state(r);
-	return true;
 }
 
 /* Start the health check afresh (after a start-up demote: its first check too). */
@@ -368,8 +367,10 @@ next_step(struct role *r)
 {
 	if (r->startup_demote_due) {	/* before anything, a promote included */
 		r->startup_demote_due = false;
-		if (hold_startup_demote(r))
-			return startup_goes_on(r);
+		if (hold_startup_demote(r)) {
+			startup_goes_on(r);
+			return true;
+		}
 		return !role_run_hook(r, HK_DEMOTE, RS_STARTUP, role_resting(r));
 	}
 	if (promote_due(r))

@@ -51,7 +51,7 @@ status_ok() {
 }
 
 zk_start
-PORT=$("$ROOT/scripts/zk-local.sh" ports 1)
+PORT=$(free_port)
 common=("zookeeper.session_timeout=6s" "hooks.timeout=30s"
 	"health.command=$T/hook.sh" "health.interval=500ms" "health.timeout=10s")
 write_conf a "${common[@]}" "status.listen=127.0.0.1:$PORT" "election.data=one"

@@ -90,6 +90,25 @@ session_path(struct t *t)
 	return path;
 }
 
+/* Start as start_saved does, with a pause file of this boot: paused for 10 minutes. */
+static struct t *
+start_paused(const struct saved_session *saved)
+{
+	struct pause_view v;
+	struct t *t;
+
+	memset(&v, 0, sizeof(v));
+	v.paused = true;
+	v.until_ms = clock_ms(CLOCK_BOOTTIME) + 600000;
+	v.mzxid = 7;
+	v.rec.for_ms = 600000;
+	snprintf(v.rec.reason, sizeof(v.rec.reason), "upgrade");
+	pause_at_start = &v;
+	t = start_saved("", saved);
+	pause_at_start = NULL;
+	return t;
+}
+
 /* Start as start() does, with SAVED in the session file first (NULL: none). */
 static struct t *
 start_saved(const char *extra, const struct saved_session *saved)
@@ -150,9 +169,9 @@ teardown(void **state)
 	return 0;
 }
 
-/* The state file says KEY='VALUE'. */
-static void
-state_says(struct t *t, const char *key, const char *value)
+/* True when the state file says KEY='VALUE'. */
+static bool
+state_has(struct t *t, const char *key, const char *value)
 {
 	char line[256], want[256];
 	FILE *f = fopen(t->state, "r");
@@ -164,8 +183,26 @@ state_says(struct t *t, const char *key, const char *value)
 		if (strcmp(line, want) == 0)
 			found = true;
 	(void)fclose(f);
-	if (!found)
-		fail_msg("the state file does not say %s", want);
+	return found;
+}
+
+/* The state file says KEY='VALUE'. */
+static void
+state_says(struct t *t, const char *key, const char *value)
+{
+	if (!state_has(t, key, value))
+		fail_msg("the state file does not say %s='%s'", key, value);
+}
+
+/* Turn the loop, once at a time, until DONE(T); fail after 20 turns (WHAT never came). */
+static void
+turn_until(struct t *t, bool (*done)(struct t *), const char *what)
+{
+	for (int turns = 0; !done(t); turns++) {
+		if (turns == 20)
+			fail_msg("%s: not after 20 turns of the loop", what);
+		event_base_loop(t->base, EVLOOP_ONCE);
+	}
 }
 
 /* End the running hook EVENT with STATUS; fail when none runs. */
@@ -540,6 +577,14 @@ test_resume_expired(void **state)
 	assert_string_equal(fh_story(), "demote(startup) ");
 }
 
+/* A demote hook runs. */
+static bool
+demote_runs(struct t *t)
+{
+	(void)t;
+	return fh_running("demote") != NULL;
+}
+
 /* No answer in time: the start-up demote; the session answers later: promote (elected). */
 static void
 test_resume_unanswered(void **state)
@@ -549,11 +594,7 @@ test_resume_unanswered(void **state)
 
 	saved_session(&s, 0x1001, false, false);
 	*state = t = start_saved("", &s);
-	for (int turns = 0; fh_running("demote") == NULL; turns++) {
-		if (turns == 20)
-			fail_msg("no start-up demote after 20 turns of the loop");
-		event_base_loop(t->base, EVLOOP_ONCE);	/* the bound: 100 ms */
-	}
+	turn_until(t, demote_runs, "the start-up demote");	/* the bound: 100 ms */
 	assert_string_equal(fh_story(), "demote(startup) ");
 	fe_session(ZK_EV_CONNECTED);
 	fe_joined();
@@ -807,18 +848,8 @@ test_pause_hold_confirmed(void **state)
 static void
 test_pause_file_holds_startup(void **state)
 {
-	struct pause_view v;
-	struct t *t;
+	struct t *t = start_paused(NULL);
 
-	memset(&v, 0, sizeof(v));
-	v.paused = true;
-	v.until_ms = clock_ms(CLOCK_BOOTTIME) + 600000;
-	v.mzxid = 7;
-	v.rec.for_ms = 600000;
-	snprintf(v.rec.reason, sizeof(v.rec.reason), "upgrade");
-	pause_at_start = &v;
-	t = start("");
-	pause_at_start = NULL;
 	*state = t;
 	assert_string_equal(fh_story(), "");	/* no start-up demote while paused */
 	state_says(t, "PAUSED", "yes");
@@ -832,14 +863,11 @@ test_pause_file_holds_startup(void **state)
 	assert_string_equal(fh_story(), "demote(pause-ended) follow(pause-ended) ");
 }
 
-/* Let the loop run for MS milliseconds (timers due before then fire, in order). */
-static void
-run_for(struct t *t, int ms)
+/* The start-up demote is due and held by the pause. */
+static bool
+startup_demote_held(struct t *t)
 {
-	struct timeval tv = { 0, ms * 1000 };
-
-	assert_int_equal(event_base_loopexit(t->base, &tv), 0);
-	assert_int_equal(event_base_dispatch(t->base), 0);
+	return state_has(t, "PAUSE_HELD", "demote now (startup)");
 }
 
 /*
@@ -852,21 +880,12 @@ static void
 test_pause_holds_unanswered_resume(void **state)
 {
 	struct saved_session s;
-	struct pause_view v;
 	struct t *t;
 
-	memset(&v, 0, sizeof(v));
-	v.paused = true;
-	v.until_ms = clock_ms(CLOCK_BOOTTIME) + 600000;
-	v.mzxid = 7;
-	v.rec.for_ms = 600000;
-	snprintf(v.rec.reason, sizeof(v.rec.reason), "upgrade");
 	saved_session(&s, 0x1001, false, true);
-	pause_at_start = &v;
-	t = start_saved("", &s);
-	pause_at_start = NULL;
-	*state = t;
-	run_for(t, 250);	/* the resume's bound (100 ms) passes unanswered */
+	*state = t = start_paused(&s);
+	/* the resume's bound (100 ms) passes unanswered */
+	turn_until(t, startup_demote_held, "the start-up demote held");
 	assert_string_equal(fh_story(), "");
 	state_says(t, "PAUSE_HELD", "demote now (startup)");
 	fe_session(ZK_EV_EXPIRED);
