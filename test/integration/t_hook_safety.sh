@@ -20,14 +20,16 @@ refused() {
 	grep -qE "$2" "$T/$1.out" || fail "$1: no '$2' in: $(cat "$T/$1.out")"
 }
 
-# A hook script at PATH that records its environment, descriptors and ids in $T/out/.
+# A hook script at PATH that records its environment, descriptors and ids in $T/out/
+# (ids last, and whole: the test reads it as soon as it exists).
 make_hook() {
 	cat >"$1" <<HOOK
 #!/bin/sh
 ev=\$ZKELECT_EVENT
 env >"$T/out/env.\$ev"
 ls /proc/self/fd >"$T/out/fd.\$ev"
-echo "\$(id -u) \$(id -g) \$(ps -o pgid= -p \$\$ | tr -d ' ') \$\$" >"$T/out/ids.\$ev"
+echo "\$(id -u) \$(id -g) \$(ps -o pgid= -p \$\$ | tr -d ' ') \$\$" >"$T/out/ids.\$ev.new"
+mv "$T/out/ids.\$ev.new" "$T/out/ids.\$ev"	# whole: the test waits for this file
 [ -e "$T/out/SLEEP_\$ev" ] && sleep 300
 exit 0
 HOOK
