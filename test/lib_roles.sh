@@ -102,7 +102,8 @@ list_count() {
 
 # start_queue NAME...: start the daemons (configs already written) in this order,
 # each once the one before is in place: the first leads (its promote ended),
-# the others follow, queued in the order given. A daemon with a [status] listen
+# the others follow (their follow hook ended, so nothing of their start-up
+# runs later), queued in the order given. A daemon with a [status] listen
 # port starts through daemon_start_listening (status_port says the port then).
 start_queue() {
 	local n first=$1
@@ -117,6 +118,7 @@ start_queue() {
 			wait_for "$n's promote to end" 10 hook_seen "$n" promote end
 		else
 			wait_for "$n to follow" 20 role_is "$n" follower
+			wait_for "$n's follow to end" 10 hook_seen "$n" follow end
 		fi
 	done
 }
