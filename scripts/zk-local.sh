@@ -19,9 +19,11 @@
 # tree, used when it exists: a member then starts on about a third less CPU, as
 # the JVM maps the classes it loaded last time instead of parsing and verifying
 # them again; a stale one, say after a JDK update, is ignored by the JVM).
-# ZK_NETNS="NS1 NS2 ..." and ZK_ADDRS="ADDR1 ADDR2 ..." (start only; kept in
-# DIR/netns for the other commands): member K runs in network namespace NSK and
-# listens on ADDRK instead of 127.0.0.1 (test/netns.sh makes such "hosts").
+# PYTHON (default /usr/bin/python3: Debian's, not a version manager's slow
+# shim; test/lib.sh says why). ZK_NETNS="NS1 NS2 ..." and ZK_ADDRS="ADDR1 ADDR2
+# ..." (start only; kept in DIR/netns for the other commands): member K runs in
+# network namespace NSK and listens on ADDRK instead of 127.0.0.1
+# (test/netns.sh makes such "hosts").
 # Several instances may run at once, each with its own DIR.
 set -eu
 
@@ -31,6 +33,7 @@ netty-transport netty-common netty-buffer netty-codec netty-resolver
 netty-transport-native-epoll netty-transport-native-unix-common"
 START_TIMEOUT=${ZK_START_TIMEOUT:-20}
 JAVA=${JAVA:-java}
+PYTHON=${PYTHON:-/usr/bin/python3}
 ZK_CDS=${ZK_CDS-$(dirname "${BASH_SOURCE[0]}")/../build/zookeeper.jsa}
 CDS_DUMP=""	# set by "cds": the archive the member writes when it exits
 
@@ -67,7 +70,7 @@ classpath() {
 # Print COUNT distinct free TCP ports on 127.0.0.1, outside the ephemeral range
 # (so that no client connection takes one between this check and the bind).
 free_ports() {
-	python3 - "$1" <<'EOF'
+	"$PYTHON" - "$1" <<'EOF'
 import random, socket, sys
 want = int(sys.argv[1])
 held, ports = [], []

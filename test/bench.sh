@@ -111,7 +111,7 @@ N_KAZOO=${BENCH_KAZOO_ROUNDS:-$(pick 60 5)}
 N_KZFIRST=${BENCH_KAZOO_FIRST:-$(pick 15 3)}
 KZ_IDLE=${BENCH_KAZOO_IDLE:-$(pick 20 5)}
 N_ENSEMBLE=${BENCH_ENSEMBLE_ROUNDS:-$(pick 30 4)}
-KAZOO_PY=${BENCH_KAZOO_PYTHON:-/usr/bin/python3}
+KAZOO_PY=${BENCH_KAZOO_PYTHON:-$PYTHON}
 COMPARE=$T/compare.tsv
 declare -A KZ_PIDS=() KZQ=()
 ENS_DIR=""
@@ -1642,7 +1642,7 @@ machine() {
 # The analysis and the table, in Python: report_py snap T N | table T MACHINE SECS QUICK JSON
 # | steps T IDS SINCE UNTIL.
 report_py() {
-	python3 - "$@" <<'EOF_PY'
+	"$PYTHON" - "$@" <<'EOF_PY'
 import datetime, glob, json, math, os, re, statistics, sys
 
 UNITS = {"ms": 1e6, "s": 1e9, "MB": 1e6, "KiB": 1024, "count": 1}

@@ -12,6 +12,7 @@ set -eu
 
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 ROUNDS=${1:-200}
+PYTHON=${PYTHON:-/usr/bin/python3}
 T=$(mktemp -d "${TMPDIR:-/tmp}/zkelectd-hopbench.XXXXXX")
 trap '"$ROOT/scripts/zk-local.sh" stop "$T/zk" >/dev/null 2>&1 || :; rm -rf "$T"' EXIT
 
@@ -29,7 +30,7 @@ for pass in 1 2 3; do
 	done
 done
 for lib in mt st; do
-	python3 - "$lib" "$T/$lib.txt" <<'EOF'
+	"$PYTHON" - "$lib" "$T/$lib.txt" <<'EOF'
 import statistics, sys
 lib, path = sys.argv[1], sys.argv[2]
 rows = [tuple(map(int, l.split())) for l in open(path) if l.strip()]

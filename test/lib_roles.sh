@@ -138,7 +138,7 @@ promote_tries() {
 	local name
 	for name in "${!DAEMON_PIDS[@]}"; do
 		[ -e "$T/$name.log" ] || continue
-		python3 - "$name" "$T/$name.log" <<'PY'
+		"$PYTHON" - "$name" "$T/$name.log" <<'PY'
 import datetime, sys
 name, path = sys.argv[1:3]
 with open(path, errors="replace") as f:
@@ -159,7 +159,7 @@ PY
 check_log() {
 	{ echo "0 - CONFIG session_timeout_ms=$1"; cat "$T/hooks.log"; promote_tries; } >"$T/run.log"
 	echo "$(($(now_us) * 1000)) - END" >>"$T/run.log"
-	python3 "$ROOT/test/check_invariants.py" "$T/run.log" >"$T/checker.out" ||
+	"$PYTHON" "$ROOT/test/check_invariants.py" "$T/run.log" >"$T/checker.out" ||
 		fail "invariant checker: $(grep -E 'VIOLATION|verdict' "$T/checker.out")"
 }
 

@@ -54,7 +54,7 @@ pkg_status() {
 
 # True when dpkg's database lock can be taken now (the fcntl lock dpkg uses).
 dpkg_unlocked() {
-	python3 - <<'EOF' 2>/dev/null
+	"$PYTHON" - <<'EOF' 2>/dev/null
 import fcntl
 for name in ("/var/lib/dpkg/lock-frontend", "/var/lib/dpkg/lock"):
     with open(name, "a") as f:

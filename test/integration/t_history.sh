@@ -21,7 +21,7 @@ WATCH_PID=""
 # How many records `zkelectctl history --json` shows (a's config: any would do).
 records() {
 	"$ZKELECTCTL" -c "$T/a.conf" history --json 2>>"$T/zkelectctl.log" |
-		python3 -c 'import json, sys; print(len(json.load(sys.stdin)))'
+		"$PYTHON" -c 'import json, sys; print(len(json.load(sys.stdin)))'
 }
 
 # True once the history holds N records or more.
@@ -86,7 +86,7 @@ epoch[c2]=$(state_of c EPOCH)
 wait_for "c's second record" 10 has_records 5
 
 zkctl c history --json >"$T/history.json" || fail "history --json exited $?"
-python3 - "$T/history.json" "$(id -un)" "$(hostname)" "${epoch[a1]}" "${epoch[b]}" \
+"$PYTHON" - "$T/history.json" "$(id -un)" "$(hostname)" "${epoch[a1]}" "${epoch[b]}" \
 	"${epoch[c1]}" "${epoch[a2]}" "${epoch[c2]}" <<'PY' || fail "history --json: $(cat "$T/history.json")"
 import json, re, sys
 path, user, host = sys.argv[1:4]
@@ -150,7 +150,7 @@ kill -s TERM "$WATCH_PID"
 reap "$WATCH_PID" 10
 WATCH_PID=""
 [ "$REAPED" -eq 0 ] || fail "the watch exited $REAPED on SIGTERM: $(cat "$T/watch.log")"
-python3 - "$T/watch.out" <<'PY' >"$T/watch.got" || fail "the watch's output: $(cat "$T/watch.out")"
+"$PYTHON" - "$T/watch.out" <<'PY' >"$T/watch.got" || fail "the watch's output: $(cat "$T/watch.out")"
 import json, sys
 for line in open(sys.argv[1], encoding="utf-8"):
     o = json.loads(line)

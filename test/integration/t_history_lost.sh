@@ -17,7 +17,7 @@ amended() {
 # The cause of the newest history record, as zkelectctl history --json says.
 newest_cause() {
 	zkctl b history --json 2>/dev/null |
-		python3 -c 'import json, sys; h = json.load(sys.stdin); print(h[-1]["cause"] if h else "")'
+		"$PYTHON" -c 'import json, sys; h = json.load(sys.stdin); print(h[-1]["cause"] if h else "")'
 }
 
 # True when the newest record's cause is CAUSE.
@@ -40,7 +40,7 @@ proxy_mode a pass
 wait_for "a to amend the history" 30 amended a
 wait_for "the record to say connection lost" 10 cause_is "connection lost"
 zkctl b history --json >"$T/history.json" || fail "history exited $?"
-python3 - "$T/history.json" "$epoch" <<'PY' || fail "history: $(cat "$T/history.json")"
+"$PYTHON" - "$T/history.json" "$epoch" <<'PY' || fail "history: $(cat "$T/history.json")"
 import json, sys
 h = json.load(open(sys.argv[1]))[-1]
 if h["leader"] != "b" or h["previous"] != "a" or h["previous_epoch"] != int(sys.argv[2]):

@@ -69,7 +69,7 @@ grep -qF "  leader:       a, epoch $(state_of a EPOCH), data $want" "$T/status" 
 	fail "status: $(cat "$T/status")"
 
 # the endpoint's JSON: strict UTF-8, the data as given but 0xff as U+FFFD
-python3 - "$port" <<'PY' || fail "GET /status: not the JSON expected"
+"$PYTHON" - "$port" <<'PY' || fail "GET /status: not the JSON expected"
 import json, sys, urllib.request
 body = urllib.request.urlopen("http://127.0.0.1:%s/status" % sys.argv[1], timeout=5).read()
 got = json.loads(body.decode("utf-8", errors="strict"))["leader_data"]

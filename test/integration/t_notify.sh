@@ -21,7 +21,7 @@ RECV_PID=""
 # It leaves on its own if this test dies without stopping it.
 recv_start() {
 	local name=$1 addr=$2
-	python3 - "$addr" "$T/$name.notify" <<'PY' &
+	"$PYTHON" - "$addr" "$T/$name.notify" <<'PY' &
 import os, socket, sys
 addr, out = sys.argv[1], sys.argv[2]
 parent = os.getppid()

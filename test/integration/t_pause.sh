@@ -27,7 +27,7 @@ waits_for_a() {
 
 # The body of GET http://127.0.0.1:PORT/metrics.
 metrics() {
-	python3 -c 'import sys, urllib.request; sys.stdout.write(urllib.request.urlopen("http://127.0.0.1:%s/metrics" % sys.argv[1], timeout=5).read().decode())' "$1"
+	"$PYTHON" -c 'import sys, urllib.request; sys.stdout.write(urllib.request.urlopen("http://127.0.0.1:%s/metrics" % sys.argv[1], timeout=5).read().decode())' "$1"
 }
 
 zk_start

@@ -21,7 +21,7 @@ write_conf c "election.priority=200"
 write_conf d "election.priority=0"
 start_queue a b c d
 zkctl a list --json >"$T/list.json" || fail "list --json exited $?"
-python3 -c 'import json, sys; l = json.load(open(sys.argv[1])); sys.exit(0 if [(c["id"], c["priority"]) for c in l] == [("a", 100), ("b", 50), ("c", 200), ("d", 0)] else "list --json: %r" % l)' "$T/list.json" ||
+"$PYTHON" -c 'import json, sys; l = json.load(open(sys.argv[1])); sys.exit(0 if [(c["id"], c["priority"]) for c in l] == [("a", 100), ("b", 50), ("c", 200), ("d", 0)] else "list --json: %r" % l)' "$T/list.json" ||
 	fail "list --json does not show the priorities"
 zkctl a list >"$T/list" || fail "list exited $?"
 [ "$(cut -f 6 "$T/list" | tr '\n' ' ')" = "100 50 200 0 " ] || fail "list's priorities: $(cat "$T/list")"

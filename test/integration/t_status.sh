@@ -14,7 +14,7 @@
 
 # http METHOD PORT PATH: print the status code, the body into $T/body.
 http() {
-	python3 - "$@" "$T/body" <<'PY'
+	"$PYTHON" - "$@" "$T/body" <<'PY'
 import sys, urllib.request, urllib.error
 method, port, path, out = sys.argv[1:5]
 req = urllib.request.Request("http://127.0.0.1:%s%s" % (port, path), method=method,
@@ -62,7 +62,7 @@ expect_code GET "$pa" /nope 404
 expect_code POST "$pa" /leader 405
 
 expect_code GET "$pb" /status 200
-python3 - "$T/body" "$data" "$(state_of b EPOCH)" <<'PY' || fail "b's /status JSON: $(cat "$T/body")"
+"$PYTHON" - "$T/body" "$data" "$(state_of b EPOCH)" <<'PY' || fail "b's /status JSON: $(cat "$T/body")"
 import json, sys
 d = json.load(open(sys.argv[1]))
 assert d["role"] == "follower", d
@@ -80,7 +80,7 @@ assert d["watchdog_last_kick_ms"] is None and d["upgrade"] == "", d
 assert isinstance(d["image_started_ms"], int) and d["image_started_ms"] > 0, d
 PY
 expect_code GET "$pa" /status 200
-python3 - "$T/body" <<'PY' || fail "a's /status JSON: $(cat "$T/body")"
+"$PYTHON" - "$T/body" <<'PY' || fail "a's /status JSON: $(cat "$T/body")"
 import json, sys
 d = json.load(open(sys.argv[1]))
 assert d["watchdog"] == "off" and d["watchdog_timeout_ms"] is None, d
@@ -90,7 +90,7 @@ grep -qx "  watchdog: *off" "$T/status.out" || fail "a's status: $(cat "$T/statu
 grep -q "upgrade:" "$T/status.out" && fail "a's status shows an upgrade: $(cat "$T/status.out")"
 
 expect_code GET "$pa" /metrics 200
-python3 - "$T/body" <<'PY' || fail "a's /metrics: $(cat "$T/body")"
+"$PYTHON" - "$T/body" <<'PY' || fail "a's /metrics: $(cat "$T/body")"
 import re, sys, time
 sample = re.compile(r'^(zkelectd_[a-z_]+)(\{[a-z_]+="[^"\\]*"(,[a-z_]+="[^"\\]*")*\})? '
                     r'(-?[0-9]+(\.[0-9]+)?([eE][-+]?[0-9]+)?)$')
@@ -132,7 +132,7 @@ expect_code GET "$pa" /leader 0
 
 # a reload to a port someone else holds keeps the old endpoint, and says so
 pa3=$(free_port)
-python3 -c 'import socket, sys, time
+"$PYTHON" -c 'import socket, sys, time
 s = socket.socket(); s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
 s.bind(("127.0.0.1", int(sys.argv[1]))); s.listen(1); open(sys.argv[2], "w").close()
 time.sleep(60)' "$pa3" "$T/busy.ready" &
@@ -151,7 +151,7 @@ expect_code GET "$pb" /leader 200
 
 # b leads: its watchdog is armed and kicked
 expect_code GET "$pb" /status 200
-python3 - "$T/body" <<'PY' || fail "b's /status JSON as the leader: $(cat "$T/body")"
+"$PYTHON" - "$T/body" <<'PY' || fail "b's /status JSON as the leader: $(cat "$T/body")"
 import json, sys, time
 d = json.load(open(sys.argv[1]))
 assert d["watchdog"] == "armed" and d["watchdog_timeout_ms"] == 800, d

@@ -34,7 +34,7 @@ log_more() {
 
 # The HTTP status code of GET /PATH on a's status port (0 when it does not answer).
 http_code() {
-	python3 - "$PORT" "$1" <<'PY'
+	"$PYTHON" - "$PORT" "$1" <<'PY'
 import sys, urllib.request, urllib.error
 try:
     print(urllib.request.urlopen("http://127.0.0.1:%s/%s" % tuple(sys.argv[1:3]), timeout=10).status)

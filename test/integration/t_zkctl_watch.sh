@@ -31,7 +31,7 @@ zkput() {
 watch_start() {
 	local name=$1 conf=$2
 	shift 2
-	python3 -c 'import os, signal, sys
+	"$PYTHON" -c 'import os, signal, sys
 signal.signal(signal.SIGINT, signal.SIG_DFL)
 os.execv(sys.argv[1], sys.argv[1:])' "$ZKELECTCTL" -c "$conf" watch "$@" \
 		>"$T/watch-$name.out" 2>"$T/watch-$name.log" &
@@ -63,7 +63,7 @@ watch_says() {
 # contract, a time in ISO 8601 UTC with milliseconds, and a cause from the
 # history (one of its names, or null) only for a line with a leader.
 json_changes() {
-	python3 - "$T/watch-$1.out" <<'PY'
+	"$PYTHON" - "$T/watch-$1.out" <<'PY'
 import json, re, sys
 for n, line in enumerate(open(sys.argv[1], encoding="utf-8"), 1):
     try:
@@ -153,7 +153,7 @@ wait_for "the text watch to say $now leads" 10 watch_says text "$now"
 # list --json and status --json say what list and the state files say
 zkctl a list >"$T/list.txt" || fail "list exited $?"
 zkctl a list --json >"$T/list.json" || fail "list --json exited $?"
-python3 - "$T/list.txt" "$T/list.json" <<'PY' || fail "list --json is not list: $(cat "$T/list.json")"
+"$PYTHON" - "$T/list.txt" "$T/list.json" <<'PY' || fail "list --json is not list: $(cat "$T/list.json")"
 import json, sys
 text = [l.rstrip("\n").split("\t") for l in open(sys.argv[1], encoding="utf-8")]
 got = json.load(open(sys.argv[2], encoding="utf-8"))
@@ -170,7 +170,7 @@ for n in "$now" b; do
 	else
 		[ "$rc" -eq 0 ] || fail "status --json of $n exited $rc"
 	fi
-	python3 - "$T/$n/zkelectd.state" "$T/status.json" <<'PY' || fail "status --json of $n: $(cat "$T/status.json")"
+	"$PYTHON" - "$T/$n/zkelectd.state" "$T/status.json" <<'PY' || fail "status --json of $n: $(cat "$T/status.json")"
 import json, shlex, sys
 state = dict(l.split("=", 1) for l in shlex.split(open(sys.argv[1]).read(), posix=True))
 got = json.load(open(sys.argv[2], encoding="utf-8"))
