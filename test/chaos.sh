@@ -47,15 +47,15 @@
 #               to what --force vouches for, since the killed leader's hooks
 #               died with it (only with a zkelectctl that has pause). At the
 #               heal either resumed (zkelectctl resume, or PATH/pause deleted
-#               with build/zktool; counted as expired when it had run out
-#               already) or, at random, left to expire: the hold then
-#               sometimes outlasts the pause, so that its expiry meets a lost
-#               connection. After the HEAL line the harness waits for the
-#               pause to be over everywhere: (left to expire) until for_ms
-#               has passed since it was written, then until no running
-#               daemon's state file says PAUSED=yes; then it deletes
-#               PATH/pause if an expiry left it there (counted: the first
-#               node whose clock ends a pause deletes it), waits for
+#               with build/zktool; marked UNPAUSE before, counted as expired
+#               when it had run out already) or, at random, left to expire:
+#               the hold then sometimes outlasts the pause, so that its
+#               expiry meets a lost connection. After the HEAL line the
+#               harness waits for the pause to be over everywhere: (left to
+#               expire) until for_ms has passed since it was written, then
+#               until no running daemon's state file says PAUSED=yes; then it
+#               deletes PATH/pause if an expiry left it there (counted: the
+#               first node whose clock ends a pause deletes it), waits for
 #               PAUSED=no again, and writes RESUME resumed|expired. Only then
 #               does it wait for a leader.
 #               The checker requires no leader between FAULT pause and
@@ -750,6 +750,7 @@ heal() {
 	switchover_end
 	if [ "$PAUSE_ON" = 1 ] && [ "$PAUSE_HOW" = resumed ]; then
 		# resume; a pause no longer there had run out before (a node deleted it)
+		event_mark - UNPAUSE	# the checker's (f) warns of promotes until here
 		pause_delete || PAUSE_HOW=expired
 	fi
 	event_mark - HEAL
@@ -923,7 +924,7 @@ if [ "$WATCHDOG" = 1 ]; then
 	checker+=(--watchdog "$WD_LOG")
 fi
 [ -z "${CHAOS_JSON:-}" ] || checker+=(--json "$CHAOS_JSON")
-python3 "$ROOT/test/check_invariants.py" "${checker[@]}" || {
+"$PYTHON" "$ROOT/test/check_invariants.py" "${checker[@]}" || {
 	keep=${CHAOS_KEEP:-/tmp}/chaos-failed-$SEED
 	mkdir -p "$keep" && cp "$T"/*.log "$keep/" 2>/dev/null
 	fail "the invariant checker found violations (event log and daemon logs kept in $keep)"

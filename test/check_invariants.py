@@ -1,4 +1,4 @@
-#!/usr/bin/env python3
+#!/usr/bin/python3
 """check_invariants.py LOGFILE [--watchdog WDLOG] [--json FILE]: check a
 zkelectd fault run's log (and, with --watchdog, what the watchdog stand-ins
 saw).
@@ -26,6 +26,9 @@ violation:
   <ns> - PAUSED           the pause opened by the last FAULT pause is written:
                           its writer returned (zkelectctl pause starts a
                           process and a session first: 40-90 ms), see (f)
+  <ns> - UNPAUSE         the harness is about to delete the pause opened by
+                          the last FAULT pause (a resume): from here a node
+                          may see it end and promote as after any pause, see (f)
   <ns> - RESUME [<how>]   the pause opened by the last FAULT pause is over on
                           every node by here (how: resumed or expired), see (f)
   <ns> - HEAL             every fault is healed from here on (a pause may
@@ -219,9 +222,12 @@ during which it leads.
     the pauses (how many, how they ended, the time paused), the hook starts
     inside pause windows by event and reason, and a warning for each promote
     that starts more than 1 s after the pause was written (its PAUSED line;
-    without one, after the window opened), and before for_ms has passed
-    since the window opened (when the FAULT line gives it: a pause may run
-    out before its RESUME line), and whose reason is none of forced,
+    without one, after the window opened), before for_ms has passed since
+    the window opened (when the FAULT line gives it: a pause may run out
+    before its RESUME line) and before the harness began to resume it (its
+    UNPAUSE line: a node elected once its pause has ended promotes with
+    reason elected, e.g. when the leader that kept its service loses its
+    session after the resume), and whose reason is none of forced,
     pause-ended and resumed (a restarted daemon that resumed its session
     while paused promotes with reason resumed once the pause is over, which
     may be before the RESUME line: the harness resumes at the heal); such a
@@ -379,13 +385,16 @@ class Checker:
                         % (ev.lineno, self.ts(cur["start"])))
                     continue
                 cur = {"start": ev.ns, "end": None, "how": None,
-                       "for_ms": None, "written": None}
+                       "for_ms": None, "written": None, "unpause": None}
                 key, eq, val = (ev.target or "").partition("=")
                 if key == "for_ms" and eq and parse_int(val) is not None:
                     cur["for_ms"] = int(val)
             elif ev.kind == "PAUSED":
                 if cur is not None and cur["written"] is None:
                     cur["written"] = ev.ns
+            elif ev.kind == "UNPAUSE":
+                if cur is not None and cur["unpause"] is None:
+                    cur["unpause"] = ev.ns
             elif ev.kind == "RESUME":
                 if cur is None:
                     self.warnings.append("line %d: RESUME with no pause "
@@ -528,8 +537,11 @@ class Checker:
             return
         key = "%s %s" % (ev.kind_event, ev.reason or "-")
         self.paused_hooks[key] = self.paused_hooks.get(key, 0) + 1
-        held = p["end"] if p["for_ms"] is None else \
-            min(p["end"], p["start"] + p["for_ms"] * MS)
+        # held until the window's end, the resume's start or for_ms
+        ends = [p["end"], p["unpause"]]
+        if p["for_ms"] is not None:
+            ends.append(p["start"] + p["for_ms"] * MS)
+        held = min(t for t in ends if t is not None)
         seen = p["written"] if p["written"] is not None else p["start"]
         if ev.kind_event == "promote" and ev.reason not in PAUSE_PROMOTES \
                 and seen + PAUSE_SEEN_MS * MS < ev.ns < held:
@@ -718,6 +730,9 @@ class Checker:
 
     def on_paused(self, ev):
         """A pause was written: known already (find_pauses)."""
+
+    def on_unpause(self, ev):
+        """A resume begins: known already (find_pauses)."""
 
     def on_vip(self, ev):
         """(g): a stretch in which a host surely held the floating address."""
@@ -1063,7 +1078,7 @@ def parse_line(words, idx, lineno, warnings, config):
             return None
         return Event(ns, idx, lineno, node, kind)
     if node != "-" or kind not in ("FAULT", "HEAL", "CONFIG", "END",
-                                   "RESUME", "PAUSED"):
+                                   "RESUME", "PAUSED", "UNPAUSE"):
         warnings.append("line %d: unknown line: %s"
                         % (lineno, printable(words)))
         return None

@@ -138,7 +138,7 @@ says clean '^faults: 3 \(blackhole 1, crash 1, stop 1\)$'
 says clean '^longest leaderless gap: 2300\.0 ms'
 says clean '^warning: line [0-9]+: .*garbage'
 [ "$(grep -c '^HEAL at .*: leader ' "$T/clean.out")" -eq 3 ] || fail "clean: $(cat "$T/clean.out")"
-python3 -c 'import json, sys; d = json.load(open(sys.argv[1])); sys.exit(not (d["verdict"] == "OK" and d["promotes"] == 5 and d["violations"] == [] and d["faults"]["crash"] == 1 and d["longest_leaderless_gap_ms"] == 2300.0))' \
+"$PYTHON" -c 'import json, sys; d = json.load(open(sys.argv[1])); sys.exit(not (d["verdict"] == "OK" and d["promotes"] == 5 and d["violations"] == [] and d["faults"]["crash"] == 1 and d["longest_leaderless_gap_ms"] == 2300.0))' \
 	"$T/clean.json" || fail "clean: JSON: $(cat "$T/clean.json")"
 
 # The leader is killed while its promote hook runs; the orphaned hook still
@@ -430,7 +430,7 @@ says wdreset '^watchdog resets: 1 \(1 ended a lead\)$'
 says wdreset '^frozen-leader exceptions used: 0$'
 says wdreset '^lines of reset hosts ignored .*: 4$'
 says wdreset '^watchdog events: 3 opens, 6 kicks, 0 magic closes, 1 armed closes$'
-python3 -c 'import json, sys; d = json.load(open(sys.argv[1])); sys.exit(not (d["frozen_exceptions"] == 0 and d["watchdog"]["resets"] == 1 and d["watchdog"]["resets_ending_a_lead"] == 1))' \
+"$PYTHON" -c 'import json, sys; d = json.load(open(sys.argv[1])); sys.exit(not (d["frozen_exceptions"] == 0 and d["watchdog"]["resets"] == 1 and d["watchdog"]["resets_ending_a_lead"] == 1))' \
 	"$T/wdreset.json" || fail "wdreset: JSON: $(cat "$T/wdreset.json")"
 
 # A frozen leader that demotes at once on waking, after b was elected: the
@@ -574,7 +574,7 @@ says pauseok '^longest leaderless gap: 0\.0 ms$'
 says pauseok '^hooks started while paused: demote pause-ended 1, promote pause-ended 2$'
 [ "$(grep -c "^HEAL at .*: leader 0\.0 ms after the pause's end at " "$T/pauseok.out")" -eq 2 ] ||
 	fail "pauseok: $(cat "$T/pauseok.out")"
-python3 -c 'import json, sys; d = json.load(open(sys.argv[1])); p = d["pauses"]; sys.exit(not (p["count"] == 2 and p["ended"] == {"expired": 1, "resumed": 1} and p["promotes_run_again_at_end"] == 1 and d["faults"]["pause"] == 2))' \
+"$PYTHON" -c 'import json, sys; d = json.load(open(sys.argv[1])); p = d["pauses"]; sys.exit(not (p["count"] == 2 and p["ended"] == {"expired": 1, "resumed": 1} and p["promotes_run_again_at_end"] == 1 and d["faults"]["pause"] == 2))' \
 	"$T/pauseok.json" || fail "pauseok: JSON: $(cat "$T/pauseok.json")"
 
 # The pause's writer took 2.5 s (a slow zkelectctl pause): a promote before
@@ -601,6 +601,29 @@ expect pauseslow 0 ""
 [ "$(grep -c '^warning: .* promote at .* while paused since' "$T/pauseslow.out")" -eq 1 ] ||
 	fail "pauseslow: $(cat "$T/pauseslow.out")"
 says pauseslow '^warning: c: promote at .* \(reason elected, epoch 30\) while paused since '
+
+# Resumed at the heal (UNPAUSE), long before for_ms: the leader that kept its
+# service through a cut loses its session after the resume, and the node
+# elected then promotes with reason elected before the RESUME line: no warning.
+mklog pauseresumed <<'EOF'
+0 - CONFIG session_timeout_ms=1500
+0 a promote start 10 elected leader
+50 a promote end 10 elected leader
+1000 - FAULT pause for_ms=6000
+1050 - PAUSED
+1500 - FAULT blackhole a
+2900 - UNPAUSE
+2950 - HEAL
+3100 a demote start 10 session-expired follower
+3150 a demote end 10 session-expired follower
+3300 b promote start 20 elected leader
+3350 b promote end 20 elected leader
+3600 - RESUME resumed
+9000 - END
+EOF
+expect pauseresumed 0 ""
+! grep -q '^warning: .* while paused since' "$T/pauseresumed.out" ||
+	fail "pauseresumed: $(cat "$T/pauseresumed.out")"
 
 # A demote at a pause's end while cut off (reason pause-ended), then the
 # same session leads again: the znode survived, the epoch may stay.
