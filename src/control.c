@@ -405,7 +405,13 @@ control_pause_end(struct control *c)
 {
 	struct watched *w = &c->node[N_PAUSE];
 
-	if (w->have && w->version >= 0)
+	/*
+	 * Only as read on this connection: a version number names no pause for
+	 * good (each new pause is version 0 again), so a read from before a
+	 * disconnect could delete a pause written since. Not sent: the read
+	 * after the reconnect finds it over here and ends it (role_on_pause).
+	 */
+	if (w->known && w->have && w->version >= 0 && zk_usable(c->zk))
 		zk_delete(c->zk, w->path, w->version, ignore_done, c, 0);
 }
 

@@ -81,7 +81,10 @@ void control_switchover_write(struct control *c, const struct switchover *req,
 /* What the breadcrumb holds, as last read in this session. */
 enum control_known { CONTROL_UNKNOWN, CONTROL_NONE, CONTROL_SOME };
 enum control_known control_primary(const struct control *c, struct primary_record *out);
-/* Delete the pause as last read (its version): it has run out. A renewal since stands. */
+/*
+ * Delete the pause as last read (its version): it has run out. A renewal since
+ * stands. Sent only when that read is of this connection and ZooKeeper answers.
+ */
 void control_pause_end(struct control *c);
 /* True once the pause has been read since the session was (re)connected. */
 bool control_pause_known(const struct control *c);

@@ -46,8 +46,8 @@ pause_seen(struct pause_view *v, const struct pause_record *rec, int64_t mzxid, 
 	int64_t f = rec->for_ms < max_ms ? rec->for_ms : max_ms;
 	bool changed = !v->paused || v->mzxid != mzxid;
 
-	if (v->paused && v->mzxid == mzxid)
-		return false;	/* timed already */
+	if ((v->paused && v->mzxid == mzxid) || pause_over_here(v, mzxid))
+		return false;	/* timed already, or over here */
 	if (!v->paused || now + f > v->until_ms)
 		v->until_ms = now + f;
 	v->paused = true;
@@ -59,10 +59,28 @@ pause_seen(struct pause_view *v, const struct pause_record *rec, int64_t mzxid, 
 bool
 pause_expired(struct pause_view *v, int64_t now)
 {
+	int64_t ended = v->mzxid;
+
 	if (!v->paused || now < v->until_ms)
 		return false;
-	memset(v, 0, sizeof(*v));
+	pause_clear(v);
+	v->ended_mzxid = ended;
 	return true;
+}
+
+bool
+pause_over_here(const struct pause_view *v, int64_t mzxid)
+{
+	return mzxid != 0 && mzxid == v->ended_mzxid;
+}
+
+void
+pause_clear(struct pause_view *v)
+{
+	int64_t ended = v->ended_mzxid;
+
+	memset(v, 0, sizeof(*v));
+	v->ended_mzxid = ended;
 }
 
 int

@@ -38,6 +38,7 @@ struct pause_view {
 	bool paused;
 	int64_t until_ms;	/* CLOCK_BOOTTIME ms: when it ends here without a resume */
 	int64_t mzxid;		/* the version of PATH/pause last timed (0: none) */
+	int64_t ended_mzxid;	/* the last version that ran out on this clock (0: none; not saved) */
 	struct pause_record rec;	/* as last read */
 };
 
@@ -47,12 +48,18 @@ bool pause_decode(const char *buf, size_t len, struct pause_record *p);
 /*
  * Version MZXID of the pause, REC, read at NOW (boot-time ms): a version not
  * timed yet starts its own clock (its for_ms capped at MAX_MS), and the pause
- * ends at the later of that and what was seen before. True when V changed.
+ * ends at the later of that and what was seen before. True when V changed. A
+ * version that ran out here is over for good: read again (its delete was lost
+ * or not sent yet), it changes nothing (pause_over_here).
  */
 bool pause_seen(struct pause_view *v, const struct pause_record *rec, int64_t mzxid,
     int64_t now, int64_t max_ms);
-/* True when the pause V has run out at NOW (and clears it). */
+/* True when the pause V has run out at NOW: V is cleared, its version over here. */
 bool pause_expired(struct pause_view *v, int64_t now);
+/* True when version MZXID has run out on this node's clock already. */
+bool pause_over_here(const struct pause_view *v, int64_t mzxid);
+/* The pause ended (a resume): V cleared; a version that ran out here stays over. */
+void pause_clear(struct pause_view *v);
 
 /*
  * The pause file (the runtime directory: it survives a restart, not a

@@ -78,6 +78,14 @@ role_on_pause(void *arg, const struct pause_record *rec, int64_t mzxid)
 			role_reconcile(r);	/* a promote may have waited for this read */
 		return;
 	}
+	if (pause_over_here(&r->pause, mzxid)) {
+		/* it ran out here, but its delete was lost or not sent: send it now */
+		log_info("pause: the pause that ended here is still in ZooKeeper: ending it");
+		if (r->ctl != NULL)
+			control_pause_end(r->ctl);
+		role_reconcile(r);	/* a promote may have waited for this read */
+		return;
+	}
 	if (!pause_seen(&r->pause, rec, mzxid, clock_ms(CLOCK_BOOTTIME), r->cfg->pause_max_ms))
 		return;
 	save_view(r);
@@ -109,7 +117,7 @@ pause_began(struct role *r)
 static void
 pause_ended(struct role *r, const char *why)
 {
-	memset(&r->pause, 0, sizeof(r->pause));
+	pause_clear(&r->pause);
 	evtimer_del(r->ev_pause);
 	if (unlink(r->cfg->pause_file) == -1 && errno != ENOENT)
 		log_warn("pause: cannot remove %s", r->cfg->pause_file);
@@ -135,8 +143,9 @@ role_on_pause_expiry(evutil_socket_t fd, short what, void *arg)
 	if (pause_expired(&r->pause, clock_ms(CLOCK_BOOTTIME))) {
 		/*
 		 * Over here: end it for everyone (the version we timed only: a renewal
-		 * since stands). The others' clocks would end it within their read
-		 * delays anyway; safety never depends on when (the breadcrumb).
+		 * since stands; only on a read of this connection, see
+		 * control_pause_end). The others' clocks would end it within their
+		 * read delays anyway; safety never depends on when (the breadcrumb).
 		 */
 		if (r->ctl != NULL)
 			control_pause_end(r->ctl);

@@ -189,6 +189,7 @@ void
 control_pause_end(struct control *c)
 {
 	(void)c;
+	fc.pause_ends++;
 }
 
 void

@@ -27,6 +27,7 @@ struct fake_control_log {
 	int exit_writes, history_adds, line_reads;
 	bool prefetch;			/* line_prefetch: the line kept known ahead */
 	bool pause_known;		/* what control_pause_known answers (default true) */
+	int pause_ends;			/* control_pause_end calls */
 	struct history_record history;	/* the last record added */
 };
 

@@ -259,7 +259,7 @@ test_seen_capped(void **state)
 	assert_int_equal(v.until_ms, 2000 + HOUR);
 }
 
-/* The pause runs out at its end, and only then; the view is then cleared. */
+/* The pause runs out at its end, and only then; the view is then cleared, its version over. */
 static void
 test_expired(void **state)
 {
@@ -277,8 +277,16 @@ test_expired(void **state)
 	assert_int_equal(v.mzxid, 0);
 	assert_int_equal(v.until_ms, 0);
 	assert_false(pause_expired(&v, 1000 + 2 * MINUTE));
-	/* once expired, the same version read again starts afresh (the daemon deletes it) */
-	assert_true(pause_seen(&v, &p, 9, 1000 + 2 * MINUTE, HOUR));
+	/* the same version read again (its delete was lost) is over here for good */
+	assert_true(pause_over_here(&v, 9));
+	assert_false(pause_seen(&v, &p, 9, 1000 + 2 * MINUTE, HOUR));
+	assert_false(v.paused);
+	/* a resume's end keeps it over; a new version is a new pause */
+	pause_clear(&v);
+	assert_true(pause_over_here(&v, 9));
+	assert_false(pause_over_here(&v, 0));
+	assert_true(pause_seen(&v, &p, 12, 1000 + 2 * MINUTE, HOUR));
+	assert_false(pause_over_here(&v, 12));
 }
 
 /* The pause file: what is saved is loaded, in this boot. */

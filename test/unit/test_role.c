@@ -792,6 +792,43 @@ test_promote_waits_for_the_pause_read(void **state)
 	assert_string_equal(fh_story(), "promote(elected) demote(resigned) promote(pause-ended) ");
 }
 
+static bool
+not_paused(struct t *t)
+{
+	return state_has(t, "PAUSED", "no");
+}
+
+/*
+ * The pause runs out on this node's clock: it ends it for everyone. Read again
+ * (that delete was lost, or not sent on an old read), it stays over here and is
+ * ended again, with no new pause and no hook.
+ */
+static void
+test_pause_over_here_stays_over(void **state)
+{
+	struct t *t = start("");
+	struct pause_record p = { 30, 0, "test", "short" };
+
+	*state = t;
+	fe_joined();
+	fe_behind();
+	end("demote", 0);
+	fe_leader("x", 4);
+	end("follow", 0);
+	fc_pause(&p, 7);
+	state_says(t, "PAUSED", "yes");
+	turn_until(t, not_paused, "the pause's end here");
+	assert_int_equal(fc.pause_ends, 1);
+	end("follow", 0);
+	fc_pause(&p, 7);
+	state_says(t, "PAUSED", "no");
+	assert_int_equal(fc.pause_ends, 2);
+	assert_string_equal(fh_story(),
+	    "demote(startup) follow(leader-changed) follow(pause-ended) ");
+	fc_pause(&p, 8);	/* a new pause is one */
+	state_says(t, "PAUSED", "yes");
+}
+
 /* A breadcrumb naming another node that kept its service holds every promote. */
 static void
 test_breadcrumb_blocks_promote(void **state)
@@ -1091,6 +1128,7 @@ main(void)
 		cmocka_unit_test_teardown(test_start_behind_demotes, teardown),
 		cmocka_unit_test_teardown(test_start_demote_first, teardown),
 		cmocka_unit_test_teardown(test_expiry_during_promote, teardown),
+		cmocka_unit_test_teardown(test_pause_over_here_stays_over, teardown),
 		cmocka_unit_test_teardown(test_same_session_reconnect, teardown),
 		cmocka_unit_test_teardown(test_resign_during_promote, teardown),
 		cmocka_unit_test_teardown(test_promote_failure, teardown),
