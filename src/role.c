@@ -486,6 +486,8 @@ role_lose(struct role *r, enum reason why)
 		return;
 	if (r->elected || r->running_kind == HK_PROMOTE || r->promoted)
 		r->lost = why;
+	if (!role_paused(r))	/* after the pause's end, a loss is its own cause */
+		r->pause_ending = false;
 	r->elected = false;
 }
 

@@ -287,6 +287,29 @@ test_start_demote_first(void **state)
 	assert_int_equal(fe.joins, 1);
 }
 
+/*
+ * A loss after the pause's end is its own cause: the znode deleted while the
+ * pause-ended promote runs demotes with reason deleted, not pause-ended.
+ */
+static void
+test_loss_after_pause_end(void **state)
+{
+	struct t *t = start("");
+	struct pause_record p = { 600000, 0, "test", "upgrade" };
+	struct hook *h;
+
+	*state = t;
+	fc_pause(&p, 7);
+	fe_joined();
+	fe_elected(5);
+	fc_pause(NULL, 0);
+	h = running("promote");
+	fe_unelected(LOSS_DELETED);
+	assert_true(h->stopped);
+	fh_end(h, 0);
+	assert_string_equal(fh_story(), "promote(pause-ended) demote(deleted) ");
+}
+
 /* The session expires while the promote runs: it is stopped, demote follows, then a rejoin. */
 static void
 test_expiry_during_promote(void **state)
@@ -1129,6 +1152,7 @@ main(void)
 		cmocka_unit_test_teardown(test_start_demote_first, teardown),
 		cmocka_unit_test_teardown(test_expiry_during_promote, teardown),
 		cmocka_unit_test_teardown(test_pause_over_here_stays_over, teardown),
+		cmocka_unit_test_teardown(test_loss_after_pause_end, teardown),
 		cmocka_unit_test_teardown(test_same_session_reconnect, teardown),
 		cmocka_unit_test_teardown(test_resign_during_promote, teardown),
 		cmocka_unit_test_teardown(test_promote_failure, teardown),
