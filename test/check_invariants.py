@@ -91,7 +91,9 @@ during which it leads.
     at that moment (it learns when it reconnects, and rule 6 ends its lead
     at its deadline, T/2 after its last answered request, if it does not),
     so nothing can make it wait. A lead ended by a demote with reason
-    "deleted" may overlap the next node's lead when the overlap is under
+    "deleted" (or by a KILL while that demote runs, which only shortens it:
+    the demote's time counts up to the KILL) may overlap the next node's
+    lead when the overlap is under
     that demote's duration + T/2 + 100 ms and the next lead's epoch is
     greater. Counted as "forced handovers".
     Rule (a) applies in pause windows (f) as everywhere: a pause, its expiry
@@ -303,6 +305,8 @@ class Lead:
         self.cont_ns = None
         self.pending_end = None
         self.pending_dd = 0
+        self.demote_at = None      # a demote of this lead runs since (ns)
+        self.demote_reason = None
 
 
 class Node:
@@ -477,6 +481,10 @@ class Checker:
                        "STOP (frozen, then %s)" % cause)
         elif ld.pending_end is not None:
             self.close(n, ld.pending_end, "demote end", ld.pending_dd)
+        elif ld.demote_at is not None:
+            # killed while its demote ran: the lead ends sooner, for the
+            # demote's reason (a forced handover's "deleted", say)
+            self.close(n, now, cause, now - ld.demote_at, ld.demote_reason)
         else:
             self.close(n, now, cause)
 
@@ -628,6 +636,8 @@ class Checker:
                             self.ts(n.last_start_ns)))
         n.last_start, n.last_start_ns = "demote", ev.ns
         n.tried_ns = None
+        if n.lead is not None:
+            n.lead.demote_at, n.lead.demote_reason = ev.ns, ev.reason
         if ev.reason == "startup":
             # a new process or image: it may have resumed its session, whose
             # znode (the same epoch) may lead once ZooKeeper answers for it

@@ -235,6 +235,21 @@ mklog forcedlate <<'EOF'
 3000 - END
 EOF
 expect forcedlate 1 a
+# killed while its "deleted" demote runs: the lead ends at the KILL, still a
+# forced handover (the kill only shortens it)
+mklog forcedkill <<'EOF'
+0 - CONFIG session_timeout_ms=2000
+0 a promote start 5 elected leader
+2 a promote end 5 elected leader
+1000 - FAULT delete-path a
+1002 a demote start 5 deleted follower
+1060 b promote start 9 elected leader
+1100 b promote end 9 elected leader
+1200 a KILL
+2000 - END
+EOF
+expect forcedkill 0 ""
+says forcedkill "forced handovers .*: 1"
 
 # Frozen 3 s (> 2 s) and then 500 ms before demoting: too long.
 mklog frozenlong <<'EOF'
