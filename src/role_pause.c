@@ -81,8 +81,7 @@ role_on_pause(void *arg, const struct pause_record *rec, int64_t mzxid)
 	if (pause_over_here(&r->pause, mzxid)) {
 		/* it ran out here, but its delete was lost or not sent: send it now */
 		log_info("pause: the pause that ended here is still in ZooKeeper: ending it");
-		if (r->ctl != NULL)
-			control_pause_end(r->ctl);
+		control_pause_end(r->ctl);	/* its read brought us here */
 		role_reconcile(r);	/* a promote may have waited for this read */
 		return;
 	}

@@ -93,9 +93,8 @@ during which it leads.
     so nothing can make it wait. A lead ended by a demote with reason
     "deleted" (or by a KILL while that demote runs, which only shortens it:
     the demote's time counts up to the KILL) may overlap the next node's
-    lead when the overlap is under
-    that demote's duration + T/2 + 100 ms and the next lead's epoch is
-    greater. Counted as "forced handovers".
+    lead when the overlap is under that demote's duration + T/2 + 100 ms
+    and the next lead's epoch is greater. Counted as "forced handovers".
     Rule (a) applies in pause windows (f) as everywhere: a pause, its expiry
     or its resume, and a lost connection or a crash meeting them, must never
     give two leaders at once. No reason of a promote or demote earns an
