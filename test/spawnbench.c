@@ -15,6 +15,12 @@
  *                                   B then lists PATH and checks its own znode, as a
  *                                   successor does. Per line: delete sent -> B notified,
  *                                   delete sent -> B's list and exists answered (ns)
+ *   spawnbench least HOSTS PATH N DIR MS  the least a graceful handover that starts its
+ *                                   hook as a process can take, in one sequence, N times:
+ *                                   as floor, but after MS of quiet, with the list and the
+ *                                   exists sent together (as the daemon sends them), then
+ *                                   DIR/hook.sh spawned as by spawn. Per line: delete sent
+ *                                   -> the hook's first instruction (ns)
  *   spawnbench join HOSTS PATH N    ZooKeeper's own part of a cold start, N times: open a
  *                                   session, create an ephemeral sequential znode under
  *                                   PATH, list PATH, check the znode. Per line: start ->
@@ -39,7 +45,7 @@
 
 #define CONNECT_MS	10000	/* give up on a session that does not come up */
 
-static sem_t connected_sem, event_sem;
+static sem_t connected_sem, event_sem, answered_sem;
 static volatile int64_t event_ns;	/* when the last watched event arrived */
 static volatile int event_type;
 
@@ -48,11 +54,20 @@ static void die(const char *what);
 static int usage(void);
 static int cmd_spawn(int argc, char *argv[]);
 static int64_t spawn_one(const char *hook, char *const envp[]);
+static int print_starts(const char *dir, int64_t *t0, int n);
 static int read_starts(const char *dir, int64_t *starts, int n);
 static int cmd_exec(int argc, char *argv[]);
 static int cmd_watch(int argc, char *argv[]);
 static int cmd_floor(int argc, char *argv[]);
 static int floor_round(zhandle_t *a, zhandle_t *b, const char *path, const char *own_b);
+static int64_t delete_watched(zhandle_t *a, zhandle_t *b, const char *path, int idle_ms);
+static int cmd_least(int argc, char *argv[]);
+static int64_t least_round(zhandle_t *a, zhandle_t *b, const char *path, const char *own_b,
+    const char *hook, char *const envp[], int idle_ms);
+static void listed(int rc, const struct String_vector *kids, const void *data);
+static void answered(int rc, const struct Stat *st, const void *data);
+static void hook_env(char *home, size_t len, const char *dir, char *envp[8]);
+static void nap_ms(int ms);
 static int cmd_join(int argc, char *argv[]);
 static int join_round(const char *hosts, const char *path);
 static int cmd_idle(int argc, char *argv[]);
@@ -85,7 +100,8 @@ static int
 usage(void)
 {
 	fprintf(stderr, "usage: spawnbench spawn N DIR | exec FILE CMD [ARG...] |"
-	    " watch HOSTS PATH FILE | floor HOSTS PATH N | join HOSTS PATH N |"
+	    " watch HOSTS PATH FILE | floor HOSTS PATH N | least HOSTS PATH N DIR MS |"
+	    " join HOSTS PATH N |"
 	    " idle HOSTS MS SECS\n");
 	return 2;
 }
@@ -98,6 +114,7 @@ main(int argc, char *argv[])
 	zoo_set_debug_level(ZOO_LOG_LEVEL_ERROR);
 	sem_init(&connected_sem, 0, 0);
 	sem_init(&event_sem, 0, 0);
+	sem_init(&answered_sem, 0, 0);
 	if (strcmp(argv[1], "spawn") == 0)
 		return cmd_spawn(argc - 2, argv + 2);
 	if (strcmp(argv[1], "exec") == 0)
@@ -106,6 +123,8 @@ main(int argc, char *argv[])
 		return cmd_watch(argc - 2, argv + 2);
 	if (strcmp(argv[1], "floor") == 0)
 		return cmd_floor(argc - 2, argv + 2);
+	if (strcmp(argv[1], "least") == 0)
+		return cmd_least(argc - 2, argv + 2);
 	if (strcmp(argv[1], "join") == 0)
 		return cmd_join(argc - 2, argv + 2);
 	if (strcmp(argv[1], "idle") == 0)
@@ -120,14 +139,46 @@ static int
 cmd_spawn(int argc, char *argv[])
 {
 	char hook[4096], home[4200], *envp[8];
-	int64_t *t0, *start;
+	int64_t *t0;
 	int n, i;
 
 	if (argc != 2 || (n = atoi(argv[0])) <= 0)
 		return usage();
 	snprintf(hook, sizeof(hook), "%s/hook.sh", argv[1]);
-	snprintf(home, sizeof(home), "HOME=%s", argv[1]);
-	/* an environment the size of the daemon's */
+	hook_env(home, sizeof(home), argv[1], envp);
+	if ((t0 = calloc((size_t)n, sizeof(*t0))) == NULL)
+		die("calloc");
+	for (i = 0; i < n; i++)
+		t0[i] = spawn_one(hook, envp);
+	return print_starts(argv[1], t0, n);
+}
+
+/*
+ * Print, one per line, T0[i] -> the i-th start the hook recorded in DIR/hooks.log
+ * (ns), for N spawns; frees T0. Returns the exit status.
+ */
+static int
+print_starts(const char *dir, int64_t *t0, int n)
+{
+	int64_t *start = calloc((size_t)n, sizeof(*start));
+	int i, got;
+
+	if (start == NULL)
+		die("calloc");
+	if ((got = read_starts(dir, start, n)) != n)
+		fprintf(stderr, "spawnbench: fewer than %d start records in %s/hooks.log\n", n, dir);
+	for (i = 0; got == n && i < n; i++)
+		printf("%lld\n", (long long)(start[i] - t0[i]));
+	free(t0);
+	free(start);
+	return got == n ? 0 : 1;
+}
+
+/* An environment the size of the daemon's for a hook in DIR (HOME is LEN bytes). */
+static void
+hook_env(char *home, size_t len, const char *dir, char *envp[8])
+{
+	snprintf(home, len, "HOME=%s", dir);
 	envp[0] = (char *)(uintptr_t)"PATH=/usr/sbin:/usr/bin:/sbin:/bin";
 	envp[1] = home;
 	envp[2] = (char *)(uintptr_t)"ZKELECT_EVENT=spawn";
@@ -136,22 +187,6 @@ cmd_spawn(int argc, char *argv[])
 	envp[5] = (char *)(uintptr_t)"ZKELECT_REASON=startup";
 	envp[6] = (char *)(uintptr_t)"ZKELECT_ELECTION_PATH=/zkelectd/spawnbench";
 	envp[7] = NULL;
-	t0 = calloc((size_t)n, sizeof(*t0));
-	start = calloc((size_t)n, sizeof(*start));
-	if (t0 == NULL || start == NULL)
-		die("calloc");
-	for (i = 0; i < n; i++)
-		t0[i] = spawn_one(hook, envp);
-	if (read_starts(argv[1], start, n) != n) {
-		fprintf(stderr, "spawnbench: fewer than %d start records in %s/hooks.log\n",
-		    n, argv[1]);
-		return 1;
-	}
-	for (i = 0; i < n; i++)
-		printf("%lld\n", (long long)(start[i] - t0[i]));
-	free(t0);
-	free(start);
-	return 0;
 }
 
 /*
@@ -375,33 +410,19 @@ cmd_floor(int argc, char *argv[])
 }
 
 /*
- * One round: A creates a znode that sorts before B's, B watches it (get with a
- * watch, as a successor watches its predecessor); A deletes it; B, woken by
- * the notification, lists PATH and checks its own znode.
+ * One round: a delete that B watches, back to back; B, woken by the
+ * notification, lists PATH and checks its own znode.
  */
 static int
 floor_round(zhandle_t *a, zhandle_t *b, const char *path, const char *own_b)
 {
-	char pred[1024], buf[64];
 	struct String_vector kids;
 	struct Stat st;
 	int64_t t0;
-	int len = sizeof(buf), rc;
+	int rc;
 
-	snprintf(pred, sizeof(pred), "%s/a", path);
-	if ((rc = zoo_create(a, pred, "a", 1, &ZOO_OPEN_ACL_UNSAFE, ZOO_EPHEMERAL, NULL, 0)) != ZOK ||
-	    (rc = zoo_wget(b, pred, watcher, NULL, buf, &len, &st)) != ZOK) {
-		fprintf(stderr, "spawnbench: %s: %s\n", pred, zerror(rc));
+	if ((t0 = delete_watched(a, b, path, 0)) < 0)
 		return 1;
-	}
-	t0 = now_ns();
-	if ((rc = zoo_adelete(a, pred, -1, ignore_done, NULL)) != ZOK) {
-		fprintf(stderr, "spawnbench: delete %s: %s\n", pred, zerror(rc));
-		return 1;
-	}
-	do
-		wait_sem(&event_sem, 10000);
-	while (event_type != ZOO_DELETED_EVENT);
 	if ((rc = zoo_get_children(b, path, 0, &kids)) != ZOK ||
 	    (rc = zoo_exists(b, own_b, 1, &st)) != ZOK) {
 		fprintf(stderr, "spawnbench: list or exists: %s\n", zerror(rc));
@@ -410,6 +431,129 @@ floor_round(zhandle_t *a, zhandle_t *b, const char *path, const char *own_b)
 	printf("%lld %lld\n", (long long)(event_ns - t0), (long long)(now_ns() - t0));
 	deallocate_String_vector(&kids);
 	return 0;
+}
+
+/*
+ * A creates PATH/a and B watches it (a get with a watch, as a successor watches
+ * its predecessor); after IDLE_MS of quiet A deletes it; wait until B is
+ * notified. Returns the time the delete was sent, or -1.
+ */
+static int64_t
+delete_watched(zhandle_t *a, zhandle_t *b, const char *path, int idle_ms)
+{
+	char pred[1024], buf[64];
+	struct Stat st;
+	int64_t t0;
+	int len = sizeof(buf), rc;
+
+	snprintf(pred, sizeof(pred), "%s/a", path);
+	if ((rc = zoo_create(a, pred, "a", 1, &ZOO_OPEN_ACL_UNSAFE, ZOO_EPHEMERAL, NULL, 0)) != ZOK ||
+	    (rc = zoo_wget(b, pred, watcher, NULL, buf, &len, &st)) != ZOK) {
+		fprintf(stderr, "spawnbench: %s: %s\n", pred, zerror(rc));
+		return -1;
+	}
+	nap_ms(idle_ms);
+	t0 = now_ns();
+	if ((rc = zoo_adelete(a, pred, -1, ignore_done, NULL)) != ZOK) {
+		fprintf(stderr, "spawnbench: delete %s: %s\n", pred, zerror(rc));
+		return -1;
+	}
+	do
+		wait_sem(&event_sem, 10000);
+	while (event_type != ZOO_DELETED_EVENT);
+	return t0;
+}
+
+/*
+ * least HOSTS PATH N DIR MS: the least a graceful handover that spawns its hook
+ * can take on this machine, as one sequence rather than the sum of floor and
+ * spawn (each timed back to back, on a machine kept busy by the timing itself).
+ */
+static int
+cmd_least(int argc, char *argv[])
+{
+	char own_b[1024], hook[4096], home[4200], *envp[8];
+	int64_t *t0;
+	zhandle_t *a, *b;
+	int n, i, idle_ms, rc;
+
+	if (argc != 5 || (n = atoi(argv[2])) <= 0 || (idle_ms = atoi(argv[4])) < 0)
+		return usage();
+	snprintf(hook, sizeof(hook), "%s/hook.sh", argv[3]);
+	hook_env(home, sizeof(home), argv[3], envp);
+	a = session(argv[0], 10000);
+	b = session(argv[0], 10000);
+	rc = zoo_create(a, argv[1], "", 0, &ZOO_OPEN_ACL_UNSAFE, 0, NULL, 0);
+	snprintf(own_b, sizeof(own_b), "%s/b-", argv[1]);
+	if ((rc != ZOK && rc != ZNODEEXISTS) ||
+	    (rc = zoo_create(b, own_b, "b", 1, &ZOO_OPEN_ACL_UNSAFE, ZOO_EPHEMERAL | ZOO_SEQUENCE,
+	    own_b, sizeof(own_b))) != ZOK) {
+		fprintf(stderr, "spawnbench: create under %s: %s\n", argv[1], zerror(rc));
+		return 1;
+	}
+	if ((t0 = calloc((size_t)n, sizeof(*t0))) == NULL)
+		die("calloc");
+	for (i = 0; i < n; i++) {
+		if ((t0[i] = least_round(a, b, argv[1], own_b, hook, envp, idle_ms)) < 0) {
+			free(t0);
+			return 1;
+		}
+	}
+	zookeeper_close(a);
+	zookeeper_close(b);
+	return print_starts(argv[3], t0, n);
+}
+
+/*
+ * One round: after IDLE_MS of quiet, a delete that B watches; B, notified, sends the list and its own znode's exists together and, once both are
+ * answered, spawns HOOK. Returns the time the delete was sent, or -1.
+ */
+static int64_t
+least_round(zhandle_t *a, zhandle_t *b, const char *path, const char *own_b,
+    const char *hook, char *const envp[], int idle_ms)
+{
+	int64_t t0;
+	int rc;
+
+	if ((t0 = delete_watched(a, b, path, idle_ms)) < 0)
+		return -1;
+	if ((rc = zoo_aget_children(b, path, 0, listed, NULL)) != ZOK ||
+	    (rc = zoo_aexists(b, own_b, 1, answered, NULL)) != ZOK) {
+		fprintf(stderr, "spawnbench: list or exists: %s\n", zerror(rc));
+		return -1;
+	}
+	wait_sem(&answered_sem, 10000);	/* answers come in order: the list's came first */
+	(void)spawn_one(hook, envp);
+	return t0;
+}
+
+/* The list of least_round answered: nothing to do, the exists' answer follows. */
+static void
+listed(int rc, const struct String_vector *kids, const void *data)
+{
+	(void)rc;
+	(void)kids;
+	(void)data;
+}
+
+/* The exists of least_round answered. */
+static void
+answered(int rc, const struct Stat *st, const void *data)
+{
+	(void)rc;
+	(void)st;
+	(void)data;
+	sem_post(&answered_sem);
+}
+
+/* Sleep MS milliseconds. */
+static void
+nap_ms(int ms)
+{
+	struct timespec ts = { ms / 1000, (long)(ms % 1000) * 1000000 };
+
+	while (nanosleep(&ts, &ts) == -1 && errno == EINTR)
+		;
 }
 
 /* join HOSTS PATH N: the requests of a cold start, without any daemon. */
