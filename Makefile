@@ -46,7 +46,8 @@ DAEMON_OBJ = $(DAEMON:%=$(BUILD)/%.o) $(BUILD)/zkelectd.o
 CTL_OBJ    = $(CTL:%=$(BUILD)/%.o) $(BUILD)/zkelectctl.o
 
 UNIT_TESTS = test_config test_znode test_state test_escape test_hook test_election test_role \
-             test_session test_watchdog test_switchover test_history test_pause test_line
+             test_session test_watchdog test_switchover test_history test_pause test_line \
+             test_control
 UNIT_BIN   = $(UNIT_TESTS:%=$(BUILD)/%)
 
 all: $(BUILD)/zkelectd $(BUILD)/zkelectctl
@@ -74,6 +75,11 @@ $(BUILD)/test_election: $(BUILD)/test_election.o $(BUILD)/fake_zk.o $(ELECTION_U
 # line.c on fake_zk.
 $(BUILD)/test_line: $(BUILD)/test_line.o $(BUILD)/fake_zk.o $(BUILD)/line.o $(BUILD)/timer.o \
     $(BUILD)/zkrc.o $(COMMON:%=$(BUILD)/%.o)
+	$(CC) $(XCFLAGS) $(LDFLAGS) -o $@ $^ $(LDLIBS) -lcmocka
+
+# control.c (and the line it owns) on fake_zk.
+$(BUILD)/test_control: $(BUILD)/test_control.o $(BUILD)/fake_zk.o $(BUILD)/control.o \
+    $(BUILD)/line.o $(BUILD)/timer.o $(BUILD)/zkrc.o $(COMMON:%=$(BUILD)/%.o)
 	$(CC) $(XCFLAGS) $(LDFLAGS) -o $@ $^ $(LDLIBS) -lcmocka
 
 # The session file and the watchdog device, each on its own.
