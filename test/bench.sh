@@ -412,7 +412,7 @@ bench_handover() {
 	for ((i = 0; i < 3; i++)); do	# warm-up, not counted
 		one_handover handover h1 h2 h3
 	done
-	rm -f "$SAMPLES/handover" "$SAMPLES/handover_e2e"
+	rm -f "$SAMPLES/handover" "$SAMPLES/handover_e2e" "$SAMPLES/handover_decision"
 	for ((i = 0; i < N_HANDOVER; i++)); do
 		one_handover handover h1 h2 h3
 	done
