@@ -59,6 +59,8 @@ static int read_starts(const char *dir, int64_t *starts, int n);
 static int cmd_exec(int argc, char *argv[]);
 static int cmd_watch(int argc, char *argv[]);
 static int cmd_floor(int argc, char *argv[]);
+static int two_sessions(const char *hosts, const char *path, zhandle_t **a, zhandle_t **b,
+    char *own_b, size_t len);
 static int floor_round(zhandle_t *a, zhandle_t *b, const char *path, const char *own_b);
 static int64_t delete_watched(zhandle_t *a, zhandle_t *b, const char *path, int idle_ms);
 static int cmd_least(int argc, char *argv[]);
@@ -383,29 +385,44 @@ cmd_floor(int argc, char *argv[])
 {
 	char own_b[1024];
 	zhandle_t *a, *b;
-	int n, i, rc;
+	int n, i;
 
 	if (argc != 3 || (n = atoi(argv[2])) <= 0)
 		return usage();
-	a = session(argv[0], 10000);
-	b = session(argv[0], 10000);
-	rc = zoo_create(a, argv[1], "", 0, &ZOO_OPEN_ACL_UNSAFE, 0, NULL, 0);
-	if (rc != ZOK && rc != ZNODEEXISTS) {
-		fprintf(stderr, "spawnbench: create %s: %s\n", argv[1], zerror(rc));
+	if (two_sessions(argv[0], argv[1], &a, &b, own_b, sizeof(own_b)) != 0)
 		return 1;
-	}
-	snprintf(own_b, sizeof(own_b), "%s/b-", argv[1]);
-	rc = zoo_create(b, own_b, "b", 1, &ZOO_OPEN_ACL_UNSAFE, ZOO_EPHEMERAL | ZOO_SEQUENCE,
-	    own_b, sizeof(own_b));
-	if (rc != ZOK) {
-		fprintf(stderr, "spawnbench: create %s: %s\n", own_b, zerror(rc));
-		return 1;
-	}
 	for (i = 0; i < n; i++)
 		if (floor_round(a, b, argv[1], own_b) != 0)
 			return 1;
 	zookeeper_close(a);
 	zookeeper_close(b);
+	return 0;
+}
+
+/*
+ * Sessions A and B on HOSTS, PATH created if need be, and B's own ephemeral
+ * sequential znode under it (its path in OWN_B, LEN bytes). 0, or 1 on failure.
+ */
+static int
+two_sessions(const char *hosts, const char *path, zhandle_t **a, zhandle_t **b, char *own_b,
+    size_t len)
+{
+	int rc;
+
+	*a = session(hosts, 10000);
+	*b = session(hosts, 10000);
+	rc = zoo_create(*a, path, "", 0, &ZOO_OPEN_ACL_UNSAFE, 0, NULL, 0);
+	if (rc != ZOK && rc != ZNODEEXISTS) {
+		fprintf(stderr, "spawnbench: create %s: %s\n", path, zerror(rc));
+		return 1;
+	}
+	snprintf(own_b, len, "%s/b-", path);
+	rc = zoo_create(*b, own_b, "b", 1, &ZOO_OPEN_ACL_UNSAFE, ZOO_EPHEMERAL | ZOO_SEQUENCE,
+	    own_b, (int)len);
+	if (rc != ZOK) {
+		fprintf(stderr, "spawnbench: create %s: %s\n", own_b, zerror(rc));
+		return 1;
+	}
 	return 0;
 }
 
@@ -475,22 +492,14 @@ cmd_least(int argc, char *argv[])
 	char own_b[1024], hook[4096], home[4200], *envp[8];
 	int64_t *t0;
 	zhandle_t *a, *b;
-	int n, i, idle_ms, rc;
+	int n, i, idle_ms;
 
 	if (argc != 5 || (n = atoi(argv[2])) <= 0 || (idle_ms = atoi(argv[4])) < 0)
 		return usage();
 	snprintf(hook, sizeof(hook), "%s/hook.sh", argv[3]);
 	hook_env(home, sizeof(home), argv[3], envp);
-	a = session(argv[0], 10000);
-	b = session(argv[0], 10000);
-	rc = zoo_create(a, argv[1], "", 0, &ZOO_OPEN_ACL_UNSAFE, 0, NULL, 0);
-	snprintf(own_b, sizeof(own_b), "%s/b-", argv[1]);
-	if ((rc != ZOK && rc != ZNODEEXISTS) ||
-	    (rc = zoo_create(b, own_b, "b", 1, &ZOO_OPEN_ACL_UNSAFE, ZOO_EPHEMERAL | ZOO_SEQUENCE,
-	    own_b, sizeof(own_b))) != ZOK) {
-		fprintf(stderr, "spawnbench: create under %s: %s\n", argv[1], zerror(rc));
+	if (two_sessions(argv[0], argv[1], &a, &b, own_b, sizeof(own_b)) != 0)
 		return 1;
-	}
 	if ((t0 = calloc((size_t)n, sizeof(*t0))) == NULL)
 		die("calloc");
 	for (i = 0; i < n; i++) {
@@ -505,7 +514,8 @@ cmd_least(int argc, char *argv[])
 }
 
 /*
- * One round: after IDLE_MS of quiet, a delete that B watches; B, notified, sends the list and its own znode's exists together and, once both are
+ * One round: after IDLE_MS of quiet, a delete that B watches; B, notified,
+ * sends the list and its own znode's exists together and, once both are
  * answered, spawns HOOK. Returns the time the delete was sent, or -1.
  */
 static int64_t

@@ -99,10 +99,7 @@ static const struct control_callbacks callbacks = {
 static void
 forward_session(void *arg, enum zk_event ev)
 {
-	struct t *t = arg;
-
-	if (t->c != NULL)
-		control_session(t->c, ev);
+	control_session(((struct t *)arg)->c, ev);
 }
 
 static void
