@@ -394,9 +394,16 @@ one_handover() {
 # promote' log line, just before the spawn: the handover without the hook's start,
 # the most a hook that is not a process could give.
 sample_decision() {
-	local key=$1 successor=$2 demoted=$3 line
-	line=$(tail -n 40 "$T/$successor.log" | grep ' role: running promote ' | tail -n 1)
-	[ -z "$line" ] || sample "${key}_decision" $(($(iso_ns "${line%% *}") - demoted))
+	local key=$1 successor=$2 demoted=$3 t
+	t=$(log_line_ns "$successor" ' role: running promote ')
+	[ -z "$t" ] || sample "${key}_decision" $((t - demoted))
+}
+
+# The time (ns) of NODE's last recent log line that contains TEXT; nothing if none.
+log_line_ns() {
+	local line
+	line=$(tail -n 40 "$T/$1.log" | grep -F -- "$2" | tail -n 1)
+	[ -z "$line" ] || iso_ns "${line%% *}"
 }
 
 # Three daemons with every hook; SIGTERM the leader again and again.
@@ -1034,7 +1041,7 @@ kz_handover() {
 # (KEY_resign_sig, KEY_resign_daemon); wait until the old leader follows again at
 # the back.
 one_resign() {
-	local key=$1 leader successor t0 ep promoted demoted dstart line tsig
+	local key=$1 leader successor t0 ep promoted demoted dstart tsig
 	shift
 	leader=$(nth_in_list "$1" 1)
 	successor=$(nth_in_list "$1" 2)
@@ -1057,9 +1064,8 @@ one_resign() {
 	sample "$key" $((promoted - demoted))
 	sample "${key}_resign" $((dstart - t0))
 	sample_decision "$key" "$successor" "$demoted"
-	line=$(tail -n 40 "$T/$leader.log" | grep ' received SIGUSR1' | tail -n 1)
-	if [ -n "$line" ]; then
-		tsig=$(iso_ns "${line%% *}")
+	tsig=$(log_line_ns "$leader" ' received SIGUSR1')
+	if [ -n "$tsig" ]; then
 		sample "${key}_resign_sig" $((tsig - t0))
 		sample "${key}_resign_daemon" $((dstart - tsig))
 	fi
